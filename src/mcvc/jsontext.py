@@ -1,0 +1,130 @@
+"""Strict JSON reading for documents from outside (credentials, DID documents, headers).
+
+Python's ``json`` lets duplicate keys win silently, accepts NaN and lone surrogates and
+recurses without bound; each of those is a parser differential an attacker can use, so
+this module refuses them with a JSON pointer to the offending place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import InvalidInput
+
+__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "dumps_canonical_order", "parse_json", "pointer"]
+
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+_MAX_INT_DIGITS = 64
+
+
+class _DuplicateKeys(dict[str, Any]):
+    duplicate: str = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            dup = _DuplicateKeys(out)
+            dup.duplicate = key
+            dup.update(pairs)
+            return dup
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidInput(f"{name} is not allowed in JSON", code="PARSING_ERROR")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise InvalidInput(
+            f"integer with {len(text)} digits exceeds the limit of {_MAX_INT_DIGITS}",
+            code="PARSING_ERROR",
+        )
+    return int(text)
+
+
+def pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """RFC 6901 JSON pointer for a path."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+
+
+def _check_tree(value: Any, max_depth: int) -> None:
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > max_depth:
+            raise InvalidInput(
+                f"nesting deeper than {max_depth} levels", code="TOO_DEEP", pointer=pointer(path)
+            )
+        if isinstance(node, dict):
+            if isinstance(node, _DuplicateKeys):
+                raise InvalidInput(
+                    f"duplicate key {node.duplicate!r}",
+                    code="DUPLICATE_KEY",
+                    pointer=pointer((*path, node.duplicate)),
+                )
+            for key, child in node.items():
+                if _has_lone_surrogate(key):
+                    raise InvalidInput(
+                        "lone surrogate in key", code="INVALID_STRING", pointer=pointer(path)
+                    )
+                stack.append((child, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node))
+        elif isinstance(node, str) and _has_lone_surrogate(node):
+            raise InvalidInput(
+                "lone surrogate in string", code="INVALID_STRING", pointer=pointer(path)
+            )
+
+
+def parse_json(
+    data: bytes | str,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Any:
+    """Parse JSON strictly; raise :class:`InvalidInput` with a code and pointer on refusal."""
+    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+    if size > max_bytes:
+        raise InvalidInput(
+            f"document of {size} bytes exceeds the limit of {max_bytes}", code="INPUT_TOO_LARGE"
+        )
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+        text = text.removeprefix("\ufeff")
+    else:
+        text = data
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+        )
+    except InvalidInput:
+        raise
+    except RecursionError:
+        raise InvalidInput(f"nesting deeper than {max_depth} levels", code="TOO_DEEP") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    _check_tree(value, max_depth)
+    return value
+
+
+def dumps_canonical_order(value: Any) -> str:
+    """Pretty JSON for files mcvc writes (key order kept as built)."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,1 @@
+"""Data Integrity proofs: one engine, small cryptosuites, proof purposes as objects."""
