@@ -1,0 +1,1 @@
+"""The micro-credential model: EU standard elements, their ELM rendering and reading."""
