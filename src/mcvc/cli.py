@@ -1,0 +1,286 @@
+"""The ``mcvc`` command: build, keygen, sign, verify, elements, demo.
+
+Exit codes of ``mcvc verify``: 0 verified, 1 failed, 3 inconclusive, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import (
+    McvcError,
+    TrustList,
+    build_credential,
+    from_credential,
+    generate_key,
+    load_key,
+    save_key,
+    sign,
+    verify,
+)
+from .dates import parse_datetime
+from .display import render_report, safe
+from .errors import ElementsError
+from .jsontext import parse_json
+
+EXIT = {"verified": 0, "failed": 1, "inconclusive": 3}
+DEMO_NOTE = "DEMO KEY - for tests and demonstrations only, never for production credentials"
+
+
+class _Usage(Exception):
+    pass
+
+
+def _read_json(path: str) -> Any:
+    p = Path(path)
+    if not p.is_file():
+        raise _Usage(f"no such file: {path}")
+    try:
+        if p.suffix in (".toml",):
+            import tomllib
+
+            return tomllib.loads(p.read_text("utf-8"))
+        return parse_json(p.read_bytes())
+    except McvcError as exc:
+        raise _Usage(f"{path}: {exc}") from None
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _instant(text: str | None, flag: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_datetime(text, flag)
+    except McvcError as exc:
+        raise _Usage(str(exc)) from None
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    data = _read_json(args.elements)
+    credential = build_credential(data, profile=args.profile, issuer=args.issuer)
+    if args.rules:
+        from .rules import check_profile
+
+        violations = check_profile(from_credential(credential), args.rules)
+        for v in violations:
+            print(f"rule {v.profile}/{v.rule}: {v.message}", file=sys.stderr)
+        if violations:
+            return 1
+    _write(json.dumps(credential, indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    key = generate_key(args.type)
+    if args.output:
+        save_key(key, args.output)
+    print(f"did: {key.did_key}")
+    print(f"verification method: {key.verification_method}")
+    if not args.output:
+        print(json.dumps(key.to_multikey(include_private=True), indent=2))
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    doc = _read_json(args.credential)
+    key = load_key(args.key)
+    signed = sign(doc, key, suite=args.suite, created=_instant(args.created, "--created"))
+    _write(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    now = _instant(args.now, "--now")
+    trust = None
+    if args.trust:
+        try:
+            trust = TrustList.load(args.trust)
+        except (OSError, ValueError, McvcError) as exc:
+            raise _Usage(f"--trust: {exc}") from None
+    if (args.challenge is None) != (args.domain is None) and args.domain is not None:
+        raise _Usage("--domain needs --challenge")
+    client = None
+    if args.allow_network:
+        import httpx
+
+        client = httpx.Client(timeout=10.0)
+    reports = []
+    for path in args.files:
+        p = Path(path)
+        if not p.is_file():
+            raise _Usage(f"no such file: {path}")
+        report = verify(p.read_bytes(), now=now, trust=trust, http=client, challenge=args.challenge, domain=args.domain)
+        report.source = path
+        reports.append(report)
+    if args.json:
+        payload: Any = reports[0].to_dict() if len(reports) == 1 else {"reports": [r.to_dict() for r in reports], "summary": _stack_summary(reports)}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        color = sys.stdout.isatty()
+        for r in reports:
+            print(render_report(r, color=color, name=r.source if len(reports) > 1 else ""))
+            print()
+        if len(reports) > 1:
+            print(_render_stack(_stack_summary(reports)))
+    worst = max(reports, key=lambda r: {"verified": 0, "inconclusive": 1, "failed": 2}[r.outcome])
+    return EXIT[worst.outcome]
+
+
+def _stack_summary(reports: list[Any]) -> list[dict[str, Any]]:
+    learners: dict[str, dict[str, Any]] = {}
+    for r in reports:
+        el = r.elements or {}
+        learner = (el.get("learner") or {}).get("id") or (el.get("learner") or {}).get("name") or "(unknown learner)"
+        entry = learners.setdefault(learner, {"learner": learner, "total_ects": 0.0, "levels": [], "credentials": 0, "not_verified": []})
+        entry["credentials"] += 1
+        if r.outcome != "verified":
+            entry["not_verified"].append({"file": r.source, "outcome": r.outcome})
+            continue
+        try:
+            entry["total_ects"] += float(el.get("ects") or 0)
+        except ValueError:
+            pass
+        if el.get("eqf_level"):
+            entry["levels"].append(el["eqf_level"])
+    return list(learners.values())
+
+
+def _render_stack(summary: list[dict[str, Any]]) -> str:
+    lines = ["Stacking summary (verified credentials only)"]
+    for s in summary:
+        levels = ", ".join(f"EQF {lv}" for lv in sorted(set(s["levels"]))) or "no level"
+        lines.append(f"  {safe(s['learner'])}: {s['total_ects']:g} ECTS from {s['credentials'] - len(s['not_verified'])} of {s['credentials']} credentials ({levels})")
+        for bad in s["not_verified"]:
+            lines.append(f"    not counted: {safe(bad['file'])} ({bad['outcome']})")
+    return "\n".join(lines)
+
+
+def cmd_elements(args: argparse.Namespace) -> int:
+    doc = _read_json(args.credential)
+    if not isinstance(doc, dict):
+        raise _Usage("the credential must be a JSON object")
+    el = from_credential(doc)
+    if args.json:
+        print(json.dumps(el.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    from .verify.report import VerificationReport
+
+    text = render_report(VerificationReport(elements=el.to_dict()))
+    print("\n".join(text.splitlines()[2:]))
+    if args.rules:
+        from .rules import check_profile
+
+        for v in check_profile(el, args.rules):
+            print(f"  rule {v.profile}/{v.rule}: {safe(v.message)}")
+    return 0
+
+
+def _bundled(name: str) -> Path:
+    packaged = resources.files("mcvc") / "_examples" / name
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "examples" / name
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    example = _bundled("microcredential.json")
+    elements = parse_json(example.read_bytes())
+    key_file = Path(__file__).resolve().parents[2] / "keys" / "demo-ed25519.json"
+    key = load_key(key_file) if key_file.is_file() else generate_key("ed25519")
+    print(f"1. Build: {example.name} -> European Digital Credential (ELM v3, VCDM 1.1)")
+    credential = build_credential(elements, issuer=key.did_key)
+    print(f"   credential {credential['id']}")
+    print(f"2. Sign: eddsa-rdfc-2022 with the demo key {key.did_key[:32]}... ({DEMO_NOTE})")
+    signed = sign(credential, key)
+    out = Path(args.output) if args.output else None
+    if out:
+        out.write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        print(f"   written to {out}")
+    print("3. Verify:")
+    report = verify(signed)
+    print(render_report(report, color=sys.stdout.isatty()))
+    return EXIT[report.outcome]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mcvc", description="Micro-credentials as verifiable credentials.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build an unsigned credential from standard elements")
+    p.add_argument("elements")
+    p.add_argument("--profile", choices=["edc", "vc2", "ob3"], default="edc")
+    p.add_argument("--rules", help="issuer profile (eu-minimum, 4eu-plus, unic, german-recognition, or a .json file)")
+    p.add_argument("--issuer", help="issuer DID (defaults to the first awarding body's did)")
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("keygen", help="generate a signing key")
+    p.add_argument("--type", choices=["ed25519", "p256", "p384"], default="ed25519")
+    p.add_argument("-o", "--output", help="key file (written with mode 0600)")
+    p.set_defaults(func=cmd_keygen)
+
+    p = sub.add_parser("sign", help="add a Data Integrity proof")
+    p.add_argument("credential")
+    p.add_argument("--key", required=True)
+    p.add_argument("--suite", choices=["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019"])
+    p.add_argument("--created", help="proof creation time (ISO 8601 with timezone)")
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_sign)
+
+    p = sub.add_parser("verify", help="verify credentials or presentations")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
+    p.add_argument("--trust", help="trust list JSON file")
+    p.add_argument("--allow-network", action="store_true", help="allow did:web resolution over HTTPS")
+    p.add_argument("--challenge")
+    p.add_argument("--domain")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("elements", help="show the EU standard elements of a credential")
+    p.add_argument("credential")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--rules")
+    p.set_defaults(func=cmd_elements)
+
+    p = sub.add_parser("demo", help="build, sign and verify the bundled example")
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code not in (0, None) else 0
+    try:
+        return int(args.func(args))
+    except _Usage as exc:
+        print(f"mcvc {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ElementsError as exc:
+        print(f"mcvc {args.command}: invalid standard elements", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue['path']}: {issue['message']} [{issue['rule']}]", file=sys.stderr)
+        return 2
+    except McvcError as exc:
+        print(f"mcvc {args.command}: {exc} [{exc.code}]", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

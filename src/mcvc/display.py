@@ -1,0 +1,121 @@
+"""Human-readable output for recognition officers: safe against hostile strings."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from .verify.report import VerificationReport
+
+__all__ = ["mixed_script", "render_report", "safe"]
+
+_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+
+
+def safe(text: Any) -> str:
+    """Escape control, bidi and other invisible characters so they cannot rewrite the screen."""
+    out = []
+    for ch in str(text):
+        cat = unicodedata.category(ch)
+        if ch in _BIDI or cat in ("Cc", "Cf", "Zl", "Zp") or (cat == "Cs"):
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def mixed_script(text: str) -> bool:
+    """True when letters of more than one script appear (e.g. Latin with a Cyrillic 'е')."""
+    scripts = {_script(ch) for ch in text if ch.isalpha()}
+    return len(scripts) > 1
+
+
+_MARK = {"pass": "ok  ", "fail": "FAIL", "error": "??  ", "skipped": "--  "}
+_HEADLINE = {
+    "verified": "VERIFIED: authentic, intact and currently valid",
+    "failed": "FAILED: do not rely on this credential",
+    "inconclusive": "INCONCLUSIVE: could not be fully checked",
+}
+
+
+def _first(text: Any) -> str:
+    if isinstance(text, dict) and text:
+        return str(text.get("en") or next(iter(text.values())))
+    return str(text or "")
+
+
+def render_report(report: VerificationReport, *, color: bool = False, name: str = "") -> str:
+    lines = []
+    head = _HEADLINE[report.outcome]
+    if color:
+        code = {"verified": "32", "failed": "31", "inconclusive": "33"}[report.outcome]
+        head = f"\x1b[1;{code}m{head}\x1b[0m"
+    lines.append(f"{safe(name) + ': ' if name else ''}{head}")
+    lines.append("")
+    for check in report.checks:
+        lines.append(f"  [{_MARK[check.outcome]}] {check.name:<15} {check.code:<24} {safe(check.message)}")
+    issuer = report.issuer
+    if issuer.get("id"):
+        legal = _first(issuer.get("legal_name"))
+        warn = "  (WARNING: mixed scripts in name)" if mixed_script(legal) else ""
+        lines.append("")
+        lines.append(f"  Issuer: {safe(legal) or '(no name)'} [{safe(issuer.get('country', ''))}] {safe(issuer['id'])}{warn}")
+        for ident in issuer.get("identifiers", []):
+            lines.append(f"          {safe(ident['scheme'])}: {safe(ident['value'])} {safe(ident.get('country', ''))}")
+    el = report.elements
+    if el:
+        lines.append("")
+        lines.append("  Standard elements")
+        rows = [
+            ("Title", _first(el["title"])),
+            ("Learner", f"{el['learner'].get('name', '')} {el['learner'].get('id', '')}".strip() if el["learner"] else ""),
+            ("Awarding body", "; ".join(f"{_first(b['legal_name'])} ({b['country']})" for b in el["awarding_bodies"])),
+            ("Date of issuing", el["date_of_issuing"]),
+            ("Place of issue", el["place_of_issue"]),
+            ("Workload", " / ".join(x for x in (f"{el['ects']} ECTS" if el["ects"] else "", el["hours"]) if x)),
+            ("Level", (f"EQF {el['eqf_level']}" + (f" (QF-EHEA {el['qf_ehea_cycle']} cycle)" if el["qf_ehea_cycle"] else "")) if el["eqf_level"] else el["nqf_level"]),
+            ("Learning outcomes", f"{len(el['learning_outcomes'])}"),
+            ("Assessment", el["assessment_type"]),
+            ("Participation", ", ".join(el["participation"])),
+            ("Quality assurance", _qa(el["quality_assurance"])),
+            ("Grade", _first(el["grade"])),
+            ("Supervision", el["supervision"]),
+            ("Stackability", _stack(el["stackability"])),
+            ("Missing", ", ".join(el["missing"]) or "none"),
+        ]
+        for label, value in rows:
+            if value:
+                lines.append(f"    {label:<18} {safe(value)}")
+    for i, inner in enumerate(report.credentials, start=1):
+        lines.append("")
+        lines.append(render_report(inner, color=color, name=f"credential {i}"))
+    return "\n".join(lines)
+
+
+def _qa(qa: dict[str, Any]) -> str:
+    if not qa:
+        return ""
+    parts = []
+    if qa.get("type"):
+        parts.append(str(qa["type"]))
+    if qa.get("accrediting_agent"):
+        parts.append("by " + _first(qa["accrediting_agent"]))
+    if qa.get("report"):
+        parts.append(str(qa["report"]))
+    if qa.get("description"):
+        parts.append(_first(qa["description"]))
+    return "; ".join(parts)
+
+
+def _stack(stack: dict[str, Any]) -> str:
+    if not stack:
+        return ""
+    if stack.get("description"):
+        return _first(stack["description"])
+    towards = stack.get("stackable_towards") or []
+    return "towards " + ", ".join(_first(t) for t in towards) if towards else ""

@@ -1,0 +1,1 @@
+"""Verification: ordered checks with stable codes, reported as data."""

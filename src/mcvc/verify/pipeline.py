@@ -1,0 +1,328 @@
+"""``verify``: the ordered checks for credentials and presentations.
+
+Order (fixed): parse -> contexts -> structure -> proof -> issuer -> trust -> dates -> status ->
+elements. Nothing remote is fetched unless the caller passed an HTTP client, and no status
+is fetched for a credential whose proof failed. A bad credential never raises.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ..canon.api import Canonicalizer
+from ..clock import ensure_aware
+from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, StaticLoader, default_loader
+from ..dates import parse_datetime
+from ..did import DidResolver
+from ..errors import InvalidInput, McvcError
+from ..jsontext import _check_tree, parse_json
+from ..model.reader import from_credential
+from ..net import FetchPolicy, Fetcher
+from ..proofs.engine import verify_proofs
+from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
+from .report import Check, VerificationReport
+from .trust import TrustList
+
+__all__ = ["verify"]
+
+DEFAULT_SKEW = timedelta(seconds=300)
+
+
+class _Ctx:
+    def __init__(
+        self,
+        now: datetime,
+        skew: timedelta,
+        trust: TrustList | None,
+        resolver: DidResolver,
+        canon: Canonicalizer,
+        challenge: str | None,
+        domain: str | None,
+    ) -> None:
+        self.now = now
+        self.skew = skew
+        self.trust = trust
+        self.resolver = resolver
+        self.canon = canon
+        self.challenge = challenge
+        self.domain = domain
+
+
+def _contexts(doc: dict[str, Any], loader: StaticLoader) -> Check:
+    ctx = doc.get("@context")
+    if ctx is None:
+        return Check("contexts", "CONTEXT_MISSING", "fail", "the document has no @context")
+    items = ctx if isinstance(ctx, list) else [ctx]
+    base = items[0] if items else None
+    if base not in (CREDENTIALS_V1, CREDENTIALS_V2):
+        return Check(
+            "contexts", "CONTEXT_BASE_INVALID", "fail",
+            f"the first @context must be {CREDENTIALS_V2} or {CREDENTIALS_V1}, not {base!r}",
+        )
+    if CREDENTIALS_V1 in items and CREDENTIALS_V2 in items:
+        return Check("contexts", "CONTEXT_VERSION_MIX", "fail", "VC 1.1 and 2.0 base contexts are mixed")
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            if item not in loader.urls:
+                return Check(
+                    "contexts", "CONTEXT_NOT_ALLOWED", "fail",
+                    f"@context[{i}] {item!r} is not a bundled, pinned context (nothing was fetched)",
+                    {"url": item},
+                )
+        elif isinstance(item, dict):
+            if "@vocab" in item or "@base" in item:
+                return Check(
+                    "contexts", "CONTEXT_NOT_ALLOWED", "fail",
+                    f"@context[{i}] sets @vocab or @base, which would make unsigned terms look signed",
+                )
+        else:
+            return Check("contexts", "CONTEXT_NOT_ALLOWED", "fail", f"@context[{i}] is neither a URL nor an object")
+    return Check("contexts", "OK", "pass", "all contexts are bundled and pinned", {"contexts": [c for c in items if isinstance(c, str)]})
+
+
+def _issuer_id(doc: dict[str, Any]) -> str:
+    issuer = doc.get("issuer")
+    if isinstance(issuer, dict):
+        return str(issuer.get("id", ""))
+    return str(issuer or "")
+
+
+def _structure(doc: dict[str, Any], presentation: bool) -> Check:
+    version = 2 if (doc.get("@context") or [None])[0] == CREDENTIALS_V2 else 1
+    types = doc.get("type")
+    types = types if isinstance(types, list) else [types]
+    wanted = "VerifiablePresentation" if presentation else "VerifiableCredential"
+    if wanted not in types:
+        return Check("structure", "TYPE_MISSING", "fail", f"type must include {wanted}")
+    if not presentation:
+        issuer = _issuer_id(doc)
+        if not issuer or ":" not in issuer:
+            return Check("structure", "ISSUER_INVALID", "fail", "issuer must be an IRI or an object with an IRI id")
+        subjects = doc.get("credentialSubject")
+        subject_list = subjects if isinstance(subjects, list) else [subjects]
+        if not subjects or not all(isinstance(s, dict) and s for s in subject_list):
+            return Check("structure", "SUBJECT_INVALID", "fail", "credentialSubject must be one or more non-empty objects")
+        if version == 2:
+            for legacy in ("issuanceDate", "expirationDate"):
+                if legacy in doc:
+                    return Check(
+                        "structure", "VC1_FIELD_IN_VC2", "fail",
+                        f"{legacy} is a VC 1.1 property; a VC 2.0 credential uses validFrom/validUntil",
+                        {"field": legacy},
+                    )
+        elif "issuanceDate" not in doc:
+            return Check("structure", "ISSUANCE_DATE_MISSING", "fail", "a VC 1.1 credential needs issuanceDate")
+    return Check("structure", "OK", "pass", f"VC data model {'2.0' if version == 2 else '1.1'}", {"vcdm": "2.0" if version == 2 else "1.1"})
+
+
+def _dates(doc: dict[str, Any], ctx: _Ctx) -> Check:
+    found: dict[str, datetime] = {}
+    for name in ("validFrom", "validUntil", "issuanceDate", "expirationDate", "issued"):
+        if name in doc:
+            try:
+                found[name] = parse_datetime(doc[name], name)
+            except InvalidInput as exc:
+                return Check("dates", "DATE_INVALID", "fail", str(exc), {"field": name})
+    now, skew = ctx.now, ctx.skew
+    start = found.get("validFrom") or found.get("issuanceDate")
+    end = found.get("validUntil") or found.get("expirationDate")
+    details = {"now": now.isoformat(), **{k: v.isoformat() for k, v in found.items()}}
+    if "validFrom" in found and "validUntil" in found and found["validUntil"] < found["validFrom"]:
+        return Check("dates", "VALIDITY_RANGE_INVALID", "fail", "validUntil is before validFrom", details)
+    if start and now + skew < start:
+        return Check("dates", "NOT_YET_VALID", "fail", f"not valid before {start.isoformat()}", details)
+    if end and now - skew > end:
+        return Check("dates", "EXPIRED", "fail", f"expired at {end.isoformat()}", details)
+    proofs = doc.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        if isinstance(proof, dict) and "created" in proof:
+            try:
+                created = parse_datetime(proof["created"], "proof.created")
+            except InvalidInput:
+                continue
+            if created > now + skew:
+                return Check("dates", "PROOF_CREATED_IN_FUTURE", "fail", f"the proof was created in the future ({created.isoformat()})", details)
+        if isinstance(proof, dict) and "expires" in proof:
+            try:
+                expires = parse_datetime(proof["expires"], "proof.expires")
+            except InvalidInput:
+                continue
+            if now - skew > expires:
+                return Check("dates", "PROOF_EXPIRED", "fail", f"the proof expired at {expires.isoformat()}", details)
+    return Check("dates", "OK", "pass", "within its validity period", details)
+
+
+def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
+    elements = from_credential(doc)
+    data = elements.to_dict()
+    if elements.missing:
+        return (
+            Check("elements", "ELEMENTS_MISSING", "pass", "missing mandatory standard elements: " + ", ".join(elements.missing), {"missing": elements.missing}, informative=True),
+            data,
+        )
+    return Check("elements", "OK", "pass", "all mandatory EU standard elements present", informative=True), data
+
+
+def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
+    report = VerificationReport(kind="credential")
+    report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
+    if "payload" in doc and "signatures" in doc:
+        report.kind = "jades-envelope"
+        report.checks.append(
+            Check("format", "JADES_NOT_SUPPORTED", "error", "a JAdES-sealed EDC envelope; seal verification is not available in this version")
+        )
+        try:
+            check, data = _elements(doc)
+            report.checks.append(check)
+            report.elements = data
+        except McvcError:
+            pass
+        return report
+    ctx_check = _contexts(doc, loader)
+    report.checks.append(ctx_check)
+    structure = _structure(doc, presentation=False)
+    report.checks.append(structure)
+    issuer = doc.get("issuer")
+    report.issuer = {"id": _issuer_id(doc)}
+    if isinstance(issuer, dict):
+        from ..model.reader import _org
+
+        report.issuer.update(_org(issuer))
+    if ctx_check.outcome == "fail":
+        report.checks.append(Check("proof", "SKIPPED_CONTEXT", "skipped", "not checked: the contexts are not acceptable"))
+    else:
+        results = verify_proofs(doc, purpose=AssertionPurpose(), resolver=ctx.resolver, canon=ctx.canon)
+        bad = [r for r in results if r.outcome != "pass"]
+        details = {"proofs": [r.to_dict() for r in results]}
+        if bad:
+            first = bad[0]
+            report.checks.append(
+                Check("proof", first.code, first.outcome, f"proof {first.index + 1} of {len(results)}: {first.message}", details)
+            )
+        else:
+            report.checks.append(Check("proof", "OK", "pass", f"{len(results)} proof(s) valid", details))
+            issuer_id = _issuer_id(doc)
+            controllers = {r.controller for r in results}
+            if controllers == {issuer_id}:
+                report.checks.append(Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}", {"controller": issuer_id}))
+            else:
+                report.checks.append(
+                    Check(
+                        "issuer", "ISSUER_MISMATCH", "fail",
+                        f"the issuer is {issuer_id} but the key belongs to {', '.join(sorted(controllers))}",
+                        {"issuer": issuer_id, "controllers": sorted(controllers)},
+                    )
+                )
+    issuer_check = report.check("issuer")
+    if ctx.trust is None:
+        report.checks.append(Check("trust", "TRUST_NOT_CHECKED", "skipped", "no trust list was given; the issuer's identity is not vouched for"))
+    else:
+        entry = ctx.trust.find(_issuer_id(doc))
+        if entry is not None and issuer_check is not None and issuer_check.outcome == "pass":
+            report.trusted = True
+            report.checks.append(Check("trust", "OK", "pass", f"issuer {entry.did} is on the trust list", {"legal_name": entry.legal_name, "country": entry.country, "deqar_id": entry.deqar_id}))
+        else:
+            report.trusted = False
+            report.checks.append(Check("trust", "ISSUER_NOT_TRUSTED", "error", f"issuer {_issuer_id(doc)} is not on the trust list {ctx.trust.name}".rstrip()))
+    report.checks.append(_dates(doc, ctx))
+    status = doc.get("credentialStatus")
+    if status is None:
+        report.checks.append(Check("status", "NO_STATUS", "skipped", "the credential has no status entry"))
+    else:
+        report.checks.append(Check("status", "STATUS_NOT_CHECKED", "error", "the credential has a status entry and no status checker is configured"))
+    try:
+        check, data = _elements(doc)
+        report.checks.append(check)
+        report.elements = data
+    except McvcError as exc:  # the reader is lenient; a crash here is informative only
+        report.checks.append(Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True))
+    return report
+
+
+def _verify_presentation(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
+    report = VerificationReport(kind="presentation")
+    report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
+    ctx_check = _contexts(doc, loader)
+    report.checks.append(ctx_check)
+    report.checks.append(_structure(doc, presentation=True))
+    holder = doc.get("holder")
+    holder_id = str(holder.get("id", "")) if isinstance(holder, dict) else str(holder or "")
+    if ctx_check.outcome != "fail":
+        purpose = AuthenticationPurpose(challenge=ctx.challenge, domain=ctx.domain)
+        results = verify_proofs(doc, purpose=purpose, resolver=ctx.resolver, canon=ctx.canon)
+        bad = [r for r in results if r.outcome != "pass"]
+        details = {"proofs": [r.to_dict() for r in results]}
+        if bad:
+            report.checks.append(Check("proof", bad[0].code, bad[0].outcome, f"holder proof: {bad[0].message}", details))
+        elif holder_id and {r.controller for r in results} != {holder_id}:
+            report.checks.append(Check("proof", "HOLDER_MISMATCH", "fail", f"the holder is {holder_id} but the proof key belongs to {results[0].controller}", details))
+        else:
+            report.checks.append(Check("proof", "OK", "pass", "holder proof valid", details))
+    if ctx.challenge is None:
+        report.checks.append(Check("challenge", "CHALLENGE_NOT_REQUIRED", "skipped", "no challenge was required: the presentation could be a replay"))
+    credentials = doc.get("verifiableCredential", [])
+    for index, cred in enumerate(credentials if isinstance(credentials, list) else [credentials]):
+        if not isinstance(cred, dict):
+            report.checks.append(Check("credentials", "CREDENTIAL_NOT_OBJECT", "fail", f"verifiableCredential[{index}] is not an object"))
+            continue
+        inner = _verify_credential(cred, ctx, loader)
+        report.credentials.append(inner)
+        subjects = cred.get("credentialSubject")
+        subject_ids = {str(s.get("id", "")) for s in (subjects if isinstance(subjects, list) else [subjects]) if isinstance(s, dict)}
+        if holder_id and subject_ids != {holder_id}:
+            report.checks.append(
+                Check("holder-binding", "HOLDER_BINDING_FAILED", "fail", f"credential {index + 1}: subject {', '.join(sorted(subject_ids)) or '(none)'} is not the holder {holder_id}")
+            )
+    if credentials and not any(c.name == "holder-binding" for c in report.checks):
+        report.checks.append(Check("holder-binding", "OK" if holder_id else "HOLDER_NOT_GIVEN", "pass" if holder_id else "skipped", "every credential's subject is the holder" if holder_id else "the presentation names no holder"))
+    return report
+
+
+def verify(
+    document: dict[str, Any] | str | bytes,
+    *,
+    now: datetime | None = None,
+    trust: TrustList | None = None,
+    http: httpx.Client | None = None,
+    fetch_policy: FetchPolicy | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
+    loader: StaticLoader | None = None,
+    did_documents: dict[str, dict[str, Any]] | None = None,
+    max_clock_skew: timedelta = DEFAULT_SKEW,
+) -> VerificationReport:
+    """Verify a credential or presentation (dict, JSON text or bytes) and explain the result.
+
+    ``now`` defaults to the current time; pass it for reproducible results. Without ``http``
+    nothing is fetched (did:web then cannot be resolved and the result is inconclusive).
+    """
+    if now is not None:
+        ensure_aware(now, "now")
+    from ..clock import SystemClock
+
+    moment = now or SystemClock().now()
+    loader = loader or default_loader()
+    fetcher = Fetcher(http, fetch_policy) if http is not None else None
+    ctx = _Ctx(moment, max_clock_skew, trust, DidResolver(fetcher, did_documents), Canonicalizer(loader), challenge, domain)
+    try:
+        if isinstance(document, (str, bytes)):
+            doc = parse_json(document)
+        else:
+            _check_tree(document, 64)
+            doc = document
+    except InvalidInput as exc:
+        report = VerificationReport()
+        report.checks.append(Check("parse", exc.code, "fail", str(exc), {"pointer": exc.pointer}))
+        return report
+    if not isinstance(doc, dict):
+        report = VerificationReport()
+        report.checks.append(Check("parse", "PARSING_ERROR", "fail", "the document is not a JSON object"))
+        return report
+    types = doc.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "VerifiablePresentation" in types:
+        return _verify_presentation(doc, ctx, loader)
+    return _verify_credential(doc, ctx, loader)
