@@ -56,8 +56,10 @@ def _hash_data(
     canon: Canonicalizer,
 ) -> bytes:
     if suite.transform == "rdfc":
-        # RDFC-1.0's blank-node hashing stays SHA-256; only the proof hashes follow the curve.
-        return _hash(suite, key, canon.rdfc(options)) + _hash(suite, key, canon.rdfc(unsecured))
+        # ecdsa-rdfc-2019 with P-384 uses SHA-384 inside RDFC-1.0 as well (the W3C vectors'
+        # blank-node labels depend on it), not only for the two proof hashes.
+        algo = suite.hash_name(key.kind)
+        return _hash(suite, key, canon.rdfc(options, algo)) + _hash(suite, key, canon.rdfc(unsecured, algo))
     return _hash(suite, key, canon.jcs(options)) + _hash(suite, key, canon.jcs(unsecured))
 
 

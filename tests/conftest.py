@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = ROOT.parent / "shared" / "vectors"
+EDDSA = VECTORS / "vc-di-eddsa" / "TestVectors"
+ECDSA = VECTORS / "vc-di-ecdsa" / "TestVectors"
+SAMPLES = VECTORS / "edc" / "samples"
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+if not VECTORS.is_dir():  # pragma: no cover - the suite is meaningless without them
+    raise RuntimeError(f"conformance vectors not found at {VECTORS}")
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text("utf-8"))
+
+
+@pytest.fixture
+def example_elements() -> dict[str, Any]:
+    return load(ROOT / "examples" / "microcredential.json")
