@@ -17,9 +17,37 @@ def test_build_sign_verify_flow(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["keygen", "-o", str(key)]) == 0
     did = json.loads(key.read_text())["controller"]
     cred = tmp_path / "c.json"
-    assert main(["build", str(ROOT / "examples" / "microcredential.json"), "--issuer", did, "--rules", "unic", "-o", str(cred)]) == 0
+    assert (
+        main(
+            [
+                "build",
+                str(ROOT / "examples" / "microcredential.json"),
+                "--issuer",
+                did,
+                "--rules",
+                "unic",
+                "-o",
+                str(cred),
+            ]
+        )
+        == 0
+    )
     signed = tmp_path / "s.json"
-    assert main(["sign", str(cred), "--key", str(key), "--created", "2026-07-15T08:00:00Z", "-o", str(signed)]) == 0
+    assert (
+        main(
+            [
+                "sign",
+                str(cred),
+                "--key",
+                str(key),
+                "--created",
+                "2026-07-15T08:00:00Z",
+                "-o",
+                str(signed),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["verify", str(signed), "--json", "--now", "2026-11-01T00:00:00Z"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -38,13 +66,24 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify"]) == 2
     assert main(["verify", str(EDDSA / "eddsa-rdfc-2022" / "signedDataInt.json")]) == 1
     assert main(["verify", str(SAMPLES / "elm-v3-mc-annex1-signed.jsonld")]) == 3
-    assert main(["verify", "--now", "yesterday", str(SAMPLES / "elm-v3-mc-annex1-signed.jsonld")]) == 2
+    assert (
+        main(["verify", "--now", "yesterday", str(SAMPLES / "elm-v3-mc-annex1-signed.jsonld")]) == 2
+    )
 
 
-def test_several_files_give_a_stacking_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_files_give_a_stacking_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["demo", "-o", str(tmp_path / "demo.json")]) == 0
     capsys.readouterr()
-    code = main(["verify", str(tmp_path / "demo.json"), str(tmp_path / "demo.json"), str(EDDSA / "eddsa-rdfc-2022" / "signedDataInt.json")])
+    code = main(
+        [
+            "verify",
+            str(tmp_path / "demo.json"),
+            str(tmp_path / "demo.json"),
+            str(EDDSA / "eddsa-rdfc-2022" / "signedDataInt.json"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "10 ECTS from 2 of 2 credentials (EQF 7)" in out
@@ -56,7 +95,9 @@ def test_elements_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["missing"] == ["quality_assurance"]
 
 
-def test_invalid_elements_are_reported_with_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_elements_are_reported_with_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = json.loads((ROOT / "examples" / "microcredential.json").read_text())
     bad["workload"]["hours"] = "P60M"
     path = tmp_path / "bad.json"

@@ -8,9 +8,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
-from mcvc import ContextNotAllowed, InvalidInput, JsonLdProcessingError, KeyFormatError, generate_key, load_key, save_key, sign, verify_proofs
+from mcvc import (
+    ContextNotAllowed,
+    InvalidInput,
+    JsonLdProcessingError,
+    KeyFormatError,
+    generate_key,
+    load_key,
+    save_key,
+    sign,
+    verify_proofs,
+)
 from mcvc.canon.jsonld_rdf import to_dataset
 from mcvc.contexts import StaticLoader
 from mcvc.did import DidResolver
@@ -25,7 +38,11 @@ from .conftest import ECDSA, EDDSA, load
 @pytest.mark.parametrize(
     ("text", "code", "pointer"),
     [
-        ('{"issuer": "a", "credentialSubject": {"x": 1, "x": 2}}', "DUPLICATE_KEY", "/credentialSubject/x"),
+        (
+            '{"issuer": "a", "credentialSubject": {"x": 1, "x": 2}}',
+            "DUPLICATE_KEY",
+            "/credentialSubject/x",
+        ),
         ('{"ects": NaN}', "PARSING_ERROR", ""),
         ('{"ects": Infinity}', "PARSING_ERROR", ""),
         ('{"name": "\\ud800"}', "INVALID_STRING", "/name"),
@@ -48,7 +65,9 @@ def test_oversized_document() -> None:
     assert info.value.code == "INPUT_TOO_LARGE"
 
 
-def _vc(extra: dict[str, object] | None = None, ctx: list[object] | None = None) -> dict[str, object]:
+def _vc(
+    extra: dict[str, object] | None = None, ctx: list[object] | None = None
+) -> dict[str, object]:
     doc: dict[str, object] = {
         "@context": ctx or ["https://www.w3.org/ns/credentials/v2"],
         "id": "urn:uuid:1",
@@ -74,14 +93,25 @@ def test_tampered_context_bytes_refused() -> None:
     from mcvc.contexts import ContextEntry
 
     forged = original.with_entries(
-        {"https://www.w3.org/ns/credentials/v2": ContextEntry("https://www.w3.org/ns/credentials/v2", data.replace(b"validFrom", b"validFrum"), original.sha256("https://www.w3.org/ns/credentials/v2"))}
+        {
+            "https://www.w3.org/ns/credentials/v2": ContextEntry(
+                "https://www.w3.org/ns/credentials/v2",
+                data.replace(b"validFrom", b"validFrum"),
+                original.sha256("https://www.w3.org/ns/credentials/v2"),
+            )
+        }
     )
     with pytest.raises(ContextIntegrityError):
         to_dataset(_vc(), forged)
 
 
 def test_protected_term_redefinition_refused() -> None:
-    doc = _vc(ctx=["https://www.w3.org/ns/credentials/v2", {"VerifiableCredential": "https://example.org/#Bad"}])
+    doc = _vc(
+        ctx=[
+            "https://www.w3.org/ns/credentials/v2",
+            {"VerifiableCredential": "https://example.org/#Bad"},
+        ]
+    )
     with pytest.raises(JsonLdProcessingError) as info:
         to_dataset(doc, StaticLoader())
     assert info.value.code == "PROTECTED_TERM_REDEFINITION"
@@ -90,7 +120,10 @@ def test_protected_term_redefinition_refused() -> None:
 @pytest.mark.parametrize(
     ("extra", "code"),
     [
-        ({"credentialSubject": {"id": "did:example:2", "grade": "A+"}}, "DATA_LOSS_DETECTION_ERROR"),
+        (
+            {"credentialSubject": {"id": "did:example:2", "grade": "A+"}},
+            "DATA_LOSS_DETECTION_ERROR",
+        ),
         ({"id": "credentials/1"}, "RELATIVE_IRI"),
         ({"type": ["VerifiableCredential", "MicroCredential"]}, "RELATIVE_IRI"),
     ],
@@ -178,9 +211,13 @@ def test_ecdsa_der_signature_refused_and_high_s_accepted() -> None:
     assert result.code == "INVALID_SIGNATURE" and "P1363" in result.message
     n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
     malleated = json.loads(json.dumps(doc))
-    malleated["proof"]["proofValue"] = multibase_encode(r.to_bytes(32, "big") + (n - s).to_bytes(32, "big"))
+    malleated["proof"]["proofValue"] = multibase_encode(
+        r.to_bytes(32, "big") + (n - s).to_bytes(32, "big")
+    )
     (result,) = verify_proofs(malleated)
-    assert result.outcome == "pass"  # the spec allows high S; mcvc never keys anything on signature bytes
+    assert (
+        result.outcome == "pass"
+    )  # the spec allows high S; mcvc never keys anything on signature bytes
     assert decode_dss_signature(der) == (r, s)
 
 
@@ -236,14 +273,16 @@ def _web_client(routes: dict[str, httpx.Response], seen: list[str]) -> httpx.Cli
 
 def test_did_web_resolution_policy() -> None:
     from mcvc.did import did_web_document
-    from mcvc.net import FetchPolicy, Fetcher
+    from mcvc.net import Fetcher, FetchPolicy
 
     key = generate_key()
     did = "did:web:uni.example"
     doc = did_web_document(did, [key])
     seen: list[str] = []
     public = FetchPolicy(resolve=lambda host: ["93.184.216.34"])
-    client = _web_client({"https://uni.example/.well-known/did.json": httpx.Response(200, json=doc)}, seen)
+    client = _web_client(
+        {"https://uni.example/.well-known/did.json": httpx.Response(200, json=doc)}, seen
+    )
     resolver = DidResolver(Fetcher(client, public))
     method = resolver.method(f"{did}#key-1")
     assert method.listed_under("assertionMethod")
@@ -260,17 +299,34 @@ def test_did_web_resolution_policy() -> None:
         DidResolver(Fetcher(client, private)).resolve(did)
     assert info.value.code == "URL_NOT_ALLOWED" and seen == []
 
-    evil = _web_client({"https://uni.example/.well-known/did.json": httpx.Response(200, json={**doc, "id": "did:web:evil.example"})}, seen)
+    evil = _web_client(
+        {
+            "https://uni.example/.well-known/did.json": httpx.Response(
+                200, json={**doc, "id": "did:web:evil.example"}
+            )
+        },
+        seen,
+    )
     with pytest.raises(DidResolutionError) as info:
         DidResolver(Fetcher(evil, public)).resolve(did)
     assert info.value.code == "DID_DOCUMENT_ID_MISMATCH"
 
-    redirect = _web_client({"https://uni.example/.well-known/did.json": httpx.Response(302, headers={"location": "http://169.254.169.254/"})}, seen)
+    redirect = _web_client(
+        {
+            "https://uni.example/.well-known/did.json": httpx.Response(
+                302, headers={"location": "http://169.254.169.254/"}
+            )
+        },
+        seen,
+    )
     with pytest.raises(DidResolutionError) as info:
         DidResolver(Fetcher(redirect, public)).resolve(did)
     assert info.value.code == "REDIRECT_REFUSED"
 
-    big = _web_client({"https://uni.example/.well-known/did.json": httpx.Response(200, content=b" " * 2_000_000)}, seen)
+    big = _web_client(
+        {"https://uni.example/.well-known/did.json": httpx.Response(200, content=b" " * 2_000_000)},
+        seen,
+    )
     with pytest.raises(DidResolutionError) as info:
         DidResolver(Fetcher(big, public)).resolve(did)
     assert info.value.code == "INPUT_TOO_LARGE"

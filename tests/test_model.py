@@ -56,10 +56,16 @@ _DELETE = object()
         ("assessment.supervision", "somewhat", "assessment.supervision"),
         ("quality_assurance.type", "none", "quality_assurance.type"),
         ("unknown_field", 1, "unknown_field"),
-        ("learning_outcomes.0.esco_skills", ["https://example.org/skill"], "learning_outcomes[0].esco_skills"),
+        (
+            "learning_outcomes.0.esco_skills",
+            ["https://example.org/skill"],
+            "learning_outcomes[0].esco_skills",
+        ),
     ],
 )
-def test_invalid_element_names_its_path(example_elements: dict[str, Any], path: str, value: Any, error_path: str) -> None:
+def test_invalid_element_names_its_path(
+    example_elements: dict[str, Any], path: str, value: Any, error_path: str
+) -> None:
     with pytest.raises(ElementsError) as info:
         elements_from_dict(_broken(example_elements, path, value))
     assert error_path in [i["path"] for i in info.value.issues], info.value.issues
@@ -90,12 +96,18 @@ def test_low_ects_is_a_warning_not_an_error(example_elements: dict[str, Any]) ->
 
 def test_qf_ehea_maps_to_eqf(example_elements: dict[str, Any]) -> None:
     mc = elements_from_dict(_broken(example_elements, "level", {"qf_ehea": "first"}))
-    assert build_credential(mc)["credentialSubject"]["hasClaim"]["specifiedBy"]["eqfLevel"]["id"].endswith("/eqf/6")
+    assert build_credential(mc)["credentialSubject"]["hasClaim"]["specifiedBy"]["eqfLevel"][
+        "id"
+    ].endswith("/eqf/6")
 
 
 @pytest.mark.parametrize("profile", ["edc", "vc2", "ob3"])
 def test_profiles_expand_strictly(example_elements: dict[str, Any], profile: str) -> None:
-    credential = build_credential(example_elements, profile=profile, issuer="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
+    credential = build_credential(
+        example_elements,
+        profile=profile,
+        issuer="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+    )
     nquads = Canonicalizer().rdfc(credential)  # raises on any dropped term or relative IRI
     assert "example.org/base" not in nquads
     assert len(nquads.splitlines()) > 40
@@ -103,7 +115,10 @@ def test_profiles_expand_strictly(example_elements: dict[str, Any], profile: str
 
 def test_edc_shape(example_elements: dict[str, Any]) -> None:
     c = build_credential(example_elements)
-    assert c["@context"] == ["https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap"]
+    assert c["@context"] == [
+        "https://www.w3.org/2018/credentials/v1",
+        "http://data.europa.eu/snb/model/context/edc-ap",
+    ]
     assert c["type"] == ["VerifiableCredential", "EuropeanDigitalCredential"]
     assert c["credentialSchema"][0]["type"] == "ShaclValidator2017"
     claim = c["credentialSubject"]["hasClaim"]
@@ -131,7 +146,11 @@ def test_ob3_keeps_elements_without_native_field(example_elements: dict[str, Any
 def test_edc_passes_shacl_shapes(example_elements: dict[str, Any]) -> None:
     pyshacl = pytest.importorskip("pyshacl")
     rdflib = pytest.importorskip("rdflib")
-    nquads = Canonicalizer().rdfc(build_credential(example_elements, issuer="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"))
+    nquads = Canonicalizer().rdfc(
+        build_credential(
+            example_elements, issuer="did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        )
+    )
     graph = rdflib.Graph().parse(data=nquads, format="nt")  # no named graphs: N-Quads is N-Triples
     shapes = rdflib.Graph().parse(str(SAMPLES.parent / "EDC-generic-full.ttl"), format="turtle")
     conforms, _report, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
@@ -139,11 +158,41 @@ def test_edc_passes_shacl_shapes(example_elements: dict[str, Any]) -> None:
 
 
 SAMPLE_EXPECT = {
-    "elm-v3-mc-annex1-unsigned.jsonld": ("Digital micro-credential creation", "2", 6, "University of Zed", ["quality_assurance"]),
-    "elm-v3-mc-annex1-signed.jsonld": ("Digital micro-credential creation", "2", 6, "University of Zed", ["quality_assurance"]),
-    "elm-v3-certofpart-signed.jsonld": ("EDC Updates Webinar", "", None, "European Digital Credentials for Learning Support Team", ["learning_outcomes", "level", "assessment_type", "quality_assurance"]),
-    "elm32-vcdm2-ebsi-microcredential-data-software-business.json": ("Data and software business", "5", None, "University of Life", ["level", "assessment_type", "participation", "quality_assurance"]),
-    "mynextid-edc-mc-signed.jsonld": ("Title of your learning achievement", "5", 6, "NETIS d.o.o.", ["quality_assurance"]),
+    "elm-v3-mc-annex1-unsigned.jsonld": (
+        "Digital micro-credential creation",
+        "2",
+        6,
+        "University of Zed",
+        ["quality_assurance"],
+    ),
+    "elm-v3-mc-annex1-signed.jsonld": (
+        "Digital micro-credential creation",
+        "2",
+        6,
+        "University of Zed",
+        ["quality_assurance"],
+    ),
+    "elm-v3-certofpart-signed.jsonld": (
+        "EDC Updates Webinar",
+        "",
+        None,
+        "European Digital Credentials for Learning Support Team",
+        ["learning_outcomes", "level", "assessment_type", "quality_assurance"],
+    ),
+    "elm32-vcdm2-ebsi-microcredential-data-software-business.json": (
+        "Data and software business",
+        "5",
+        None,
+        "University of Life",
+        ["level", "assessment_type", "participation", "quality_assurance"],
+    ),
+    "mynextid-edc-mc-signed.jsonld": (
+        "Title of your learning achievement",
+        "5",
+        6,
+        "NETIS d.o.o.",
+        ["quality_assurance"],
+    ),
 }
 
 

@@ -4,7 +4,11 @@ import mcvc
 
 
 def test_all_is_the_public_surface() -> None:
-    public = sorted(name for name in dir(mcvc) if not name.startswith("_") and name[0].isupper() or name in mcvc.__all__)
+    public = sorted(
+        name
+        for name in dir(mcvc)
+        if (not name.startswith("_") and name[0].isupper()) or name in mcvc.__all__
+    )
     assert sorted(mcvc.__all__) == mcvc.__all__
     for name in mcvc.__all__:
         assert hasattr(mcvc, name), name

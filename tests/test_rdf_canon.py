@@ -73,8 +73,18 @@ def test_default_limit_refuses_what_the_reference_refuses() -> None:
 
 
 def test_control_characters_escaped() -> None:
-    quads = [(("I", "urn:x"), ("I", "http://schema.org/name"), ("L", "a\bb\fc\u0001d\u007fe", "http://www.w3.org/2001/XMLSchema#string", ""), None)]
-    assert canonicalize(quads).nquads == '<urn:x> <http://schema.org/name> "a\\bb\\fc\\u0001d\\u007Fe" .\n'
+    quads = [
+        (
+            ("I", "urn:x"),
+            ("I", "http://schema.org/name"),
+            ("L", "a\bb\fc\u0001d\u007fe", "http://www.w3.org/2001/XMLSchema#string", ""),
+            None,
+        )
+    ]
+    assert (
+        canonicalize(quads).nquads
+        == '<urn:x> <http://schema.org/name> "a\\bb\\fc\\u0001d\\u007Fe" .\n'
+    )
 
 
 def test_split_lines_only_on_newline() -> None:

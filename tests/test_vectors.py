@@ -26,11 +26,17 @@ def test_eddsa_rdfc_canonical_document_and_hashes() -> None:
     doc = load(EDDSA / "unsigned.json")
     nquads = canon.rdfc(doc)
     assert nquads == _text(EDDSA / "eddsa-rdfc-2022" / "canonDocDataInt.txt")
-    assert hashlib.sha256(nquads.encode()).hexdigest() == _text(EDDSA / "eddsa-rdfc-2022" / "docHashDataInt.txt").strip()
+    assert (
+        hashlib.sha256(nquads.encode()).hexdigest()
+        == _text(EDDSA / "eddsa-rdfc-2022" / "docHashDataInt.txt").strip()
+    )
     config = load(EDDSA / "eddsa-rdfc-2022" / "proofConfigDataInt.json")
     proof_canon = canon.rdfc(config)
     assert proof_canon == _text(EDDSA / "eddsa-rdfc-2022" / "proofCanonDataInt.txt")
-    assert hashlib.sha256(proof_canon.encode()).hexdigest() == _text(EDDSA / "eddsa-rdfc-2022" / "proofHashDataInt.txt").strip()
+    assert (
+        hashlib.sha256(proof_canon.encode()).hexdigest()
+        == _text(EDDSA / "eddsa-rdfc-2022" / "proofHashDataInt.txt").strip()
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,7 +58,11 @@ def test_eddsa_signing_reproduces_vector_exactly(suite: str, folder: str, signed
 def test_eddsa_employment_vector() -> None:
     key = load_key(EDDSA / "keyPair.json")
     expected = load(EDDSA / "eddsa-rdfc-2022" / "employ" / "signedDataInt.json")
-    out = sign(load(EDDSA / "employmentAuth.json"), key, created=datetime.fromisoformat(expected["proof"]["created"].replace("Z", "+00:00")))
+    out = sign(
+        load(EDDSA / "employmentAuth.json"),
+        key,
+        created=datetime.fromisoformat(expected["proof"]["created"].replace("Z", "+00:00")),
+    )
     assert out["proof"]["proofValue"] == expected["proof"]["proofValue"]
 
 
@@ -65,18 +75,27 @@ ECDSA_CASES = [
 
 
 @pytest.mark.parametrize(("folder", "stem", "keyfile", "hash_name", "transform"), ECDSA_CASES)
-def test_ecdsa_canon_and_hashes(folder: str, stem: str, keyfile: str, hash_name: str, transform: str) -> None:
+def test_ecdsa_canon_and_hashes(
+    folder: str, stem: str, keyfile: str, hash_name: str, transform: str
+) -> None:
     canon = Canonicalizer()
     base = ECDSA / folder
     doc = load(ECDSA / "unsigned.json")
     config = load(base / f"proofConfig{stem}.json")
+
     def do(value: dict[str, object]) -> str:
         return canon.rdfc(value, hash_name) if transform == "rdfc" else canon.jcs(value)
 
     assert do(doc) == _text(base / f"canonDoc{stem}.txt")
     assert do(config) == _text(base / f"proofCanon{stem}.txt")
-    assert hashlib.new(hash_name, do(doc).encode()).hexdigest() == _text(base / f"docHash{stem}.txt").strip()
-    assert hashlib.new(hash_name, do(config).encode()).hexdigest() == _text(base / f"proofHash{stem}.txt").strip()
+    assert (
+        hashlib.new(hash_name, do(doc).encode()).hexdigest()
+        == _text(base / f"docHash{stem}.txt").strip()
+    )
+    assert (
+        hashlib.new(hash_name, do(config).encode()).hexdigest()
+        == _text(base / f"proofHash{stem}.txt").strip()
+    )
 
 
 SIGNED = [
@@ -109,7 +128,11 @@ def test_tampered_vectors_fail(path: Path) -> None:
     subject[key] = "tampered" if isinstance(subject[key], str) else {"id": "urn:tampered"}
     results = verify_proofs(doc)
     assert all(r.outcome == "fail" for r in results)
-    assert {r.code for r in results} <= {"INVALID_SIGNATURE", "DATA_LOSS_DETECTION_ERROR", "RELATIVE_IRI"}
+    assert {r.code for r in results} <= {
+        "INVALID_SIGNATURE",
+        "DATA_LOSS_DETECTION_ERROR",
+        "RELATIVE_IRI",
+    }
 
 
 def test_ecdsa_p384_employ_canonical_form_uses_sha384_labels() -> None:
@@ -128,6 +151,8 @@ def test_ed25519_signature2020_is_refused_as_legacy() -> None:
 def test_proof_set_with_one_bad_proof_fails() -> None:
     doc = load(EDDSA / "proof-set-chain" / "signedProofSet2.json")
     proof = doc["proof"][1]
-    proof["proofValue"] = proof["proofValue"][:-4] + ("1111" if not proof["proofValue"].endswith("1111") else "2222")
+    proof["proofValue"] = proof["proofValue"][:-4] + (
+        "1111" if not proof["proofValue"].endswith("1111") else "2222"
+    )
     results = verify_proofs(doc)
     assert [r.outcome for r in results] == ["pass", "fail"]

@@ -9,7 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from mcvc import TrustList, build_credential, create_presentation, generate_key, sign, sign_presentation, verify
+from mcvc import (
+    TrustList,
+    build_credential,
+    create_presentation,
+    generate_key,
+    sign,
+    sign_presentation,
+    verify,
+)
 
 from .conftest import ECDSA, EDDSA, NOW, SAMPLES, load
 
@@ -43,7 +51,11 @@ def test_valid_credential(signed: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("profile", ["vc2", "ob3"])
 def test_other_profiles_verify(example_elements: dict[str, Any], key, profile: str) -> None:  # type: ignore[no-untyped-def]
-    doc = sign(build_credential(example_elements, profile=profile, issuer=key.did_key), key, created=SIGNED_AT)
+    doc = sign(
+        build_credential(example_elements, profile=profile, issuer=key.did_key),
+        key,
+        created=SIGNED_AT,
+    )
     assert verify(doc, now=NOW).outcome == "verified"
 
 
@@ -54,7 +66,9 @@ def test_tampered_fails(signed: dict[str, Any]) -> None:
 
 
 def test_issuer_mismatch(example_elements: dict[str, Any], key) -> None:  # type: ignore[no-untyped-def]
-    doc = sign(build_credential(example_elements, issuer="did:web:uni.example"), key, created=SIGNED_AT)
+    doc = sign(
+        build_credential(example_elements, issuer="did:web:uni.example"), key, created=SIGNED_AT
+    )
     report = verify(doc, now=NOW)
     assert report.outcome == "failed" and _code(report, "issuer") == "ISSUER_MISMATCH"
 
@@ -106,14 +120,22 @@ def test_vc2_with_expiration_date_is_malformed(key) -> None:  # type: ignore[no-
 def test_status_without_checker_is_inconclusive(key) -> None:  # type: ignore[no-untyped-def]
     doc = load(EDDSA / "unsigned.json")
     doc["issuer"] = key.did_key
-    doc["credentialStatus"] = {"id": "https://status.example/3#94567", "type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "94567", "statusListCredential": "https://status.example/3"}
+    doc["credentialStatus"] = {
+        "id": "https://status.example/3#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://status.example/3",
+    }
     report = verify(sign(doc, key, created=SIGNED_AT), now=NOW)
     assert report.outcome == "inconclusive" and _code(report, "status") == "STATUS_NOT_CHECKED"
 
 
 def test_no_request_for_bad_signature_or_unknown_context(key) -> None:  # type: ignore[no-untyped-def]
     requests: list[str] = []
-    client = httpx.Client(transport=httpx.MockTransport(lambda r: requests.append(str(r.url)) or httpx.Response(500)))
+    client = httpx.Client(
+        transport=httpx.MockTransport(lambda r: requests.append(str(r.url)) or httpx.Response(500))
+    )
     doc = load(EDDSA / "unsigned.json")
     doc["@context"].append("https://attacker.example/ctx.jsonld")
     report = verify(doc, now=NOW, http=client)
@@ -122,10 +144,14 @@ def test_no_request_for_bad_signature_or_unknown_context(key) -> None:  # type: 
 
 
 def test_trust_list(signed: dict[str, Any], key) -> None:  # type: ignore[no-untyped-def]
-    trusted = TrustList.from_dict({"issuers": [{"did": key.did_key, "legal_name": "Charles University", "country": "CZ"}]})
+    trusted = TrustList.from_dict(
+        {"issuers": [{"did": key.did_key, "legal_name": "Charles University", "country": "CZ"}]}
+    )
     report = verify(signed, now=NOW, trust=trusted)
     assert report.trusted is True and _code(report, "trust") == "OK"
-    other = TrustList.from_dict({"issuers": [{"did": "did:web:other.example", "legal_name": "Charles University"}]})
+    other = TrustList.from_dict(
+        {"issuers": [{"did": "did:web:other.example", "legal_name": "Charles University"}]}
+    )
     report = verify(signed, now=NOW, trust=other)
     assert report.trusted is False and report.outcome == "inconclusive"
     assert _code(report, "trust") == "ISSUER_NOT_TRUSTED"
@@ -155,15 +181,28 @@ def test_sealed_europass_is_inconclusive_with_elements() -> None:
 def test_presentation_roundtrip(example_elements: dict[str, Any], key) -> None:  # type: ignore[no-untyped-def]
     holder = generate_key()
     example_elements["learner"]["subject_id"] = holder.did_key
-    credential = sign(build_credential(example_elements, issuer=key.did_key), key, created=SIGNED_AT)
-    vp = sign_presentation(create_presentation([credential], holder=holder.did_key), holder, challenge="abc", domain="uni.example", created=SIGNED_AT)
+    credential = sign(
+        build_credential(example_elements, issuer=key.did_key), key, created=SIGNED_AT
+    )
+    vp = sign_presentation(
+        create_presentation([credential], holder=holder.did_key),
+        holder,
+        challenge="abc",
+        domain="uni.example",
+        created=SIGNED_AT,
+    )
     assert verify(vp, now=NOW, challenge="abc", domain="uni.example").outcome == "verified"
     report = verify(vp, now=NOW, challenge="xyz", domain="uni.example")
     assert report.outcome == "failed" and _code(report, "proof") == "INVALID_CHALLENGE_ERROR"
     report = verify(vp, now=NOW, challenge="abc", domain="evil.example")
     assert _code(report, "proof") == "INVALID_DOMAIN_ERROR"
     stranger = generate_key()
-    other = sign_presentation(create_presentation([credential], holder=stranger.did_key), stranger, challenge="abc", created=SIGNED_AT)
+    other = sign_presentation(
+        create_presentation([credential], holder=stranger.did_key),
+        stranger,
+        challenge="abc",
+        created=SIGNED_AT,
+    )
     report = verify(other, now=NOW, challenge="abc")
     assert _code(report, "holder-binding") == "HOLDER_BINDING_FAILED"
 

@@ -6,6 +6,7 @@ Exit codes of ``mcvc verify``: 0 verified, 1 failed, 3 inconclusive, 2 usage err
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from datetime import datetime
@@ -121,11 +122,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
         p = Path(path)
         if not p.is_file():
             raise _Usage(f"no such file: {path}")
-        report = verify(p.read_bytes(), now=now, trust=trust, http=client, challenge=args.challenge, domain=args.domain)
+        report = verify(
+            p.read_bytes(),
+            now=now,
+            trust=trust,
+            http=client,
+            challenge=args.challenge,
+            domain=args.domain,
+        )
         report.source = path
         reports.append(report)
     if args.json:
-        payload: Any = reports[0].to_dict() if len(reports) == 1 else {"reports": [r.to_dict() for r in reports], "summary": _stack_summary(reports)}
+        payload: Any = (
+            reports[0].to_dict()
+            if len(reports) == 1
+            else {"reports": [r.to_dict() for r in reports], "summary": _stack_summary(reports)}
+        )
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         color = sys.stdout.isatty()
@@ -142,16 +154,27 @@ def _stack_summary(reports: list[Any]) -> list[dict[str, Any]]:
     learners: dict[str, dict[str, Any]] = {}
     for r in reports:
         el = r.elements or {}
-        learner = (el.get("learner") or {}).get("id") or (el.get("learner") or {}).get("name") or "(unknown learner)"
-        entry = learners.setdefault(learner, {"learner": learner, "total_ects": 0.0, "levels": [], "credentials": 0, "not_verified": []})
+        learner = (
+            (el.get("learner") or {}).get("id")
+            or (el.get("learner") or {}).get("name")
+            or "(unknown learner)"
+        )
+        entry = learners.setdefault(
+            learner,
+            {
+                "learner": learner,
+                "total_ects": 0.0,
+                "levels": [],
+                "credentials": 0,
+                "not_verified": [],
+            },
+        )
         entry["credentials"] += 1
         if r.outcome != "verified":
             entry["not_verified"].append({"file": r.source, "outcome": r.outcome})
             continue
-        try:
+        with contextlib.suppress(ValueError):
             entry["total_ects"] += float(el.get("ects") or 0)
-        except ValueError:
-            pass
         if el.get("eqf_level"):
             entry["levels"].append(el["eqf_level"])
     return list(learners.values())
@@ -161,7 +184,9 @@ def _render_stack(summary: list[dict[str, Any]]) -> str:
     lines = ["Stacking summary (verified credentials only)"]
     for s in summary:
         levels = ", ".join(f"EQF {lv}" for lv in sorted(set(s["levels"]))) or "no level"
-        lines.append(f"  {safe(s['learner'])}: {s['total_ects']:g} ECTS from {s['credentials'] - len(s['not_verified'])} of {s['credentials']} credentials ({levels})")
+        lines.append(
+            f"  {safe(s['learner'])}: {s['total_ects']:g} ECTS from {s['credentials'] - len(s['not_verified'])} of {s['credentials']} credentials ({levels})"
+        )
         for bad in s["not_verified"]:
             lines.append(f"    not counted: {safe(bad['file'])} ({bad['outcome']})")
     return "\n".join(lines)
@@ -215,13 +240,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mcvc", description="Micro-credentials as verifiable credentials.")
+    parser = argparse.ArgumentParser(
+        prog="mcvc", description="Micro-credentials as verifiable credentials."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build an unsigned credential from standard elements")
     p.add_argument("elements")
     p.add_argument("--profile", choices=["edc", "vc2", "ob3"], default="edc")
-    p.add_argument("--rules", help="issuer profile (eu-minimum, 4eu-plus, unic, german-recognition, or a .json file)")
+    p.add_argument(
+        "--rules",
+        help="issuer profile (eu-minimum, 4eu-plus, unic, german-recognition, or a .json file)",
+    )
     p.add_argument("--issuer", help="issuer DID (defaults to the first awarding body's did)")
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_build)
@@ -234,7 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sign", help="add a Data Integrity proof")
     p.add_argument("credential")
     p.add_argument("--key", required=True)
-    p.add_argument("--suite", choices=["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019"])
+    p.add_argument(
+        "--suite",
+        choices=["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019"],
+    )
     p.add_argument("--created", help="proof creation time (ISO 8601 with timezone)")
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_sign)
@@ -244,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
     p.add_argument("--trust", help="trust list JSON file")
-    p.add_argument("--allow-network", action="store_true", help="allow did:web resolution over HTTPS")
+    p.add_argument(
+        "--allow-network", action="store_true", help="allow did:web resolution over HTTPS"
+    )
     p.add_argument("--challenge")
     p.add_argument("--domain")
     p.set_defaults(func=cmd_verify)

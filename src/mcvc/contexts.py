@@ -124,7 +124,7 @@ _DEFAULT: StaticLoader | None = None
 
 def default_loader() -> StaticLoader:
     """A shared loader over the bundled contexts (immutable in effect: entries never change)."""
-    global _DEFAULT  # noqa: PLW0603 - a read-only cache of bundled files
+    global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = StaticLoader()
     return _DEFAULT

@@ -158,8 +158,8 @@ class ResolvedMethod:
 
 
 def _absolute(ref: Any, base: str) -> str:
-    ref = str(ref)
-    return base + ref if ref.startswith("#") else ref
+    text = str(ref)
+    return base + text if text.startswith("#") else text
 
 
 class DidResolver:
@@ -188,7 +188,9 @@ class DidResolver:
             return self._resolve_web(did)
         method = did.split(":", 2)[1] if did.startswith("did:") and did.count(":") >= 2 else ""
         if method:
-            raise DidResolutionError(f"DID method {method!r} is not supported", code="UNSUPPORTED_DID_METHOD")
+            raise DidResolutionError(
+                f"DID method {method!r} is not supported", code="UNSUPPORTED_DID_METHOD"
+            )
         raise DidResolutionError(f"{did!r} is not a DID", code="INVALID_DID")
 
     def _resolve_web(self, did: str) -> dict[str, Any]:
@@ -201,7 +203,9 @@ class DidResolver:
             body = self.fetcher.get(url, accept="application/did+json, application/json")
             doc = parse_json(body, max_bytes=_MAX_DID_DOC)
         except McvcError as exc:
-            raise DidResolutionError(f"{did}: {exc}", code=getattr(exc, "code", "DID_RESOLUTION_ERROR")) from None
+            raise DidResolutionError(
+                f"{did}: {exc}", code=getattr(exc, "code", "DID_RESOLUTION_ERROR")
+            ) from None
         if not isinstance(doc, dict) or doc.get("id") != did:
             raise DidResolutionError(
                 f"the document at {url} has id {doc.get('id') if isinstance(doc, dict) else None!r}, not {did}",
@@ -213,7 +217,8 @@ class DidResolver:
         """Dereference a verification method URL (``did:...#fragment``)."""
         if not isinstance(vm_id, str) or not vm_id.startswith("did:"):
             raise DidResolutionError(
-                f"verification method {vm_id!r} is not a DID URL", code="INVALID_VERIFICATION_METHOD"
+                f"verification method {vm_id!r} is not a DID URL",
+                code="INVALID_VERIFICATION_METHOD",
             )
         did = vm_id.split("#", 1)[0]
         doc = self.resolve(did)

@@ -9,7 +9,19 @@ from .verify.report import VerificationReport
 
 __all__ = ["mixed_script", "render_report", "safe"]
 
-_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+_BIDI = {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+}
 
 
 def safe(text: Any) -> str:
@@ -58,27 +70,56 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
     lines.append(f"{safe(name) + ': ' if name else ''}{head}")
     lines.append("")
     for check in report.checks:
-        lines.append(f"  [{_MARK[check.outcome]}] {check.name:<15} {check.code:<24} {safe(check.message)}")
+        lines.append(
+            f"  [{_MARK[check.outcome]}] {check.name:<15} {check.code:<24} {safe(check.message)}"
+        )
     issuer = report.issuer
     if issuer.get("id"):
         legal = _first(issuer.get("legal_name"))
         warn = "  (WARNING: mixed scripts in name)" if mixed_script(legal) else ""
         lines.append("")
-        lines.append(f"  Issuer: {safe(legal) or '(no name)'} [{safe(issuer.get('country', ''))}] {safe(issuer['id'])}{warn}")
+        lines.append(
+            f"  Issuer: {safe(legal) or '(no name)'} [{safe(issuer.get('country', ''))}] {safe(issuer['id'])}{warn}"
+        )
         for ident in issuer.get("identifiers", []):
-            lines.append(f"          {safe(ident['scheme'])}: {safe(ident['value'])} {safe(ident.get('country', ''))}")
+            lines.append(
+                f"          {safe(ident['scheme'])}: {safe(ident['value'])} {safe(ident.get('country', ''))}"
+            )
     el = report.elements
     if el:
         lines.append("")
         lines.append("  Standard elements")
         rows = [
             ("Title", _first(el["title"])),
-            ("Learner", f"{el['learner'].get('name', '')} {el['learner'].get('id', '')}".strip() if el["learner"] else ""),
-            ("Awarding body", "; ".join(f"{_first(b['legal_name'])} ({b['country']})" for b in el["awarding_bodies"])),
+            (
+                "Learner",
+                f"{el['learner'].get('name', '')} {el['learner'].get('id', '')}".strip()
+                if el["learner"]
+                else "",
+            ),
+            (
+                "Awarding body",
+                "; ".join(
+                    f"{_first(b['legal_name'])} ({b['country']})" for b in el["awarding_bodies"]
+                ),
+            ),
             ("Date of issuing", el["date_of_issuing"]),
             ("Place of issue", el["place_of_issue"]),
-            ("Workload", " / ".join(x for x in (f"{el['ects']} ECTS" if el["ects"] else "", el["hours"]) if x)),
-            ("Level", (f"EQF {el['eqf_level']}" + (f" (QF-EHEA {el['qf_ehea_cycle']} cycle)" if el["qf_ehea_cycle"] else "")) if el["eqf_level"] else el["nqf_level"]),
+            (
+                "Workload",
+                " / ".join(
+                    x for x in (f"{el['ects']} ECTS" if el["ects"] else "", el["hours"]) if x
+                ),
+            ),
+            (
+                "Level",
+                (
+                    f"EQF {el['eqf_level']}"
+                    + (f" (QF-EHEA {el['qf_ehea_cycle']} cycle)" if el["qf_ehea_cycle"] else "")
+                )
+                if el["eqf_level"]
+                else el["nqf_level"],
+            ),
             ("Learning outcomes", f"{len(el['learning_outcomes'])}"),
             ("Assessment", el["assessment_type"]),
             ("Participation", ", ".join(el["participation"])),

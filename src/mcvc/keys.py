@@ -72,7 +72,9 @@ PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 def _check_ed25519_point(raw: bytes) -> None:
     y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
     if y >= _ED25519_P:
-        raise KeyFormatError("Ed25519 public key is not canonically encoded", code="INVALID_PUBLIC_KEY")
+        raise KeyFormatError(
+            "Ed25519 public key is not canonically encoded", code="INVALID_PUBLIC_KEY"
+        )
     if y in _ED25519_SMALL_ORDER_Y:
         raise KeyFormatError(
             "Ed25519 public key is a point of small order", code="INVALID_PUBLIC_KEY"
@@ -91,7 +93,9 @@ def _public_from_raw(kind: KeyKind, raw: bytes) -> PublicKey:
     try:
         return ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[kind], raw)
     except ValueError as exc:
-        raise KeyFormatError(f"{kind} public key is not a curve point: {exc}", code="INVALID_PUBLIC_KEY") from None
+        raise KeyFormatError(
+            f"{kind} public key is not a curve point: {exc}", code="INVALID_PUBLIC_KEY"
+        ) from None
 
 
 def public_key_from_multibase(value: str) -> tuple[KeyKind, PublicKey]:
@@ -298,7 +302,9 @@ def _ec_point(kind: KeyKind, x: bytes, y: bytes) -> PublicKey:
     try:
         return ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[kind], b"\x04" + x + y)
     except ValueError as exc:
-        raise KeyFormatError(f"JWK is not a point on {kind}: {exc}", code="INVALID_PUBLIC_KEY") from None
+        raise KeyFormatError(
+            f"JWK is not a point on {kind}: {exc}", code="INVALID_PUBLIC_KEY"
+        ) from None
 
 
 def key_from_document(doc: dict[str, Any]) -> KeyPair:

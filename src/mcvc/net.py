@@ -73,9 +73,13 @@ class Fetcher:
         except ValueError:
             pass
         else:
-            raise NetworkPolicyError(f"{url}: IP address literals are not fetched", code="URL_NOT_ALLOWED")
+            raise NetworkPolicyError(
+                f"{url}: IP address literals are not fetched", code="URL_NOT_ALLOWED"
+            )
         if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            raise NetworkPolicyError(f"{url}: local host names are not fetched", code="URL_NOT_ALLOWED")
+            raise NetworkPolicyError(
+                f"{url}: local host names are not fetched", code="URL_NOT_ALLOWED"
+            )
         for address in self.policy.resolve(host):
             if not _is_public(address):
                 raise NetworkPolicyError(
@@ -102,12 +106,15 @@ class Fetcher:
                     )
                 if response.status_code != 200:
                     raise NetworkPolicyError(
-                        f"{url}: HTTP {response.status_code}", code="HTTP_STATUS", status=response.status_code
+                        f"{url}: HTTP {response.status_code}",
+                        code="HTTP_STATUS",
+                        status=response.status_code,
                     )
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > limit:
                     raise NetworkPolicyError(
-                        f"{url}: {declared} bytes exceed the limit of {limit}", code="INPUT_TOO_LARGE"
+                        f"{url}: {declared} bytes exceed the limit of {limit}",
+                        code="INPUT_TOO_LARGE",
                     )
                 chunks: list[bytes] = []
                 size = 0
@@ -115,11 +122,14 @@ class Fetcher:
                     size += len(chunk)
                     if size > limit:
                         raise NetworkPolicyError(
-                            f"{url}: body exceeds the limit of {limit} bytes", code="INPUT_TOO_LARGE"
+                            f"{url}: body exceeds the limit of {limit} bytes",
+                            code="INPUT_TOO_LARGE",
                         )
                     chunks.append(chunk)
                 return b"".join(chunks)
         except httpx.TimeoutException:
             raise NetworkPolicyError(f"{url}: timed out", code="TIMEOUT") from None
         except httpx.HTTPError as exc:
-            raise NetworkPolicyError(f"{url}: {type(exc).__name__}: {exc}", code="NETWORK_ERROR") from None
+            raise NetworkPolicyError(
+                f"{url}: {type(exc).__name__}: {exc}", code="NETWORK_ERROR"
+            ) from None

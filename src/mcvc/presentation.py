@@ -14,7 +14,9 @@ from .signing import sign
 __all__ = ["create_presentation", "sign_presentation"]
 
 
-def create_presentation(credentials: list[dict[str, Any]], *, holder: str, id: str | None = None) -> dict[str, Any]:
+def create_presentation(
+    credentials: list[dict[str, Any]], *, holder: str, id: str | None = None
+) -> dict[str, Any]:
     return {
         "@context": [CREDENTIALS_V2],
         "id": id or f"urn:uuid:{uuid.uuid4()}",
@@ -33,4 +35,9 @@ def sign_presentation(
     created: datetime | None = None,
 ) -> dict[str, Any]:
     """The holder's authentication proof, bound to the verifier's challenge (and domain)."""
-    return sign(presentation, key, purpose=AuthenticationPurpose(challenge=challenge, domain=domain), created=created)
+    return sign(
+        presentation,
+        key,
+        purpose=AuthenticationPurpose(challenge=challenge, domain=domain),
+        created=created,
+    )

@@ -12,8 +12,8 @@ from .contexts import CREDENTIALS_V2, DATA_INTEGRITY_V2, StaticLoader, default_l
 from .keys import KeyPair
 from .proofs.engine import create_proof
 from .proofs.purposes import ProofPurpose
-from .proofs.suites import get_suite
 from .proofs.suites import default_suite_for as _default_suite
+from .proofs.suites import get_suite
 
 __all__ = ["sign"]
 
@@ -55,7 +55,10 @@ def sign(
         raise TypeError("key must be a KeyPair (see generate_key / load_key)")
     chosen = get_suite(suite) if suite else _default_suite(key.kind)
     when = created or (clock or SystemClock()).now()
-    canon = Canonicalizer(loader or default_loader(), **({"work_factor": work_factor} if work_factor is not None else {}))
+    canon = Canonicalizer(
+        loader or default_loader(),
+        **({"work_factor": work_factor} if work_factor is not None else {}),
+    )
     base = _with_di_context(copy.deepcopy(document))
     extra: dict[str, Any] = {}
     if proof_id:
@@ -63,7 +66,13 @@ def sign(
     if previous_proof:
         extra["previousProof"] = previous_proof
     proof = create_proof(
-        base, key, suite=chosen, purpose=purpose, created=when, canon=canon, extra_options=extra or None
+        base,
+        key,
+        suite=chosen,
+        purpose=purpose,
+        created=when,
+        canon=canon,
+        extra_options=extra or None,
     )
     existing = base.get("proof")
     if existing is None:

@@ -22,7 +22,9 @@ class Canonicalizer:
         """Canonical N-Quads (RDFC-1.0) of a JSON-LD document; ``hash_algorithm`` is the one
         RDFC-1.0 uses for blank-node labels (ecdsa-rdfc-2019 with P-384 uses SHA-384)."""
         quads = to_dataset(document, self.loader)
-        return canonicalize(quads, hash_algorithm=hash_algorithm, work_factor=self.work_factor).nquads
+        return canonicalize(
+            quads, hash_algorithm=hash_algorithm, work_factor=self.work_factor
+        ).nquads
 
     def jcs(self, document: dict[str, Any]) -> str:
         return canonicalize_json(document)

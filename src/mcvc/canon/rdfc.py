@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_WORK_FACTOR", "CanonicalResult", "canonicalize"]
 DEFAULT_WORK_FACTOR = 1
 _MAX_BLANK_NODES = 100_000
 
-_HASHES: dict[str, Callable[[bytes], "hashlib._Hash"]] = {
+_HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {
     "sha256": hashlib.sha256,
     "sha384": hashlib.sha384,
 }
@@ -223,6 +223,10 @@ def _relabel(term: Term | None, mapping: dict[str, str]) -> Term | None:
     return term
 
 
+def _relabel_term(term: Term, mapping: dict[str, str]) -> Term:
+    return ("B", mapping[term[1]]) if term[0] == "B" else term
+
+
 def canonicalize(
     quads: Iterable[Quad],
     *,
@@ -242,9 +246,9 @@ def canonicalize(
         {
             serialize_quad(
                 (
-                    _relabel(s, mapping),  # type: ignore[arg-type]
+                    _relabel_term(s, mapping),
                     p,
-                    _relabel(o, mapping),  # type: ignore[arg-type]
+                    _relabel_term(o, mapping),
                     _relabel(g, mapping),
                 )
             )

@@ -125,7 +125,9 @@ class AwardingBody(_Model):
     legal_identifiers: list[LegalIdentifier] = Field(default_factory=list)
     homepage: str | None = None
     did: str | None = None
-    deqar_id: str | None = Field(default=None, description="DEQAR institution id, e.g. DEQARINST0245")
+    deqar_id: str | None = Field(
+        default=None, description="DEQAR institution id, e.g. DEQARINST0245"
+    )
     quality_assurance_responsible: bool = False
 
     @field_validator("homepage")
@@ -190,12 +192,15 @@ class Assessment(_Model):
     title: LanguageMap | None = None
     grade: LanguageMap | None = None
     grading_scheme: LanguageMap | None = None
-    supervision: Literal[
-        "supervised-with-id-verification",
-        "supervised-without-id-verification",
-        "unsupervised-with-id-verification",
-        "unsupervised-without-id-verification",
-    ] | None = None
+    supervision: (
+        Literal[
+            "supervised-with-id-verification",
+            "supervised-without-id-verification",
+            "unsupervised-with-id-verification",
+            "unsupervised-without-id-verification",
+        ]
+        | None
+    ) = None
     date: AwareDatetime | None = None
 
 

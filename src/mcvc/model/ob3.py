@@ -30,9 +30,7 @@ def build_ob3(mc: MicroCredential, *, issuer: str | None = None) -> dict[str, An
         "type": ["Achievement"],
         "name": _first(mc.title),
         "description": _first(mc.description) if mc.description else _first(mc.title),
-        "criteria": {
-            "narrative": "\n".join(f"- {_first(lo.text)}" for lo in mc.learning_outcomes)
-        },
+        "criteria": {"narrative": "\n".join(f"- {_first(lo.text)}" for lo in mc.learning_outcomes)},
         "achievementType": "MicroCredential",
     }
     if mc.workload.ects is not None:
@@ -60,19 +58,28 @@ def build_ob3(mc: MicroCredential, *, issuer: str | None = None) -> dict[str, An
         )
     if alignments:
         achievement["alignment"] = alignments
-    tags = [f"participation:{mc.participation}", f"assessment:{mc.assessment.type}", f"quality-assurance:{mc.quality_assurance.type}"]
+    tags = [
+        f"participation:{mc.participation}",
+        f"assessment:{mc.assessment.type}",
+        f"quality-assurance:{mc.quality_assurance.type}",
+    ]
     achievement["tag"] = tags
     extension = {
         "title": mc.title,
         "learningOutcomes": [lo.text for lo in mc.learning_outcomes],
-        "workload": {"ects": str(mc.workload.ects) if mc.workload.ects is not None else None, "hours": mc.workload.hours},
+        "workload": {
+            "ects": str(mc.workload.ects) if mc.workload.ects is not None else None,
+            "hours": mc.workload.hours,
+        },
         "level": mc.level.model_dump(mode="json") if mc.level else None,
         "assessment": mc.assessment.model_dump(mode="json", exclude_none=True),
         "participation": mc.participation,
         "qualityAssurance": mc.quality_assurance.model_dump(mode="json", exclude_none=True),
         "prerequisites": mc.prerequisites,
         "stackability": mc.stackability.model_dump(mode="json") if mc.stackability else None,
-        "awardingBodies": [b.model_dump(mode="json", exclude_none=True) for b in mc.awarding_bodies],
+        "awardingBodies": [
+            b.model_dump(mode="json", exclude_none=True) for b in mc.awarding_bodies
+        ],
         "placeOfIssue": mc.place_of_issue.model_dump(mode="json", exclude_none=True),
     }
     subject: dict[str, Any] = {
@@ -105,7 +112,8 @@ def build_ob3(mc: MicroCredential, *, issuer: str | None = None) -> dict[str, An
     out["credentialSubject"]["achievement"]["otherIdentifier"] = [
         {
             "type": ["IdentifierEntry"],
-            "identifier": "urn:mcvc:eu-standard-elements:" + json.dumps(extension, sort_keys=True, ensure_ascii=False),
+            "identifier": "urn:mcvc:eu-standard-elements:"
+            + json.dumps(extension, sort_keys=True, ensure_ascii=False),
             "identifierType": "ext:EUStandardElements",
         }
     ]

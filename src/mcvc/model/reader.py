@@ -75,14 +75,26 @@ def _note_text(note: Any) -> dict[str, str]:
 
 def _identifiers(org: dict[str, Any]) -> list[dict[str, str]]:
     out = []
-    for key, scheme in (("eIDASIdentifier", "eidas"), ("vatIdentifier", "vat"), ("registration", "registration")):
+    for key, scheme in (
+        ("eIDASIdentifier", "eidas"),
+        ("vatIdentifier", "vat"),
+        ("registration", "registration"),
+    ):
         for ident in _list(org.get(key)):
             if isinstance(ident, dict):
                 country = vocab.country_from_uri(_id(ident.get("spatial"))) or ""
-                out.append({"scheme": scheme, "value": str(ident.get("notation", "")), "country": country})
+                out.append(
+                    {"scheme": scheme, "value": str(ident.get("notation", "")), "country": country}
+                )
     for ident in _list(org.get("identifier")):
         if isinstance(ident, dict):
-            out.append({"scheme": str(ident.get("schemeName", "identifier")), "value": str(ident.get("notation", "")), "country": ""})
+            out.append(
+                {
+                    "scheme": str(ident.get("schemeName", "identifier")),
+                    "value": str(ident.get("notation", "")),
+                    "country": "",
+                }
+            )
     return out
 
 
@@ -193,7 +205,13 @@ def from_credential(document: dict[str, Any]) -> StandardElements:
     out.title = _text(claim.get("title")) or _text(spec.get("title"))
     out.issuer = _org(doc.get("issuer"))
     out.awarding_bodies = [_org(b) for b in _list(awarding.get("awardingBody"))]
-    out.date_of_issuing = str(doc.get("issued") or doc.get("issuanceDate") or awarding.get("awardingDate") or doc.get("validFrom") or "")
+    out.date_of_issuing = str(
+        doc.get("issued")
+        or doc.get("issuanceDate")
+        or awarding.get("awardingDate")
+        or doc.get("validFrom")
+        or ""
+    )
     out.valid_from = str(doc.get("validFrom", ""))
     out.valid_until = str(doc.get("validUntil") or doc.get("expirationDate") or "")
     for loc in _list(awarding.get("location")):
@@ -204,7 +222,9 @@ def from_credential(document: dict[str, Any]) -> StandardElements:
                     locality = _note_text(addr.get("fullAddress"))
                     if locality:
                         out.place_of_issue += f" ({next(iter(locality.values()))})"
-    out.learning_outcomes = [_text(lo.get("title")) for lo in _list(spec.get("learningOutcome")) if isinstance(lo, dict)]
+    out.learning_outcomes = [
+        _text(lo.get("title")) for lo in _list(spec.get("learningOutcome")) if isinstance(lo, dict)
+    ]
     summary = _note_text(spec.get("learningOutcomeSummary"))
     if summary and not out.learning_outcomes:
         out.learning_outcomes = [summary]
@@ -232,12 +252,17 @@ def from_credential(document: dict[str, Any]) -> StandardElements:
     notes = [_note_text(n) for n in _list(spec.get("additionalNote"))]
     qa_notes = [n for n in notes if any(v.startswith("Quality assurance:") for v in n.values())]
     if accreditations:
-        acc = accreditations[0] if isinstance(accreditations[0], dict) else {"id": accreditations[0]}
+        acc = (
+            accreditations[0] if isinstance(accreditations[0], dict) else {"id": accreditations[0]}
+        )
         out.quality_assurance = {
             "kind": "accreditation",
             "type": _label(acc.get("dcType")),
             "accrediting_agent": _org(acc.get("accreditingAgent")).get("legal_name", {}),
-            "report": _id(acc.get("report")) and str((acc.get("report") or {}).get("contentURL", "")) if isinstance(acc.get("report"), dict) else _id(acc),
+            "report": _id(acc.get("report"))
+            and str((acc.get("report") or {}).get("contentURL", ""))
+            if isinstance(acc.get("report"), dict)
+            else _id(acc),
             "valid_until": str(acc.get("expiryDate", "")),
         }
     if qa_notes:
@@ -249,7 +274,9 @@ def from_credential(document: dict[str, Any]) -> StandardElements:
     towards = [_text(t.get("title")) for t in _list(spec.get("isPartOf")) if isinstance(t, dict)]
     if towards:
         stack["stackable_towards"] = towards
-    stack_notes = [n for n in notes if any(v.startswith("Integration/stackability:") for v in n.values())]
+    stack_notes = [
+        n for n in notes if any(v.startswith("Integration/stackability:") for v in n.values())
+    ]
     if stack_notes:
         stack["description"] = stack_notes[0]
     out.stackability = stack
@@ -260,7 +287,9 @@ def from_credential(document: dict[str, Any]) -> StandardElements:
     present = {
         "learner": bool(out.learner),
         "title": bool(out.title),
-        "issuer_country": bool(any(b["country"] for b in out.awarding_bodies) or out.issuer.get("country")),
+        "issuer_country": bool(
+            any(b["country"] for b in out.awarding_bodies) or out.issuer.get("country")
+        ),
         "awarding_body": bool(out.awarding_bodies),
         "date_of_issuing": bool(out.date_of_issuing),
         "learning_outcomes": bool(out.learning_outcomes),

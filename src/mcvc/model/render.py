@@ -46,7 +46,9 @@ def _legal_identifier(ids: _Ids, scheme: str, value: str, country: str, n: int) 
     }
 
 
-def _location(ids: _Ids, kind: str, country: str, region: str | None, locality: str | None, n: int) -> dict[str, Any]:
+def _location(
+    ids: _Ids, kind: str, country: str, region: str | None, locality: str | None, n: int
+) -> dict[str, Any]:
     address: dict[str, Any] = {
         "id": ids(f"address:{kind}", n),
         "type": "Address",
@@ -64,7 +66,9 @@ def _location(ids: _Ids, kind: str, country: str, region: str | None, locality: 
     return loc
 
 
-def _organisation(ids: _Ids, body: AwardingBody, n: int, node_id: str | None = None) -> dict[str, Any]:
+def _organisation(
+    ids: _Ids, body: AwardingBody, n: int, node_id: str | None = None
+) -> dict[str, Any]:
     org: dict[str, Any] = {
         "id": node_id or body.did or ids("organisation", n),
         "type": "Organisation",
@@ -74,7 +78,9 @@ def _organisation(ids: _Ids, body: AwardingBody, n: int, node_id: str | None = N
     identifiers = []
     for i, ident in enumerate(body.legal_identifiers, start=1):
         node = _legal_identifier(ids, f"org{n}", ident.value, ident.country, i)
-        key = {"eidas": "eIDASIdentifier", "vat": "vatIdentifier", "registration": "registration"}[ident.scheme]
+        key = {"eidas": "eIDASIdentifier", "vat": "vatIdentifier", "registration": "registration"}[
+            ident.scheme
+        ]
         identifiers.append((key, node))
     for key, node in identifiers:
         org.setdefault(key, node)
@@ -86,7 +92,11 @@ def _organisation(ids: _Ids, body: AwardingBody, n: int, node_id: str | None = N
             "schemeName": "DEQAR",
         }
     if body.homepage:
-        org["homepage"] = {"id": ids(f"homepage:org{n}"), "type": "WebResource", "contentURL": body.homepage}
+        org["homepage"] = {
+            "id": ids(f"homepage:org{n}"),
+            "type": "WebResource",
+            "contentURL": body.homepage,
+        }
     return org
 
 
@@ -114,7 +124,9 @@ def _accreditation(ids: _Ids, acc: Accreditation) -> dict[str, Any]:
     return node
 
 
-def _concept_for(table: dict[str, tuple[str, str]], list_name: str, value: str, free_ns: str) -> dict[str, Any]:
+def _concept_for(
+    table: dict[str, tuple[str, str]], list_name: str, value: str, free_ns: str
+) -> dict[str, Any]:
     key = value.strip().lower().replace(" ", "-")
     if key in table:
         return vocab.vocab_concept(list_name, table, key)
@@ -140,10 +152,21 @@ def _claim(mc: MicroCredential, ids: _Ids, issuer_id: str) -> dict[str, Any]:
 
     outcomes = []
     for i, lo in enumerate(mc.learning_outcomes, start=1):
-        node: dict[str, Any] = {"id": ids("learningOutcome", i), "type": "LearningOutcome", "title": dict(lo.text)}
+        node: dict[str, Any] = {
+            "id": ids("learningOutcome", i),
+            "type": "LearningOutcome",
+            "title": dict(lo.text),
+        }
         if lo.esco_skills:
             node["relatedESCOSkill"] = [
-                {"id": uri, "type": "Concept", "inScheme": {"id": "http://data.europa.eu/esco/concept-scheme/skills", "type": "ConceptScheme"}}
+                {
+                    "id": uri,
+                    "type": "Concept",
+                    "inScheme": {
+                        "id": "http://data.europa.eu/esco/concept-scheme/skills",
+                        "type": "ConceptScheme",
+                    },
+                }
                 for uri in lo.esco_skills
             ]
         outcomes.append(node)
@@ -153,7 +176,9 @@ def _claim(mc: MicroCredential, ids: _Ids, issuer_id: str) -> dict[str, Any]:
         "type": "Qualification",
         "title": dict(mc.title),
         "learningOutcome": outcomes,
-        "mode": _concept_for(vocab.PARTICIPATION, "learning-assessment", mc.participation, "participation"),
+        "mode": _concept_for(
+            vocab.PARTICIPATION, "learning-assessment", mc.participation, "participation"
+        ),
     }
     if mc.description:
         spec["description"] = dict(mc.description)
@@ -172,19 +197,27 @@ def _claim(mc: MicroCredential, ids: _Ids, issuer_id: str) -> dict[str, Any]:
         if mc.level.nqf:
             spec["nqfLevel"] = {"id": mc.level.nqf, "type": "Concept"}
     if mc.learning_setting:
-        spec["learningSetting"] = vocab.vocab_concept("learning-setting", vocab.LEARNING_SETTING, mc.learning_setting)
+        spec["learningSetting"] = vocab.vocab_concept(
+            "learning-setting", vocab.LEARNING_SETTING, mc.learning_setting
+        )
     if mc.prerequisites:
         spec["entryRequirement"] = _note(ids, "entryRequirement", mc.prerequisites)
     notes = []
     qa = mc.quality_assurance
     if qa.accreditation:
         spec["accreditation"] = _accreditation(ids, qa.accreditation)
-    qa_text = dict(qa.description) if qa.description else {"en": f"{qa.type.capitalize()} quality assurance"}
+    qa_text = (
+        dict(qa.description)
+        if qa.description
+        else {"en": f"{qa.type.capitalize()} quality assurance"}
+    )
     responsible = [b for b in mc.awarding_bodies if b.quality_assurance_responsible]
     if responsible:
         name = next(iter(responsible[0].legal_name.values()))
         qa_text = {k: f"{v} Responsible for quality assurance: {name}." for k, v in qa_text.items()}
-    notes.append(_note(ids, "qualityAssurance", {k: f"Quality assurance: {v}" for k, v in qa_text.items()}))
+    notes.append(
+        _note(ids, "qualityAssurance", {k: f"Quality assurance: {v}" for k, v in qa_text.items()})
+    )
     stack = mc.stackability
     if stack:
         spec["isPartialQualification"] = stack.partial_qualification
@@ -197,21 +230,34 @@ def _claim(mc: MicroCredential, ids: _Ids, issuer_id: str) -> dict[str, Any]:
                 }
                 for i, t in enumerate(stack.stackable_towards, start=1)
             ]
-        text = dict(stack.description) if stack.description else {
-            "en": ("Standalone; " if stack.standalone else "Not standalone; ")
-            + (
-                "stackable towards " + ", ".join(next(iter(t.title.values())) for t in stack.stackable_towards)
-                if stack.stackable_towards
-                else "not stackable towards a named credential"
+        text = (
+            dict(stack.description)
+            if stack.description
+            else {
+                "en": ("Standalone; " if stack.standalone else "Not standalone; ")
+                + (
+                    "stackable towards "
+                    + ", ".join(next(iter(t.title.values())) for t in stack.stackable_towards)
+                    if stack.stackable_towards
+                    else "not stackable towards a named credential"
+                )
+                + "."
+            }
+        )
+        notes.append(
+            _note(
+                ids, "stackability", {k: f"Integration/stackability: {v}" for k, v in text.items()}
             )
-            + "."
-        }
-        notes.append(_note(ids, "stackability", {k: f"Integration/stackability: {v}" for k, v in text.items()}))
+        )
     if mc.further_information:
         notes.append(_note(ids, "furtherInformation", mc.further_information))
     spec["additionalNote"] = notes
     if mc.homepage:
-        spec["homepage"] = {"id": ids("homepage:spec"), "type": "WebResource", "contentURL": mc.homepage}
+        spec["homepage"] = {
+            "id": ids("homepage:spec"),
+            "type": "WebResource",
+            "contentURL": mc.homepage,
+        }
 
     a = mc.assessment
     assessment_spec: dict[str, Any] = {
@@ -236,7 +282,9 @@ def _claim(mc: MicroCredential, ids: _Ids, issuer_id: str) -> dict[str, Any]:
         "specifiedBy": assessment_spec,
     }
     if a.supervision:
-        assessment["idVerification"] = vocab.vocab_concept("supervision-verification", vocab.SUPERVISION, a.supervision)
+        assessment["idVerification"] = vocab.vocab_concept(
+            "supervision-verification", vocab.SUPERVISION, a.supervision
+        )
     if a.date:
         assessment["dateIssued"] = isoformat(a.date)
 
@@ -263,7 +311,9 @@ def _subject(mc: MicroCredential, ids: _Ids, issuer_id: str) -> dict[str, Any]:
     if lr.date_of_birth:
         person["dateOfBirth"] = lr.date_of_birth.isoformat() + "T00:00:00Z"
     if lr.national_id and lr.national_id_country:
-        person["nationalID"] = _legal_identifier(ids, "national", lr.national_id, lr.national_id_country, 1)
+        person["nationalID"] = _legal_identifier(
+            ids, "national", lr.national_id, lr.national_id_country, 1
+        )
     if lr.institutional_id:
         person["identifier"] = {
             "id": ids("identifier:learner"),
@@ -314,15 +364,31 @@ def vc2_bridge_context() -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for term in (
-        "Person", "Organisation", "givenName", "familyName", "fullName", "dateOfBirth",
-        "nationalID", "identifier", "contactPoint", "hasClaim", "legalName", "location",
-        "eIDASIdentifier", "vatIdentifier", "registration", "homepage",
+        "Person",
+        "Organisation",
+        "givenName",
+        "familyName",
+        "fullName",
+        "dateOfBirth",
+        "nationalID",
+        "identifier",
+        "contactPoint",
+        "hasClaim",
+        "legalName",
+        "location",
+        "eIDASIdentifier",
+        "vatIdentifier",
+        "registration",
+        "homepage",
     ):
         definition = edc[term]
         if isinstance(definition, str):
             out[term] = absolute(definition)
             continue
-        new = {k: (absolute(v) if k in ("@id", "@type") and v != "@id" else v) for k, v in definition.items()}
+        new = {
+            k: (absolute(v) if k in ("@id", "@type") and v != "@id" else v)
+            for k, v in definition.items()
+        }
         if definition.get("@type") == "@id":
             new["@context"] = EDC_AP
         out[term] = new

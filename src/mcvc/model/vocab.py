@@ -96,7 +96,9 @@ def eqf_concept(level: int) -> dict[str, Any]:
 
 
 ECTS = concept(
-    f"{SNB}education-credit/6fcec5c5af", _scheme("education-credit"), "European Credit Transfer System"
+    f"{SNB}education-credit/6fcec5c5af",
+    _scheme("education-credit"),
+    "European Credit Transfer System",
 )
 PROFILE_GENERIC = concept(f"{SNB}credential/e34929035b", _scheme("credential"), "Generic")
 PROFILE_ACCREDITED = concept(f"{SNB}credential/c_ae121a00", _scheme("credential"), "Accredited")
@@ -107,39 +109,95 @@ QF_EHEA_TO_EQF = {"short": 5, "first": 6, "second": 7, "third": 8}
 
 # ISO 3166-1 alpha-2 -> alpha-3 (EU country authority codes) for EHEA members and common others.
 COUNTRY_ALPHA3: dict[str, tuple[str, str]] = {
-    "AD": ("AND", "Andorra"), "AL": ("ALB", "Albania"), "AM": ("ARM", "Armenia"),
-    "AT": ("AUT", "Austria"), "AU": ("AUS", "Australia"), "AZ": ("AZE", "Azerbaijan"),
-    "BA": ("BIH", "Bosnia and Herzegovina"), "BE": ("BEL", "Belgium"), "BG": ("BGR", "Bulgaria"),
-    "BY": ("BLR", "Belarus"), "CA": ("CAN", "Canada"), "CH": ("CHE", "Switzerland"),
-    "CN": ("CHN", "China"), "CY": ("CYP", "Cyprus"), "CZ": ("CZE", "Czechia"),
-    "DE": ("DEU", "Germany"), "DK": ("DNK", "Denmark"), "EE": ("EST", "Estonia"),
-    "ES": ("ESP", "Spain"), "FI": ("FIN", "Finland"), "FR": ("FRA", "France"),
-    "GB": ("GBR", "United Kingdom"), "GE": ("GEO", "Georgia"), "GR": ("GRC", "Greece"),
-    "HR": ("HRV", "Croatia"), "HU": ("HUN", "Hungary"), "IE": ("IRL", "Ireland"),
-    "IN": ("IND", "India"), "IS": ("ISL", "Iceland"), "IT": ("ITA", "Italy"),
-    "JP": ("JPN", "Japan"), "KZ": ("KAZ", "Kazakhstan"), "LI": ("LIE", "Liechtenstein"),
-    "LT": ("LTU", "Lithuania"), "LU": ("LUX", "Luxembourg"), "LV": ("LVA", "Latvia"),
-    "MC": ("MCO", "Monaco"), "MD": ("MDA", "Moldova"), "ME": ("MNE", "Montenegro"),
-    "MK": ("MKD", "North Macedonia"), "MT": ("MLT", "Malta"), "NL": ("NLD", "Netherlands"),
-    "NO": ("NOR", "Norway"), "PL": ("POL", "Poland"), "PT": ("PRT", "Portugal"),
-    "RO": ("ROU", "Romania"), "RS": ("SRB", "Serbia"), "RU": ("RUS", "Russia"),
-    "SE": ("SWE", "Sweden"), "SI": ("SVN", "Slovenia"), "SK": ("SVK", "Slovakia"),
-    "SM": ("SMR", "San Marino"), "TR": ("TUR", "Türkiye"), "UA": ("UKR", "Ukraine"),
-    "US": ("USA", "United States"), "VA": ("VAT", "Holy See"), "XK": ("XKX", "Kosovo"),
+    "AD": ("AND", "Andorra"),
+    "AL": ("ALB", "Albania"),
+    "AM": ("ARM", "Armenia"),
+    "AT": ("AUT", "Austria"),
+    "AU": ("AUS", "Australia"),
+    "AZ": ("AZE", "Azerbaijan"),
+    "BA": ("BIH", "Bosnia and Herzegovina"),
+    "BE": ("BEL", "Belgium"),
+    "BG": ("BGR", "Bulgaria"),
+    "BY": ("BLR", "Belarus"),
+    "CA": ("CAN", "Canada"),
+    "CH": ("CHE", "Switzerland"),
+    "CN": ("CHN", "China"),
+    "CY": ("CYP", "Cyprus"),
+    "CZ": ("CZE", "Czechia"),
+    "DE": ("DEU", "Germany"),
+    "DK": ("DNK", "Denmark"),
+    "EE": ("EST", "Estonia"),
+    "ES": ("ESP", "Spain"),
+    "FI": ("FIN", "Finland"),
+    "FR": ("FRA", "France"),
+    "GB": ("GBR", "United Kingdom"),
+    "GE": ("GEO", "Georgia"),
+    "GR": ("GRC", "Greece"),
+    "HR": ("HRV", "Croatia"),
+    "HU": ("HUN", "Hungary"),
+    "IE": ("IRL", "Ireland"),
+    "IN": ("IND", "India"),
+    "IS": ("ISL", "Iceland"),
+    "IT": ("ITA", "Italy"),
+    "JP": ("JPN", "Japan"),
+    "KZ": ("KAZ", "Kazakhstan"),
+    "LI": ("LIE", "Liechtenstein"),
+    "LT": ("LTU", "Lithuania"),
+    "LU": ("LUX", "Luxembourg"),
+    "LV": ("LVA", "Latvia"),
+    "MC": ("MCO", "Monaco"),
+    "MD": ("MDA", "Moldova"),
+    "ME": ("MNE", "Montenegro"),
+    "MK": ("MKD", "North Macedonia"),
+    "MT": ("MLT", "Malta"),
+    "NL": ("NLD", "Netherlands"),
+    "NO": ("NOR", "Norway"),
+    "PL": ("POL", "Poland"),
+    "PT": ("PRT", "Portugal"),
+    "RO": ("ROU", "Romania"),
+    "RS": ("SRB", "Serbia"),
+    "RU": ("RUS", "Russia"),
+    "SE": ("SWE", "Sweden"),
+    "SI": ("SVN", "Slovenia"),
+    "SK": ("SVK", "Slovakia"),
+    "SM": ("SMR", "San Marino"),
+    "TR": ("TUR", "Türkiye"),
+    "UA": ("UKR", "Ukraine"),
+    "US": ("USA", "United States"),
+    "VA": ("VAT", "Holy See"),
+    "XK": ("XKX", "Kosovo"),
 }
 _ALPHA3 = {a3: (a2, name) for a2, (a3, name) in COUNTRY_ALPHA3.items()}
 
 # ISO 639-1 -> EU language authority code
 LANGUAGES: dict[str, tuple[str, str]] = {
-    "bg": ("BUL", "Bulgarian"), "cs": ("CES", "Czech"), "da": ("DAN", "Danish"),
-    "de": ("DEU", "German"), "el": ("ELL", "Greek"), "en": ("ENG", "English"),
-    "es": ("SPA", "Spanish"), "et": ("EST", "Estonian"), "fi": ("FIN", "Finnish"),
-    "fr": ("FRA", "French"), "ga": ("GLE", "Irish"), "hr": ("HRV", "Croatian"),
-    "hu": ("HUN", "Hungarian"), "is": ("ISL", "Icelandic"), "it": ("ITA", "Italian"),
-    "lt": ("LIT", "Lithuanian"), "lv": ("LAV", "Latvian"), "mt": ("MLT", "Maltese"),
-    "nl": ("NLD", "Dutch"), "no": ("NOR", "Norwegian"), "pl": ("POL", "Polish"),
-    "pt": ("POR", "Portuguese"), "ro": ("RON", "Romanian"), "sk": ("SLK", "Slovak"),
-    "sl": ("SLV", "Slovenian"), "sv": ("SWE", "Swedish"), "tr": ("TUR", "Turkish"),
+    "bg": ("BUL", "Bulgarian"),
+    "cs": ("CES", "Czech"),
+    "da": ("DAN", "Danish"),
+    "de": ("DEU", "German"),
+    "el": ("ELL", "Greek"),
+    "en": ("ENG", "English"),
+    "es": ("SPA", "Spanish"),
+    "et": ("EST", "Estonian"),
+    "fi": ("FIN", "Finnish"),
+    "fr": ("FRA", "French"),
+    "ga": ("GLE", "Irish"),
+    "hr": ("HRV", "Croatian"),
+    "hu": ("HUN", "Hungarian"),
+    "is": ("ISL", "Icelandic"),
+    "it": ("ITA", "Italian"),
+    "lt": ("LIT", "Lithuanian"),
+    "lv": ("LAV", "Latvian"),
+    "mt": ("MLT", "Maltese"),
+    "nl": ("NLD", "Dutch"),
+    "no": ("NOR", "Norwegian"),
+    "pl": ("POL", "Polish"),
+    "pt": ("POR", "Portuguese"),
+    "ro": ("RON", "Romanian"),
+    "sk": ("SLK", "Slovak"),
+    "sl": ("SLV", "Slovenian"),
+    "sv": ("SWE", "Swedish"),
+    "tr": ("TUR", "Turkish"),
     "uk": ("UKR", "Ukrainian"),
 }
 
@@ -156,9 +214,7 @@ def normalize_country(code: str) -> str | None:
 
 def country_concept(alpha2: str) -> dict[str, Any]:
     alpha3, name = COUNTRY_ALPHA3[alpha2]
-    return concept(
-        f"{AUTHORITY}country/{alpha3}", f"{AUTHORITY}country", name, notation="country"
-    )
+    return concept(f"{AUTHORITY}country/{alpha3}", f"{AUTHORITY}country", name, notation="country")
 
 
 def country_from_uri(uri: str) -> str | None:
@@ -168,6 +224,4 @@ def country_from_uri(uri: str) -> str | None:
 
 def language_concept(lang: str) -> dict[str, Any]:
     code, name = LANGUAGES.get(lang, (lang.upper(), lang))
-    return concept(
-        f"{AUTHORITY}language/{code}", f"{AUTHORITY}language", name, notation="language"
-    )
+    return concept(f"{AUTHORITY}language/{code}", f"{AUTHORITY}language", name, notation="language")

@@ -59,7 +59,9 @@ def _hash_data(
         # ecdsa-rdfc-2019 with P-384 uses SHA-384 inside RDFC-1.0 as well (the W3C vectors'
         # blank-node labels depend on it), not only for the two proof hashes.
         algo = suite.hash_name(key.kind)
-        return _hash(suite, key, canon.rdfc(options, algo)) + _hash(suite, key, canon.rdfc(unsecured, algo))
+        return _hash(suite, key, canon.rdfc(options, algo)) + _hash(
+            suite, key, canon.rdfc(unsecured, algo)
+        )
     return _hash(suite, key, canon.jcs(options)) + _hash(suite, key, canon.jcs(unsecured))
 
 
@@ -88,7 +90,9 @@ def create_proof(
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if "proof" in document and "previousProof" in options:
         unsecured["proof"] = document["proof"]
-    hashed = _hash_data(suite, key, unsecured, {**options, "@context": document.get("@context")}, canon)
+    hashed = _hash_data(
+        suite, key, unsecured, {**options, "@context": document.get("@context")}, canon
+    )
     proof = dict(options)
     if suite.transform == "jcs" and "@context" in document:
         # the JCS suites carry the context inside the proof (vc-di-eddsa §3.3.1 step 4)
@@ -159,7 +163,9 @@ def _verify_one(
     resolver: DidResolver,
     canon: Canonicalizer,
 ) -> ProofResult:
-    def fail(code: str, step: str, message: str, outcome: Outcome = "fail", **kw: Any) -> ProofResult:
+    def fail(
+        code: str, step: str, message: str, outcome: Outcome = "fail", **kw: Any
+    ) -> ProofResult:
         return ProofResult(index, outcome, code, step, message, **kw)
 
     if not isinstance(proof, dict):
@@ -179,7 +185,12 @@ def _verify_one(
     info: dict[str, Any] = {"cryptosuite": suite.name}
     for name in ("verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str) or not proof[name]:
-            return fail("PROOF_VERIFICATION_ERROR", "parse", f"proof.{name} is missing or not a string", **info)
+            return fail(
+                "PROOF_VERIFICATION_ERROR",
+                "parse",
+                f"proof.{name} is missing or not a string",
+                **info,
+            )
     vm_id = proof["verificationMethod"]
     info["verification_method"] = vm_id
     for date_field in ("created", "expires"):
@@ -217,10 +228,20 @@ def _verify_one(
     if previous is not None:
         wanted = previous if isinstance(previous, list) else [previous]
         if not all(isinstance(w, str) for w in wanted):
-            return fail("PROOF_VERIFICATION_ERROR", "parse", "previousProof must be a string or strings", **info)
+            return fail(
+                "PROOF_VERIFICATION_ERROR",
+                "parse",
+                "previousProof must be a string or strings",
+                **info,
+            )
         found = [p for p in all_proofs if isinstance(p, dict) and p.get("id") in wanted]
         if len(found) != len(wanted):
-            return fail("PROOF_VERIFICATION_ERROR", "parse", "previousProof names a proof that is not present", **info)
+            return fail(
+                "PROOF_VERIFICATION_ERROR",
+                "parse",
+                "previousProof names a proof that is not present",
+                **info,
+            )
         unsecured["proof"] = found[0] if len(found) == 1 else found
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     options["@context"] = document.get("@context")

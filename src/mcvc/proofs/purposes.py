@@ -72,5 +72,8 @@ class AuthenticationPurpose(ProofPurpose):
             got = proof.get("domain")
             domains = got if isinstance(got, list) else [got]
             if self.domain not in domains:
-                return PurposeIssue("INVALID_DOMAIN_ERROR", f"the proof's domain is {got!r}, expected {self.domain!r}")
+                return PurposeIssue(
+                    "INVALID_DOMAIN_ERROR",
+                    f"the proof's domain is {got!r}, expected {self.domain!r}",
+                )
         return None

@@ -14,10 +14,30 @@ from ..model.reader import StandardElements
 
 __all__ = ["RuleViolation", "available_profiles", "check_profile", "load_profile"]
 
-_KEYS = {"name", "description", "extends", "require", "min_ects", "max_ects", "eqf_levels", "min_awarding_bodies"}
+_KEYS = {
+    "name",
+    "description",
+    "extends",
+    "require",
+    "min_ects",
+    "max_ects",
+    "eqf_levels",
+    "min_awarding_bodies",
+}
 _REQUIRABLE = {
-    "learner", "title", "issuer_country", "awarding_body", "date_of_issuing", "learning_outcomes",
-    "workload", "level", "assessment_type", "participation", "quality_assurance", "ects", "hours",
+    "learner",
+    "title",
+    "issuer_country",
+    "awarding_body",
+    "date_of_issuing",
+    "learning_outcomes",
+    "workload",
+    "level",
+    "assessment_type",
+    "participation",
+    "quality_assurance",
+    "ects",
+    "hours",
 }
 
 
@@ -33,7 +53,9 @@ class RuleViolation:
 
 def available_profiles() -> list[str]:
     folder = resources.files(__name__)
-    return sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
 
 
 def load_profile(name_or_path: str) -> dict[str, Any]:
@@ -49,13 +71,17 @@ def load_profile(name_or_path: str) -> dict[str, Any]:
                 code="UNKNOWN_PROFILE",
             )
         text = res.read_text("utf-8")
-    data = json.loads(text)
+    data: dict[str, Any] = json.loads(text)
     unknown = set(data) - _KEYS
     if unknown:
-        raise McvcError(f"profile {name_or_path}: unknown keys {sorted(unknown)}", code="INVALID_PROFILE")
+        raise McvcError(
+            f"profile {name_or_path}: unknown keys {sorted(unknown)}", code="INVALID_PROFILE"
+        )
     bad = set(data.get("require", [])) - _REQUIRABLE
     if bad:
-        raise McvcError(f"profile {name_or_path}: cannot require {sorted(bad)}", code="INVALID_PROFILE")
+        raise McvcError(
+            f"profile {name_or_path}: cannot require {sorted(bad)}", code="INVALID_PROFILE"
+        )
     if "extends" in data:
         base = load_profile(data["extends"])
         merged = {**base, **data}
@@ -80,19 +106,42 @@ def check_profile(elements: StandardElements, profile: str | dict[str, Any]) -> 
     for need in rules.get("require", []):
         if need == "ects":
             if ects is None:
-                out.append(RuleViolation(name, "require.ects", "the workload must be given in ECTS"))
+                out.append(
+                    RuleViolation(name, "require.ects", "the workload must be given in ECTS")
+                )
         elif need == "hours":
             if not elements.hours:
-                out.append(RuleViolation(name, "require.hours", "the workload must be given in hours"))
+                out.append(
+                    RuleViolation(name, "require.hours", "the workload must be given in hours")
+                )
         elif need in elements.missing:
-            out.append(RuleViolation(name, f"require.{need}", f"the standard element {need} is missing"))
+            out.append(
+                RuleViolation(name, f"require.{need}", f"the standard element {need} is missing")
+            )
     if ects is not None and "min_ects" in rules and ects < Decimal(rules["min_ects"]):
-        out.append(RuleViolation(name, "min_ects", f"{ects} ECTS is below the minimum of {rules['min_ects']}"))
+        out.append(
+            RuleViolation(
+                name, "min_ects", f"{ects} ECTS is below the minimum of {rules['min_ects']}"
+            )
+        )
     if ects is not None and "max_ects" in rules and ects > Decimal(rules["max_ects"]):
-        out.append(RuleViolation(name, "max_ects", f"{ects} ECTS is above the maximum of {rules['max_ects']}"))
+        out.append(
+            RuleViolation(
+                name, "max_ects", f"{ects} ECTS is above the maximum of {rules['max_ects']}"
+            )
+        )
     if "eqf_levels" in rules and elements.eqf_level not in rules["eqf_levels"]:
-        out.append(RuleViolation(name, "eqf_levels", f"EQF level {elements.eqf_level} is not one of {rules['eqf_levels']}"))
-    if "min_awarding_bodies" in rules and len(elements.awarding_bodies) < rules["min_awarding_bodies"]:
+        out.append(
+            RuleViolation(
+                name,
+                "eqf_levels",
+                f"EQF level {elements.eqf_level} is not one of {rules['eqf_levels']}",
+            )
+        )
+    if (
+        "min_awarding_bodies" in rules
+        and len(elements.awarding_bodies) < rules["min_awarding_bodies"]
+    ):
         out.append(
             RuleViolation(
                 name,

@@ -20,7 +20,7 @@ from ..did import DidResolver
 from ..errors import InvalidInput, McvcError
 from ..jsontext import _check_tree, parse_json
 from ..model.reader import from_credential
-from ..net import FetchPolicy, Fetcher
+from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
 from .report import Check, VerificationReport
@@ -59,28 +59,47 @@ def _contexts(doc: dict[str, Any], loader: StaticLoader) -> Check:
     base = items[0] if items else None
     if base not in (CREDENTIALS_V1, CREDENTIALS_V2):
         return Check(
-            "contexts", "CONTEXT_BASE_INVALID", "fail",
+            "contexts",
+            "CONTEXT_BASE_INVALID",
+            "fail",
             f"the first @context must be {CREDENTIALS_V2} or {CREDENTIALS_V1}, not {base!r}",
         )
     if CREDENTIALS_V1 in items and CREDENTIALS_V2 in items:
-        return Check("contexts", "CONTEXT_VERSION_MIX", "fail", "VC 1.1 and 2.0 base contexts are mixed")
+        return Check(
+            "contexts", "CONTEXT_VERSION_MIX", "fail", "VC 1.1 and 2.0 base contexts are mixed"
+        )
     for i, item in enumerate(items):
         if isinstance(item, str):
             if item not in loader.urls:
                 return Check(
-                    "contexts", "CONTEXT_NOT_ALLOWED", "fail",
+                    "contexts",
+                    "CONTEXT_NOT_ALLOWED",
+                    "fail",
                     f"@context[{i}] {item!r} is not a bundled, pinned context (nothing was fetched)",
                     {"url": item},
                 )
         elif isinstance(item, dict):
             if "@vocab" in item or "@base" in item:
                 return Check(
-                    "contexts", "CONTEXT_NOT_ALLOWED", "fail",
+                    "contexts",
+                    "CONTEXT_NOT_ALLOWED",
+                    "fail",
                     f"@context[{i}] sets @vocab or @base, which would make unsigned terms look signed",
                 )
         else:
-            return Check("contexts", "CONTEXT_NOT_ALLOWED", "fail", f"@context[{i}] is neither a URL nor an object")
-    return Check("contexts", "OK", "pass", "all contexts are bundled and pinned", {"contexts": [c for c in items if isinstance(c, str)]})
+            return Check(
+                "contexts",
+                "CONTEXT_NOT_ALLOWED",
+                "fail",
+                f"@context[{i}] is neither a URL nor an object",
+            )
+    return Check(
+        "contexts",
+        "OK",
+        "pass",
+        "all contexts are bundled and pinned",
+        {"contexts": [c for c in items if isinstance(c, str)]},
+    )
 
 
 def _issuer_id(doc: dict[str, Any]) -> str:
@@ -100,22 +119,45 @@ def _structure(doc: dict[str, Any], presentation: bool) -> Check:
     if not presentation:
         issuer = _issuer_id(doc)
         if not issuer or ":" not in issuer:
-            return Check("structure", "ISSUER_INVALID", "fail", "issuer must be an IRI or an object with an IRI id")
+            return Check(
+                "structure",
+                "ISSUER_INVALID",
+                "fail",
+                "issuer must be an IRI or an object with an IRI id",
+            )
         subjects = doc.get("credentialSubject")
         subject_list = subjects if isinstance(subjects, list) else [subjects]
         if not subjects or not all(isinstance(s, dict) and s for s in subject_list):
-            return Check("structure", "SUBJECT_INVALID", "fail", "credentialSubject must be one or more non-empty objects")
+            return Check(
+                "structure",
+                "SUBJECT_INVALID",
+                "fail",
+                "credentialSubject must be one or more non-empty objects",
+            )
         if version == 2:
             for legacy in ("issuanceDate", "expirationDate"):
                 if legacy in doc:
                     return Check(
-                        "structure", "VC1_FIELD_IN_VC2", "fail",
+                        "structure",
+                        "VC1_FIELD_IN_VC2",
+                        "fail",
                         f"{legacy} is a VC 1.1 property; a VC 2.0 credential uses validFrom/validUntil",
                         {"field": legacy},
                     )
         elif "issuanceDate" not in doc:
-            return Check("structure", "ISSUANCE_DATE_MISSING", "fail", "a VC 1.1 credential needs issuanceDate")
-    return Check("structure", "OK", "pass", f"VC data model {'2.0' if version == 2 else '1.1'}", {"vcdm": "2.0" if version == 2 else "1.1"})
+            return Check(
+                "structure",
+                "ISSUANCE_DATE_MISSING",
+                "fail",
+                "a VC 1.1 credential needs issuanceDate",
+            )
+    return Check(
+        "structure",
+        "OK",
+        "pass",
+        f"VC data model {'2.0' if version == 2 else '1.1'}",
+        {"vcdm": "2.0" if version == 2 else "1.1"},
+    )
 
 
 def _dates(doc: dict[str, Any], ctx: _Ctx) -> Check:
@@ -131,9 +173,13 @@ def _dates(doc: dict[str, Any], ctx: _Ctx) -> Check:
     end = found.get("validUntil") or found.get("expirationDate")
     details = {"now": now.isoformat(), **{k: v.isoformat() for k, v in found.items()}}
     if "validFrom" in found and "validUntil" in found and found["validUntil"] < found["validFrom"]:
-        return Check("dates", "VALIDITY_RANGE_INVALID", "fail", "validUntil is before validFrom", details)
+        return Check(
+            "dates", "VALIDITY_RANGE_INVALID", "fail", "validUntil is before validFrom", details
+        )
     if start and now + skew < start:
-        return Check("dates", "NOT_YET_VALID", "fail", f"not valid before {start.isoformat()}", details)
+        return Check(
+            "dates", "NOT_YET_VALID", "fail", f"not valid before {start.isoformat()}", details
+        )
     if end and now - skew > end:
         return Check("dates", "EXPIRED", "fail", f"expired at {end.isoformat()}", details)
     proofs = doc.get("proof")
@@ -144,14 +190,26 @@ def _dates(doc: dict[str, Any], ctx: _Ctx) -> Check:
             except InvalidInput:
                 continue
             if created > now + skew:
-                return Check("dates", "PROOF_CREATED_IN_FUTURE", "fail", f"the proof was created in the future ({created.isoformat()})", details)
+                return Check(
+                    "dates",
+                    "PROOF_CREATED_IN_FUTURE",
+                    "fail",
+                    f"the proof was created in the future ({created.isoformat()})",
+                    details,
+                )
         if isinstance(proof, dict) and "expires" in proof:
             try:
                 expires = parse_datetime(proof["expires"], "proof.expires")
             except InvalidInput:
                 continue
             if now - skew > expires:
-                return Check("dates", "PROOF_EXPIRED", "fail", f"the proof expired at {expires.isoformat()}", details)
+                return Check(
+                    "dates",
+                    "PROOF_EXPIRED",
+                    "fail",
+                    f"the proof expired at {expires.isoformat()}",
+                    details,
+                )
     return Check("dates", "OK", "pass", "within its validity period", details)
 
 
@@ -160,10 +218,19 @@ def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
     data = elements.to_dict()
     if elements.missing:
         return (
-            Check("elements", "ELEMENTS_MISSING", "pass", "missing mandatory standard elements: " + ", ".join(elements.missing), {"missing": elements.missing}, informative=True),
+            Check(
+                "elements",
+                "ELEMENTS_MISSING",
+                "pass",
+                "missing mandatory standard elements: " + ", ".join(elements.missing),
+                {"missing": elements.missing},
+                informative=True,
+            ),
             data,
         )
-    return Check("elements", "OK", "pass", "all mandatory EU standard elements present", informative=True), data
+    return Check(
+        "elements", "OK", "pass", "all mandatory EU standard elements present", informative=True
+    ), data
 
 
 def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
@@ -172,7 +239,12 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
     if "payload" in doc and "signatures" in doc:
         report.kind = "jades-envelope"
         report.checks.append(
-            Check("format", "JADES_NOT_SUPPORTED", "error", "a JAdES-sealed EDC envelope; seal verification is not available in this version")
+            Check(
+                "format",
+                "JADES_NOT_SUPPORTED",
+                "error",
+                "a JAdES-sealed EDC envelope; seal verification is not available in this version",
+            )
         )
         try:
             check, data = _elements(doc)
@@ -192,57 +264,123 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
 
         report.issuer.update(_org(issuer))
     if ctx_check.outcome == "fail":
-        report.checks.append(Check("proof", "SKIPPED_CONTEXT", "skipped", "not checked: the contexts are not acceptable"))
+        report.checks.append(
+            Check(
+                "proof",
+                "SKIPPED_CONTEXT",
+                "skipped",
+                "not checked: the contexts are not acceptable",
+            )
+        )
     else:
-        results = verify_proofs(doc, purpose=AssertionPurpose(), resolver=ctx.resolver, canon=ctx.canon)
+        results = verify_proofs(
+            doc, purpose=AssertionPurpose(), resolver=ctx.resolver, canon=ctx.canon
+        )
         bad = [r for r in results if r.outcome != "pass"]
         details = {"proofs": [r.to_dict() for r in results]}
         if bad:
             first = bad[0]
             report.checks.append(
-                Check("proof", first.code, first.outcome, f"proof {first.index + 1} of {len(results)}: {first.message}", details)
+                Check(
+                    "proof",
+                    first.code,
+                    first.outcome,
+                    f"proof {first.index + 1} of {len(results)}: {first.message}",
+                    details,
+                )
             )
         else:
-            report.checks.append(Check("proof", "OK", "pass", f"{len(results)} proof(s) valid", details))
+            report.checks.append(
+                Check("proof", "OK", "pass", f"{len(results)} proof(s) valid", details)
+            )
             issuer_id = _issuer_id(doc)
             controllers = {r.controller for r in results}
             if controllers == {issuer_id}:
-                report.checks.append(Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}", {"controller": issuer_id}))
+                report.checks.append(
+                    Check(
+                        "issuer",
+                        "OK",
+                        "pass",
+                        f"signed by a key of the issuer {issuer_id}",
+                        {"controller": issuer_id},
+                    )
+                )
             else:
                 report.checks.append(
                     Check(
-                        "issuer", "ISSUER_MISMATCH", "fail",
+                        "issuer",
+                        "ISSUER_MISMATCH",
+                        "fail",
                         f"the issuer is {issuer_id} but the key belongs to {', '.join(sorted(controllers))}",
                         {"issuer": issuer_id, "controllers": sorted(controllers)},
                     )
                 )
     issuer_check = report.check("issuer")
     if ctx.trust is None:
-        report.checks.append(Check("trust", "TRUST_NOT_CHECKED", "skipped", "no trust list was given; the issuer's identity is not vouched for"))
+        report.checks.append(
+            Check(
+                "trust",
+                "TRUST_NOT_CHECKED",
+                "skipped",
+                "no trust list was given; the issuer's identity is not vouched for",
+            )
+        )
     else:
         entry = ctx.trust.find(_issuer_id(doc))
         if entry is not None and issuer_check is not None and issuer_check.outcome == "pass":
             report.trusted = True
-            report.checks.append(Check("trust", "OK", "pass", f"issuer {entry.did} is on the trust list", {"legal_name": entry.legal_name, "country": entry.country, "deqar_id": entry.deqar_id}))
+            report.checks.append(
+                Check(
+                    "trust",
+                    "OK",
+                    "pass",
+                    f"issuer {entry.did} is on the trust list",
+                    {
+                        "legal_name": entry.legal_name,
+                        "country": entry.country,
+                        "deqar_id": entry.deqar_id,
+                    },
+                )
+            )
         else:
             report.trusted = False
-            report.checks.append(Check("trust", "ISSUER_NOT_TRUSTED", "error", f"issuer {_issuer_id(doc)} is not on the trust list {ctx.trust.name}".rstrip()))
+            report.checks.append(
+                Check(
+                    "trust",
+                    "ISSUER_NOT_TRUSTED",
+                    "error",
+                    f"issuer {_issuer_id(doc)} is not on the trust list {ctx.trust.name}".rstrip(),
+                )
+            )
     report.checks.append(_dates(doc, ctx))
     status = doc.get("credentialStatus")
     if status is None:
-        report.checks.append(Check("status", "NO_STATUS", "skipped", "the credential has no status entry"))
+        report.checks.append(
+            Check("status", "NO_STATUS", "skipped", "the credential has no status entry")
+        )
     else:
-        report.checks.append(Check("status", "STATUS_NOT_CHECKED", "error", "the credential has a status entry and no status checker is configured"))
+        report.checks.append(
+            Check(
+                "status",
+                "STATUS_NOT_CHECKED",
+                "error",
+                "the credential has a status entry and no status checker is configured",
+            )
+        )
     try:
         check, data = _elements(doc)
         report.checks.append(check)
         report.elements = data
     except McvcError as exc:  # the reader is lenient; a crash here is informative only
-        report.checks.append(Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True))
+        report.checks.append(
+            Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True)
+        )
     return report
 
 
-def _verify_presentation(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
+def _verify_presentation(
+    doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader
+) -> VerificationReport:
     report = VerificationReport(kind="presentation")
     report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
     ctx_check = _contexts(doc, loader)
@@ -256,28 +394,72 @@ def _verify_presentation(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -
         bad = [r for r in results if r.outcome != "pass"]
         details = {"proofs": [r.to_dict() for r in results]}
         if bad:
-            report.checks.append(Check("proof", bad[0].code, bad[0].outcome, f"holder proof: {bad[0].message}", details))
+            report.checks.append(
+                Check(
+                    "proof", bad[0].code, bad[0].outcome, f"holder proof: {bad[0].message}", details
+                )
+            )
         elif holder_id and {r.controller for r in results} != {holder_id}:
-            report.checks.append(Check("proof", "HOLDER_MISMATCH", "fail", f"the holder is {holder_id} but the proof key belongs to {results[0].controller}", details))
+            report.checks.append(
+                Check(
+                    "proof",
+                    "HOLDER_MISMATCH",
+                    "fail",
+                    f"the holder is {holder_id} but the proof key belongs to {results[0].controller}",
+                    details,
+                )
+            )
         else:
             report.checks.append(Check("proof", "OK", "pass", "holder proof valid", details))
     if ctx.challenge is None:
-        report.checks.append(Check("challenge", "CHALLENGE_NOT_REQUIRED", "skipped", "no challenge was required: the presentation could be a replay"))
+        report.checks.append(
+            Check(
+                "challenge",
+                "CHALLENGE_NOT_REQUIRED",
+                "skipped",
+                "no challenge was required: the presentation could be a replay",
+            )
+        )
     credentials = doc.get("verifiableCredential", [])
     for index, cred in enumerate(credentials if isinstance(credentials, list) else [credentials]):
         if not isinstance(cred, dict):
-            report.checks.append(Check("credentials", "CREDENTIAL_NOT_OBJECT", "fail", f"verifiableCredential[{index}] is not an object"))
+            report.checks.append(
+                Check(
+                    "credentials",
+                    "CREDENTIAL_NOT_OBJECT",
+                    "fail",
+                    f"verifiableCredential[{index}] is not an object",
+                )
+            )
             continue
         inner = _verify_credential(cred, ctx, loader)
         report.credentials.append(inner)
         subjects = cred.get("credentialSubject")
-        subject_ids = {str(s.get("id", "")) for s in (subjects if isinstance(subjects, list) else [subjects]) if isinstance(s, dict)}
+        subject_ids = {
+            str(s.get("id", ""))
+            for s in (subjects if isinstance(subjects, list) else [subjects])
+            if isinstance(s, dict)
+        }
         if holder_id and subject_ids != {holder_id}:
             report.checks.append(
-                Check("holder-binding", "HOLDER_BINDING_FAILED", "fail", f"credential {index + 1}: subject {', '.join(sorted(subject_ids)) or '(none)'} is not the holder {holder_id}")
+                Check(
+                    "holder-binding",
+                    "HOLDER_BINDING_FAILED",
+                    "fail",
+                    f"credential {index + 1}: subject {', '.join(sorted(subject_ids)) or '(none)'} is not the holder {holder_id}",
+                )
             )
     if credentials and not any(c.name == "holder-binding" for c in report.checks):
-        report.checks.append(Check("holder-binding", "OK" if holder_id else "HOLDER_NOT_GIVEN", "pass" if holder_id else "skipped", "every credential's subject is the holder" if holder_id else "the presentation names no holder"))
+        report.checks.append(
+            Check(
+                "holder-binding",
+                "OK" if holder_id else "HOLDER_NOT_GIVEN",
+                "pass" if holder_id else "skipped",
+                "every credential's subject is the holder"
+                if holder_id
+                else "the presentation names no holder",
+            )
+        )
     return report
 
 
@@ -306,7 +488,15 @@ def verify(
     moment = now or SystemClock().now()
     loader = loader or default_loader()
     fetcher = Fetcher(http, fetch_policy) if http is not None else None
-    ctx = _Ctx(moment, max_clock_skew, trust, DidResolver(fetcher, did_documents), Canonicalizer(loader), challenge, domain)
+    ctx = _Ctx(
+        moment,
+        max_clock_skew,
+        trust,
+        DidResolver(fetcher, did_documents),
+        Canonicalizer(loader),
+        challenge,
+        domain,
+    )
     try:
         if isinstance(document, (str, bytes)):
             doc = parse_json(document)
@@ -319,7 +509,9 @@ def verify(
         return report
     if not isinstance(doc, dict):
         report = VerificationReport()
-        report.checks.append(Check("parse", "PARSING_ERROR", "fail", "the document is not a JSON object"))
+        report.checks.append(
+            Check("parse", "PARSING_ERROR", "fail", "the document is not a JSON object")
+        )
         return report
     types = doc.get("type")
     types = types if isinstance(types, list) else [types]

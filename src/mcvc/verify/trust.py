@@ -30,11 +30,17 @@ class TrustList:
     @classmethod
     def from_dict(cls, data: Any, name: str = "") -> TrustList:
         if not isinstance(data, dict) or not isinstance(data.get("issuers"), list):
-            raise InvalidInput('a trust list is {"issuers": [{"did": ...}, ...]}', code="INVALID_TRUST_LIST")
+            raise InvalidInput(
+                'a trust list is {"issuers": [{"did": ...}, ...]}', code="INVALID_TRUST_LIST"
+            )
         issuers = []
         for i, item in enumerate(data["issuers"]):
             if not isinstance(item, dict) or not isinstance(item.get("did"), str):
-                raise InvalidInput(f"trust list entry {i} has no did", code="INVALID_TRUST_LIST", pointer=f"/issuers/{i}")
+                raise InvalidInput(
+                    f"trust list entry {i} has no did",
+                    code="INVALID_TRUST_LIST",
+                    pointer=f"/issuers/{i}",
+                )
             issuers.append(
                 TrustedIssuer(
                     item["did"],
