@@ -37,7 +37,7 @@ CREATED = datetime(2026, 7, 14, 20, 0, tzinfo=UTC)
 
 def _node(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DBVC_CONTEXTS_DIR": str(VECTORS / "contexts")}
-    return subprocess.run(  # noqa: S603 - fixed program, our own arguments
+    return subprocess.run(
         ["node", str(Path(DBVC) / "dbvc.js"), *args],
         capture_output=True,
         text=True,
