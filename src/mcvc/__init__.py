@@ -4,12 +4,15 @@ Build European Digital Credentials (ELM v3) from the EU standard elements, sign 
 W3C Data Integrity proofs, and verify them with a report that explains the verdict.
 
 The public API is what ``__all__`` lists; lower-level modules (``mcvc.canon``, ``mcvc.proofs``,
-``mcvc.keys``, ``mcvc.did``) are importable but may change between minor versions.
+``mcvc.keys``, ``mcvc.did``) are importable but may change between minor versions. Names are
+imported on first use, so ``mcvc verify`` does not pay for pydantic or httpx it does not need.
 """
 
-from .clock import Clock, FixedClock, SystemClock
-from .contexts import StaticLoader
-from .did import DidResolver, did_web_document
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     CanonicalizationError,
     CanonicalizationLimitExceeded,
@@ -25,20 +28,68 @@ from .errors import (
     NetworkPolicyError,
     UnsupportedSuite,
 )
-from .keys import KeyPair, generate_key, load_key, save_key
-from .model.elements import MicroCredential, elements_from_dict
-from .model.reader import StandardElements, from_credential
-from .model.render import build_credential
-from .net import FetchPolicy
-from .presentation import create_presentation, sign_presentation
-from .proofs.engine import ProofResult, verify_proofs
-from .rules import check_profile
-from .signing import sign
-from .verify.pipeline import verify
-from .verify.report import Check, VerificationReport
-from .verify.trust import TrustList
+
+if TYPE_CHECKING:
+    from .clock import Clock, FixedClock, SystemClock
+    from .contexts import StaticLoader
+    from .did import DidResolver, did_web_document
+    from .keys import KeyPair, generate_key, load_key, save_key
+    from .model.elements import MicroCredential, elements_from_dict
+    from .model.reader import StandardElements, from_credential
+    from .model.render import build_credential
+    from .net import FetchPolicy
+    from .presentation import create_presentation, sign_presentation
+    from .proofs.engine import ProofResult, verify_proofs
+    from .rules import check_profile
+    from .signing import sign
+    from .verify.pipeline import verify
+    from .verify.report import Check, VerificationReport
+    from .verify.trust import TrustList
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Clock": "clock",
+    "FixedClock": "clock",
+    "SystemClock": "clock",
+    "StaticLoader": "contexts",
+    "DidResolver": "did",
+    "did_web_document": "did",
+    "KeyPair": "keys",
+    "generate_key": "keys",
+    "load_key": "keys",
+    "save_key": "keys",
+    "MicroCredential": "model.elements",
+    "elements_from_dict": "model.elements",
+    "StandardElements": "model.reader",
+    "from_credential": "model.reader",
+    "build_credential": "model.render",
+    "FetchPolicy": "net",
+    "create_presentation": "presentation",
+    "sign_presentation": "presentation",
+    "ProofResult": "proofs.engine",
+    "verify_proofs": "proofs.engine",
+    "check_profile": "rules",
+    "sign": "signing",
+    "verify": "verify.pipeline",
+    "Check": "verify.report",
+    "VerificationReport": "verify.report",
+    "TrustList": "verify.trust",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mcvc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CanonicalizationError",

@@ -14,20 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import (
-    McvcError,
-    TrustList,
-    build_credential,
-    from_credential,
-    generate_key,
-    load_key,
-    save_key,
-    sign,
-    verify,
-)
 from .dates import parse_datetime
-from .display import render_report, safe
-from .errors import ElementsError
+from .errors import ElementsError, McvcError
 from .jsontext import parse_json
 
 EXIT = {"verified": 0, "failed": 1, "inconclusive": 3}
@@ -69,6 +57,9 @@ def _instant(text: str | None, flag: str) -> datetime | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .model.reader import from_credential
+    from .model.render import build_credential
+
     data = _read_json(args.elements)
     credential = build_credential(data, profile=args.profile, issuer=args.issuer)
     if args.rules:
@@ -84,6 +75,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    from .keys import generate_key, save_key
+
     key = generate_key(args.type)
     if args.output:
         save_key(key, args.output)
@@ -95,6 +88,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    from .keys import load_key
+    from .signing import sign
+
     doc = _read_json(args.credential)
     key = load_key(args.key)
     signed = sign(doc, key, suite=args.suite, created=_instant(args.created, "--created"))
@@ -103,6 +99,10 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from .display import render_report
+    from .verify.pipeline import verify
+    from .verify.trust import TrustList
+
     now = _instant(args.now, "--now")
     trust = None
     if args.trust:
@@ -181,6 +181,8 @@ def _stack_summary(reports: list[Any]) -> list[dict[str, Any]]:
 
 
 def _render_stack(summary: list[dict[str, Any]]) -> str:
+    from .display import safe
+
     lines = ["Stacking summary (verified credentials only)"]
     for s in summary:
         levels = ", ".join(f"EQF {lv}" for lv in sorted(set(s["levels"]))) or "no level"
@@ -193,6 +195,9 @@ def _render_stack(summary: list[dict[str, Any]]) -> str:
 
 
 def cmd_elements(args: argparse.Namespace) -> int:
+    from .display import render_report, safe
+    from .model.reader import from_credential
+
     doc = _read_json(args.credential)
     if not isinstance(doc, dict):
         raise _Usage("the credential must be a JSON object")
@@ -220,6 +225,12 @@ def _bundled(name: str) -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .display import render_report
+    from .keys import generate_key, load_key
+    from .model.render import build_credential
+    from .signing import sign
+    from .verify.pipeline import verify
+
     example = _bundled("microcredential.json")
     elements = parse_json(example.read_bytes())
     key_file = Path(__file__).resolve().parents[2] / "keys" / "demo-ed25519.json"

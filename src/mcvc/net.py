@@ -12,11 +12,13 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from .errors import NetworkPolicyError
+
+if TYPE_CHECKING:  # httpx is imported only when a fetch happens (keeps the CLI fast)
+    import httpx
 
 __all__ = ["FetchPolicy", "Fetcher"]
 
@@ -89,6 +91,8 @@ class Fetcher:
 
     def get(self, url: str, *, accept: str = "application/json") -> bytes:
         """GET ``url`` and return at most ``max_bytes`` of body; raise on any refusal."""
+        import httpx
+
         self.check_url(url)
         limit = self.policy.max_bytes
         try:

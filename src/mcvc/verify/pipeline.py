@@ -8,9 +8,7 @@ is fetched for a credential whose proof failed. A bad credential never raises.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..canon.api import Canonicalizer
 from ..clock import ensure_aware
@@ -25,6 +23,9 @@ from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
 from .report import Check, VerificationReport
 from .trust import TrustList
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["verify"]
 
