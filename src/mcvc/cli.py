@@ -194,6 +194,28 @@ def _render_stack(summary: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .clock import SystemClock
+    from .report_html import render_html
+    from .verify.pipeline import verify
+    from .verify.trust import TrustList
+
+    p = Path(args.file)
+    if not p.is_file():
+        raise _Usage(f"no such file: {args.file}")
+    now = _instant(args.now, "--now") or SystemClock().now()
+    trust = TrustList.load(args.trust) if args.trust else None
+    data = p.read_bytes()
+    report = verify(data, now=now, trust=trust)
+    page = render_html(
+        report, source_name=p.name, source_bytes=data, generated_at=now, version=__version__
+    )
+    Path(args.output).write_text(page, "utf-8")
+    print(f"{report.outcome}: report written to {args.output}")
+    return EXIT[report.outcome]
+
+
 def cmd_elements(args: argparse.Namespace) -> int:
     from .display import render_report, safe
     from .model.reader import from_credential
@@ -294,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--challenge")
     p.add_argument("--domain")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("report", help="write a printable HTML verification report")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--now")
+    p.add_argument("--trust")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("elements", help="show the EU standard elements of a credential")
     p.add_argument("credential")

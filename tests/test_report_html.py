@@ -1,0 +1,103 @@
+"""`mcvc report`: a self-contained HTML page, rendered in headless Chromium and looked at."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from mcvc.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and os.environ.get("MCVC_REQUIRE_CHROMIUM") == "1":
+    raise RuntimeError("MCVC_REQUIRE_CHROMIUM=1 but chromium is not installed")
+
+NOW = "2026-11-01T00:00:00Z"
+
+
+def _demo(tmp_path: Path) -> Path:
+    root = Path(__file__).resolve().parents[1]
+    built, out = tmp_path / "built.json", tmp_path / "demo.json"
+    key = root / "keys" / "demo-ed25519.json"
+    issuer = json.loads(key.read_text())["controller"]
+    assert main(["build", str(root / "examples" / "microcredential.json"), "--issuer", issuer, "-o", str(built)]) == 0
+    assert main(["sign", str(built), "--key", str(key), "--created", "2026-07-14T20:00:00Z", "-o", str(out)]) == 0
+    return out
+
+
+def test_report_is_self_contained_and_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signed = _demo(tmp_path)
+    doc = json.loads(signed.read_text())
+    doc["credentialSubject"]["hasClaim"]["title"]["en"] = "<script>alert(1)</script>\u202eevil"
+    doc["issuer"]["legalName"]["en"] = "Univerzitа Karlova"  # Cyrillic 'а'
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=False))
+    page = tmp_path / "r.html"
+    assert main(["report", str(bad), "-o", str(page), "--now", NOW]) == 1
+    text = page.read_text()
+    assert "<script" not in text and "&lt;script&gt;" in text
+    assert "\u202e" not in text and "\\u202e" in text
+    assert "mixed scripts" in text
+    assert "src=" not in text and "http-equiv" not in text and "<link" not in text
+    assert 'id="verdict"' in text and "Failed" in text
+
+
+def _screenshot(page: Path, png: Path) -> None:
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--window-size=1100,1400",
+                f"--screenshot={png}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+
+def _colour_share(png: Path, rgb: tuple[int, int, int]) -> float:
+    from PIL import Image
+
+    image = Image.open(png).convert("RGB")
+    top = image.crop((0, 0, image.width, 300))
+    pixels = [top.getpixel((x, y)) for y in range(0, top.height, 2) for x in range(0, top.width, 2)]
+    hits = sum(1 for p in pixels if all(abs(a - b) <= 6 for a, b in zip(p, rgb, strict=True)))
+    return hits / len(pixels)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+def test_report_renders_with_the_verdict_colour(tmp_path: Path) -> None:
+    signed = _demo(tmp_path)
+    good, bad = tmp_path / "good.html", tmp_path / "bad.html"
+    assert main(["report", str(signed), "-o", str(good), "--now", NOW]) == 0
+    doc = json.loads(signed.read_text())
+    doc["credentialSubject"]["hasClaim"]["specifiedBy"]["creditPoint"]["point"] = "30"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(doc))
+    assert main(["report", str(tampered), "-o", str(bad), "--now", NOW]) == 1
+    _screenshot(good, tmp_path / "good.png")
+    _screenshot(bad, tmp_path / "bad.png")
+    green, red = (0x1B, 0x7A, 0x33), (0xB3, 0x26, 0x1E)
+    assert _colour_share(tmp_path / "good.png", green) > 0.03
+    assert _colour_share(tmp_path / "good.png", red) < 0.001
+    assert _colour_share(tmp_path / "bad.png", red) > 0.03
+    assert _colour_share(tmp_path / "bad.png", green) < 0.001
