@@ -20,3 +20,11 @@ def test_every_exception_derives_from_mcvc_error() -> None:
         obj = getattr(mcvc, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, mcvc.McvcError), name
+
+
+def test_lazy_names_resolve_to_the_functions() -> None:
+    import importlib
+
+    importlib.import_module("mcvc.verification.pipeline")
+    assert callable(mcvc.verify) and mcvc.verify.__name__ == "verify"
+    assert callable(mcvc.sign) and mcvc.sign.__module__ == "mcvc.signing"

@@ -25,8 +25,10 @@ def _demo(tmp_path: Path) -> Path:
     built, out = tmp_path / "built.json", tmp_path / "demo.json"
     key = root / "keys" / "demo-ed25519.json"
     issuer = json.loads(key.read_text())["controller"]
-    assert main(["build", str(root / "examples" / "microcredential.json"), "--issuer", issuer, "-o", str(built)]) == 0
-    assert main(["sign", str(built), "--key", str(key), "--created", "2026-07-14T20:00:00Z", "-o", str(out)]) == 0
+    example = str(root / "examples" / "microcredential.json")
+    assert main(["build", example, "--issuer", issuer, "-o", str(built)]) == 0
+    created = "2026-07-14T20:00:00Z"
+    assert main(["sign", str(built), "--key", str(key), "--created", created, "-o", str(out)]) == 0
     return out
 
 

@@ -210,3 +210,46 @@ def test_presentation_roundtrip(example_elements: dict[str, Any], key) -> None: 
 def test_naive_now_is_misuse(signed: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         verify(signed, now=datetime(2026, 1, 1))
+
+
+def test_did_web_issuer_through_injected_client(example_elements: dict[str, Any]) -> None:
+    from mcvc import FetchPolicy, did_web_document
+
+    key = generate_key("p256")
+    did = "did:web:credentials.uni.example"
+    doc = did_web_document(did, [key])
+    issuer_key = key.with_id(f"{did}#key-1", did)
+    credential = sign(build_credential(example_elements, issuer=did), issuer_key, created=SIGNED_AT)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json=doc)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    policy = FetchPolicy(resolve=lambda host: ["93.184.216.34"])
+    report = verify(credential, now=NOW, http=client, fetch_policy=policy)
+    assert report.outcome == "verified", report.to_json()
+    assert seen == ["https://credentials.uni.example/.well-known/did.json"]
+    offline = verify(credential, now=NOW)
+    assert offline.outcome == "inconclusive" and _code(offline, "proof") == "NETWORK_NOT_ALLOWED"
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("unreachable", request=request)
+
+    report = verify(
+        credential,
+        now=NOW,
+        http=httpx.Client(transport=httpx.MockTransport(down)),
+        fetch_policy=policy,
+    )
+    assert report.outcome == "inconclusive" and _code(report, "proof") == "NETWORK_ERROR"
+
+
+def test_compact_jws_is_reported_not_crashed() -> None:
+    from .conftest import VECTORS
+
+    token = (VECTORS / "vc-jose-cose" / "enveloped-vc-es384.jwt").read_bytes()
+    report = verify(token, now=NOW)
+    assert report.outcome == "inconclusive"
+    assert _code(report, "format") == "VC_JOSE_NOT_SUPPORTED"

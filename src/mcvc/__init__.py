@@ -42,9 +42,9 @@ if TYPE_CHECKING:
     from .proofs.engine import ProofResult, verify_proofs
     from .rules import check_profile
     from .signing import sign
-    from .verify.pipeline import verify
-    from .verify.report import Check, VerificationReport
-    from .verify.trust import TrustList
+    from .verification.pipeline import verify
+    from .verification.report import Check, VerificationReport
+    from .verification.trust import TrustList
 
 __version__ = "0.1.0"
 
@@ -71,10 +71,10 @@ _LAZY = {
     "verify_proofs": "proofs.engine",
     "check_profile": "rules",
     "sign": "signing",
-    "verify": "verify.pipeline",
-    "Check": "verify.report",
-    "VerificationReport": "verify.report",
-    "TrustList": "verify.trust",
+    "verify": "verification.pipeline",
+    "Check": "verification.report",
+    "VerificationReport": "verification.report",
+    "TrustList": "verification.trust",
 }
 
 

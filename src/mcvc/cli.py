@@ -100,8 +100,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from .display import render_report
-    from .verify.pipeline import verify
-    from .verify.trust import TrustList
+    from .verification.pipeline import verify
+    from .verification.trust import TrustList
 
     now = _instant(args.now, "--now")
     trust = None
@@ -198,8 +198,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from . import __version__
     from .clock import SystemClock
     from .report_html import render_html
-    from .verify.pipeline import verify
-    from .verify.trust import TrustList
+    from .verification.pipeline import verify
+    from .verification.trust import TrustList
 
     p = Path(args.file)
     if not p.is_file():
@@ -227,7 +227,7 @@ def cmd_elements(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(el.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    from .verify.report import VerificationReport
+    from .verification.report import VerificationReport
 
     text = render_report(VerificationReport(elements=el.to_dict()))
     print("\n".join(text.splitlines()[2:]))
@@ -251,7 +251,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .keys import generate_key, load_key
     from .model.render import build_credential
     from .signing import sign
-    from .verify.pipeline import verify
+    from .verification.pipeline import verify
 
     example = _bundled("microcredential.json")
     elements = parse_json(example.read_bytes())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .verify.report import VerificationReport
+from .verification.report import VerificationReport
 
 __all__ = ["mixed_script", "render_report", "safe"]
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .display import mixed_script, safe
-from .verify.report import VerificationReport
+from .verification.report import VerificationReport
 
 __all__ = ["render_html"]
 

@@ -7,6 +7,7 @@ is fetched for a credential whose proof failed. A bad credential never raises.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -464,6 +465,14 @@ def _verify_presentation(
     return report
 
 
+_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$")
+
+
+def _looks_like_compact_jws(data: str | bytes) -> bool:
+    text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
+    return len(text) < 16 * 1024 * 1024 and bool(_JWS.match(text.strip()))
+
+
 def verify(
     document: dict[str, Any] | str | bytes,
     *,
@@ -498,6 +507,17 @@ def verify(
         challenge,
         domain,
     )
+    if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
+        report = VerificationReport(kind="vc-jose")
+        report.checks.append(
+            Check(
+                "format",
+                "VC_JOSE_NOT_SUPPORTED",
+                "error",
+                "a compact JWS (VC-JOSE); only Data Integrity proofs are verified in this version",
+            )
+        )
+        return report
     try:
         if isinstance(document, (str, bytes)):
             doc = parse_json(document)
