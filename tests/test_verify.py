@@ -171,10 +171,11 @@ def test_parse_failures_are_reports(text: bytes, code: str) -> None:
     assert report.outcome == "failed" and _code(report, "parse") == code
 
 
-def test_sealed_europass_is_inconclusive_with_elements() -> None:
+def test_sealed_europass_without_anchors_is_inconclusive_with_elements() -> None:
     report = verify((SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW)
     assert report.outcome == "inconclusive"
-    assert _code(report, "format") == "JADES_NOT_SUPPORTED"
+    assert _code(report, "seal") == "OK"
+    assert _code(report, "trust") == "CERTIFICATE_NOT_TRUSTED"
     assert report.elements is not None and report.elements["missing"] == ["quality_assurance"]
 
 

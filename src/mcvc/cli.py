@@ -75,6 +75,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    if args.self_signed_cert:
+        return _keygen_seal(args)
     from .keys import generate_key, save_key
 
     key = generate_key(args.type)
@@ -84,6 +86,60 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     print(f"verification method: {key.verification_method}")
     if not args.output:
         print(json.dumps(key.to_multikey(include_private=True), indent=2))
+    return 0
+
+
+def _keygen_seal(args: argparse.Namespace) -> int:
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from .clock import SystemClock
+    from .jades.seal import make_test_seal_certificate
+
+    if not args.output:
+        raise _Usage("--self-signed-cert needs -o KEYFILE (the PEM gets key and certificate)")
+    if not (args.org and args.org_id and args.country):
+        raise _Usage("--self-signed-cert needs --org, --org-id (e.g. VATCZ-00216208) and --country")
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    if args.type in ("rsa", "ed25519"):
+        key = rsa.generate_private_key(65537, 3072)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1() if args.type == "p256" else ec.SECP384R1())
+    cert = make_test_seal_certificate(
+        key,
+        organization=args.org,
+        organization_identifier=args.org_id,
+        country=args.country.upper(),
+        not_before=SystemClock().now(),
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem + cert.public_bytes(serialization.Encoding.PEM))
+    print(
+        f"TEST seal key and self-signed certificate written to {args.output} (not for production)"
+    )
+    print(f"subject: {cert.subject.rfc4514_string()}")
+    return 0
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    import json as _json
+
+    from .clock import SystemClock
+    from .jades.seal import load_seal_key, prepare_for_seal, seal
+
+    doc = _read_json(args.credential)
+    key = load_seal_key(args.key, args.cert, args.password.encode() if args.password else None)
+    when = _instant(args.sig_time, "--sig-time") or SystemClock().now()
+    if args.europass:
+        doc = prepare_for_seal(doc, key, sig_time=when)
+    envelope = seal(doc, key, sig_time=when, alg=args.alg)
+    _write(_json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
 
 
@@ -110,6 +166,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
             trust = TrustList.load(args.trust)
         except (OSError, ValueError, McvcError) as exc:
             raise _Usage(f"--trust: {exc}") from None
+    anchors = None
+    if args.anchors:
+        from .jades.certs import TrustAnchors
+
+        try:
+            anchors = TrustAnchors.load(args.anchors)
+        except (OSError, McvcError) as exc:
+            raise _Usage(f"--anchors: {exc}") from None
     if (args.challenge is None) != (args.domain is None) and args.domain is not None:
         raise _Usage("--domain needs --challenge")
     client = None
@@ -124,6 +188,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             raise _Usage(f"no such file: {path}")
         report = verify(
             p.read_bytes(),
+            anchors=anchors,
             now=now,
             trust=trust,
             http=client,
@@ -290,9 +355,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("keygen", help="generate a signing key")
-    p.add_argument("--type", choices=["ed25519", "p256", "p384"], default="ed25519")
+    p.add_argument("--type", choices=["ed25519", "p256", "p384", "rsa"], default="ed25519")
     p.add_argument("-o", "--output", help="key file (written with mode 0600)")
+    p.add_argument(
+        "--self-signed-cert",
+        action="store_true",
+        help="a TEST seal key and certificate (RSA unless --type p256/p384)",
+    )
+    p.add_argument("--org", help="organisation name (O) for --self-signed-cert")
+    p.add_argument("--org-id", help="organizationIdentifier, e.g. VATCZ-00216208")
+    p.add_argument("--country", help="ISO 3166 alpha-2 country (C)")
     p.set_defaults(func=cmd_keygen)
+
+    p = sub.add_parser("seal", help="seal a credential the Europass way (JAdES, b64=false)")
+    p.add_argument("credential")
+    p.add_argument(
+        "--key", required=True, help="PEM key (with or without its certificate) or PKCS#12"
+    )
+    p.add_argument("--cert", help="PEM certificate chain, if not in the key file")
+    p.add_argument("--password", help="password of an encrypted key or PKCS#12 file")
+    p.add_argument("--alg", choices=["RS256", "PS256", "ES256", "ES384"])
+    p.add_argument("--sig-time", help="signing time (ISO 8601 with timezone); default now")
+    p.add_argument(
+        "--europass",
+        action="store_true",
+        help="apply the Europass issuer's sealing changes (new id, issued, issuer from certificate, mandate)",
+    )
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_seal)
 
     p = sub.add_parser("sign", help="add a Data Integrity proof")
     p.add_argument("credential")
@@ -310,6 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
     p.add_argument("--trust", help="trust list JSON file")
+    p.add_argument(
+        "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
+    )
     p.add_argument(
         "--allow-network", action="store_true", help="allow did:web resolution over HTTPS"
     )

@@ -17,6 +17,8 @@ from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, StaticLoader, default_loa
 from ..dates import parse_datetime
 from ..did import DidResolver
 from ..errors import InvalidInput, McvcError
+from ..jades.certs import TrustAnchors
+from ..jades.envelope import is_envelope
 from ..jsontext import _check_tree, parse_json
 from ..model.reader import from_credential
 from ..net import Fetcher, FetchPolicy
@@ -43,7 +45,9 @@ class _Ctx:
         canon: Canonicalizer,
         challenge: str | None,
         domain: str | None,
+        anchors: TrustAnchors | None = None,
     ) -> None:
+        self.anchors = anchors
         self.now = now
         self.skew = skew
         self.trust = trust
@@ -238,23 +242,8 @@ def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
 def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
     report = VerificationReport(kind="credential")
     report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
-    if "payload" in doc and "signatures" in doc:
-        report.kind = "jades-envelope"
-        report.checks.append(
-            Check(
-                "format",
-                "JADES_NOT_SUPPORTED",
-                "error",
-                "a JAdES-sealed EDC envelope; seal verification is not available in this version",
-            )
-        )
-        try:
-            check, data = _elements(doc)
-            report.checks.append(check)
-            report.elements = data
-        except McvcError:
-            pass
-        return report
+    if is_envelope(doc):
+        return _verify_sealed(doc, ctx, loader, report)
     ctx_check = _contexts(doc, loader)
     report.checks.append(ctx_check)
     structure = _structure(doc, presentation=False)
@@ -380,6 +369,63 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
     return report
 
 
+def _verify_sealed(
+    doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader, report: VerificationReport
+) -> VerificationReport:
+    from ..jades.envelope import parse_envelope
+    from ..jades.verify import verify_seal
+
+    report.kind = "jades-envelope"
+    try:
+        envelope = parse_envelope(doc)
+        credential = parse_json(envelope.payload)
+    except InvalidInput as exc:
+        report.checks.append(Check("seal", exc.code, "fail", str(exc)))
+        return report
+    if not isinstance(credential, dict):
+        report.checks.append(
+            Check("seal", "JADES_FORMAT", "fail", "the sealed payload is not a JSON object")
+        )
+        return report
+    ctx_check = _contexts(credential, loader)
+    report.checks.append(ctx_check)
+    report.checks.append(_structure(credential, presentation=False))
+    seal = verify_seal(envelope, credential, ctx.anchors)
+    report.checks.extend(seal.checks)
+    report.trusted = seal.trusted
+    issuer = credential.get("issuer")
+    report.issuer = {"id": _issuer_id(credential), "certificate": seal.certificate}
+    if isinstance(issuer, dict):
+        from ..model.reader import _org
+
+        report.issuer.update(_org(issuer))
+    if seal.checks and seal.checks[0].outcome == "pass":
+        report.checks.append(_dates(credential, ctx))
+        status = credential.get("credentialStatus")
+        if status is None:
+            report.checks.append(
+                Check("status", "NO_STATUS", "skipped", "the credential has no status entry")
+            )
+        else:
+            report.checks.append(
+                Check(
+                    "status",
+                    "STATUS_NOT_CHECKED",
+                    "error",
+                    "the credential has a status entry and no status checker is configured",
+                )
+            )
+    try:
+        check, data = _elements(credential)
+        report.checks.append(check)
+        report.elements = data
+    except McvcError as exc:
+        report.checks.append(
+            Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True)
+        )
+    return report
+
+
 def _verify_presentation(
     doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader
 ) -> VerificationReport:
@@ -483,6 +529,7 @@ def verify(
     challenge: str | None = None,
     domain: str | None = None,
     loader: StaticLoader | None = None,
+    anchors: TrustAnchors | None = None,
     did_documents: dict[str, dict[str, Any]] | None = None,
     max_clock_skew: timedelta = DEFAULT_SKEW,
 ) -> VerificationReport:
@@ -490,6 +537,8 @@ def verify(
 
     ``now`` defaults to the current time; pass it for reproducible results. Without ``http``
     nothing is fetched (did:web then cannot be resolved and the result is inconclusive).
+    ``anchors`` are the certificates trusted for Europass (JAdES) seals; ``trust`` lists
+    trusted issuer DIDs for Data Integrity credentials.
     """
     if now is not None:
         ensure_aware(now, "now")
@@ -506,6 +555,7 @@ def verify(
         Canonicalizer(loader),
         challenge,
         domain,
+        anchors,
     )
     if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
         report = VerificationReport(kind="vc-jose")
