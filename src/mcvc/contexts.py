@@ -8,6 +8,7 @@ what a signature means.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -103,11 +104,14 @@ class StaticLoader:
         return self._entry(url).document()
 
     def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
+        # "tag": "static" lets pyld keep the processed context in the resolver's shared cache
+        # (one per loader); the copy keeps pyld's in-place URL resolution off our pinned bytes.
         return {
             "contextUrl": None,
             "documentUrl": url,
-            "document": self.load(url),
+            "document": copy.deepcopy(self.load(url)),
             "contentType": "application/ld+json",
+            "tag": "static",
         }
 
 

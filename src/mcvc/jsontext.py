@@ -8,6 +8,7 @@ this module refuses them with a JSON pointer to the offending place.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import InvalidInput
@@ -53,8 +54,11 @@ def pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_lone_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
 def _check_tree(value: Any, max_depth: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ from .jsonld_rdf import to_dataset
 from .rdfc import DEFAULT_WORK_FACTOR, canonicalize
 
 __all__ = ["Canonicalizer"]
+
+_SMALL_CACHE = 1024
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,24 @@ class Canonicalizer:
         return canonicalize(
             quads, hash_algorithm=hash_algorithm, work_factor=self.work_factor
         ).nquads
+
+    def rdfc_small(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
+        """``rdfc`` for small documents that repeat (proof options in a batch): memoized per
+        loader, keyed by the document's JCS form, so equal inputs give the same output."""
+        cache: OrderedDict[str, str] | None = getattr(self.loader, "_mcvc_small_cache", None)
+        if cache is None:
+            cache = OrderedDict()
+            self.loader._mcvc_small_cache = cache  # type: ignore[attr-defined]
+        key = f"{hash_algorithm}|{self.work_factor}|{canonicalize_json(document)}"
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+            return found
+        value = self.rdfc(document, hash_algorithm)
+        cache[key] = value
+        if len(cache) > _SMALL_CACHE:
+            cache.popitem(last=False)
+        return value
 
     def jcs(self, document: dict[str, Any]) -> str:
         return canonicalize_json(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,17 +14,16 @@ __all__ = ["canonicalize_json"]
 _ESC = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+_NEEDS = re.compile('[\x00-\x1f"\\\\]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    return _ESC.get(ch) or f"\\u{ord(ch):04x}"
+
+
 def _string(value: str) -> str:
-    out = ['"']
-    for ch in value:
-        if ch in _ESC:
-            out.append(_ESC[ch])
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + _NEEDS.sub(_escape, value) + '"'
 
 
 def _number(value: float) -> str:
