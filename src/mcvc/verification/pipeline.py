@@ -24,6 +24,7 @@ from ..model.reader import from_credential
 from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
+from ..status.checker import StatusChecker, default_list_verifier
 from .report import Check, VerificationReport
 from .trust import TrustList
 
@@ -46,8 +47,10 @@ class _Ctx:
         challenge: str | None,
         domain: str | None,
         anchors: TrustAnchors | None = None,
+        status_checker: StatusChecker | None = None,
     ) -> None:
         self.anchors = anchors
+        self.status_checker = status_checker
         self.now = now
         self.skew = skew
         self.trust = trust
@@ -219,6 +222,30 @@ def _dates(doc: dict[str, Any], ctx: _Ctx) -> Check:
     return Check("dates", "OK", "pass", "within its validity period", details)
 
 
+def _status(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> Check:
+    if doc.get("credentialStatus") is None:
+        return Check("status", "NO_STATUS", "skipped", "the credential has no status entry")
+    authentic = all(
+        c.outcome == "pass" for c in report.checks if c.name in ("proof", "seal", "issuer")
+    ) and any(c.name in ("proof", "seal") for c in report.checks)
+    if not authentic:
+        return Check(
+            "status",
+            "STATUS_SKIPPED",
+            "skipped",
+            "not checked: the credential is not authentic, so nothing was fetched",
+        )
+    if ctx.status_checker is None:
+        return Check(
+            "status",
+            "STATUS_NOT_CHECKED",
+            "error",
+            "the credential has a status entry and status checking is off (no HTTP client was given)",
+        )
+    result = ctx.status_checker.check(doc, ctx.now)
+    return Check("status", result.code, result.outcome, result.message, result.details)  # type: ignore[arg-type]
+
+
 def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
     elements = from_credential(doc)
     data = elements.to_dict()
@@ -344,20 +371,7 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
                 )
             )
     report.checks.append(_dates(doc, ctx))
-    status = doc.get("credentialStatus")
-    if status is None:
-        report.checks.append(
-            Check("status", "NO_STATUS", "skipped", "the credential has no status entry")
-        )
-    else:
-        report.checks.append(
-            Check(
-                "status",
-                "STATUS_NOT_CHECKED",
-                "error",
-                "the credential has a status entry and no status checker is configured",
-            )
-        )
+    report.checks.append(_status(doc, ctx, report))
     try:
         check, data = _elements(doc)
         report.checks.append(check)
@@ -401,20 +415,7 @@ def _verify_sealed(
         report.issuer.update(_org(issuer))
     if seal.checks and seal.checks[0].outcome == "pass":
         report.checks.append(_dates(credential, ctx))
-        status = credential.get("credentialStatus")
-        if status is None:
-            report.checks.append(
-                Check("status", "NO_STATUS", "skipped", "the credential has no status entry")
-            )
-        else:
-            report.checks.append(
-                Check(
-                    "status",
-                    "STATUS_NOT_CHECKED",
-                    "error",
-                    "the credential has a status entry and no status checker is configured",
-                )
-            )
+        report.checks.append(_status(credential, ctx, report))
     try:
         check, data = _elements(credential)
         report.checks.append(check)
@@ -530,6 +531,7 @@ def verify(
     domain: str | None = None,
     loader: StaticLoader | None = None,
     anchors: TrustAnchors | None = None,
+    status_checker: StatusChecker | None = None,
     did_documents: dict[str, dict[str, Any]] | None = None,
     max_clock_skew: timedelta = DEFAULT_SKEW,
 ) -> VerificationReport:
@@ -557,6 +559,9 @@ def verify(
         domain,
         anchors,
     )
+    if status_checker is None and fetcher is not None:
+        status_checker = StatusChecker(fetcher, default_list_verifier(ctx.resolver, ctx.canon))
+    ctx.status_checker = status_checker
     if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
         report = VerificationReport(kind="vc-jose")
         report.checks.append(

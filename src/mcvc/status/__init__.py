@@ -1,0 +1,1 @@
+"""Credential status: W3C Bitstring Status List v1.0."""

@@ -1,0 +1,260 @@
+"""Checking ``credentialStatus`` against Bitstring Status List credentials.
+
+Fetches go through the guarded :class:`~mcvc.net.Fetcher`, only after the credential's own
+proof and issuer binding passed (the pipeline enforces that). The list credential's proof must
+verify and its issuer must be the credential's issuer. An unreachable list is never "not
+revoked": it is ``STATUS_RETRIEVAL_ERROR`` (inconclusive).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..dates import parse_datetime
+from ..errors import InvalidInput, McvcError
+from ..jsontext import parse_json
+from ..net import Fetcher
+from .bitstring import Bitstring, StatusListError, decode_list, parse_index
+
+__all__ = ["StatusChecker", "StatusResult"]
+
+ENTRY_TYPES = {"BitstringStatusListEntry"}
+LIST_TYPES = {"BitstringStatusListCredential"}
+_MAX_LIST_DOC = 20 * 1024 * 1024
+_DEFAULT_TTL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    outcome: str  # pass | fail | error
+    code: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Cached:
+    bitstring: Bitstring
+    purposes: list[str]
+    issuer: str
+    expires_at: float
+    valid_until: datetime | None
+
+
+ListVerifier = Callable[[dict[str, Any]], tuple[bool, str, str]]
+"""Given a status list credential, return (proof valid, issuer id, reason)."""
+
+
+class StatusChecker:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        verify_list: ListVerifier,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.fetcher = fetcher
+        self.verify_list = verify_list
+        self.clock = clock
+        self._cache: dict[str, _Cached] = {}
+
+    def check(self, credential: dict[str, Any], now: datetime) -> StatusResult:
+        status = credential.get("credentialStatus")
+        entries = status if isinstance(status, list) else [status]
+        issuer = credential.get("issuer")
+        issuer_id = str(issuer.get("id", "")) if isinstance(issuer, dict) else str(issuer or "")
+        results = []
+        for position, entry in enumerate(entries):
+            result = self._check_entry(entry, issuer_id, now)
+            if result.outcome != "pass":
+                return StatusResult(
+                    result.outcome,
+                    result.code,
+                    f"status entry {position + 1}: {result.message}",
+                    result.details,
+                )
+            results.append(result.details)
+        return StatusResult(
+            "pass", "OK", "; ".join(r["summary"] for r in results), {"entries": results}
+        )
+
+    def _check_entry(self, entry: Any, issuer_id: str, now: datetime) -> StatusResult:
+        if not isinstance(entry, dict):
+            return StatusResult(
+                "fail", "MALFORMED_VALUE_ERROR", "credentialStatus entry is not an object"
+            )
+        types = entry.get("type")
+        types = types if isinstance(types, list) else [types]
+        if not ENTRY_TYPES & set(types):
+            return StatusResult(
+                "error",
+                "UNSUPPORTED_STATUS_TYPE",
+                f"status type {types} is not supported; status not checked",
+            )
+        purpose = entry.get("statusPurpose")
+        url = entry.get("statusListCredential")
+        if not isinstance(purpose, str) or not purpose:
+            return StatusResult("fail", "MALFORMED_VALUE_ERROR", "statusPurpose must be a string")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return StatusResult(
+                "fail", "MALFORMED_VALUE_ERROR", "statusListCredential must be an http(s) URL"
+            )
+        size = entry.get("statusSize", 1)
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 8:
+            return StatusResult(
+                "fail", "MALFORMED_VALUE_ERROR", "statusSize must be an integer from 1 to 8"
+            )
+        if size > 1 and not isinstance(entry.get("statusMessage"), list):
+            return StatusResult(
+                "fail", "MALFORMED_VALUE_ERROR", "statusSize above 1 needs statusMessage"
+            )
+        try:
+            index = parse_index(entry.get("statusListIndex"))
+        except StatusListError as exc:
+            return StatusResult("fail", exc.code, str(exc))
+        try:
+            cached = self._load(url, size, now)
+        except StatusListError as exc:
+            outcome = "error" if exc.code == "STATUS_RETRIEVAL_ERROR" else "fail"
+            return StatusResult(outcome, exc.code, str(exc), {"url": url})
+        if cached.issuer != issuer_id:
+            return StatusResult(
+                "fail",
+                "STATUS_VERIFICATION_ERROR",
+                f"the status list is issued by {cached.issuer}, the credential by {issuer_id}",
+                {"url": url},
+            )
+        if purpose not in cached.purposes:
+            return StatusResult(
+                "fail",
+                "STATUS_VERIFICATION_ERROR",
+                f"the list serves {cached.purposes}, the entry asks for {purpose!r}",
+                {"url": url},
+            )
+        try:
+            value = cached.bitstring.value(index)
+        except StatusListError as exc:
+            return StatusResult("fail", exc.code, str(exc), {"url": url, "index": index})
+        details: dict[str, Any] = {"url": url, "index": index, "purpose": purpose, "value": value}
+        if size == 1 and value == 1:
+            code = {"revocation": "REVOKED", "suspension": "SUSPENDED"}.get(purpose, "STATUS_SET")
+            return StatusResult("fail", code, f"{purpose} bit {index} is set in {url}", details)
+        if size > 1:
+            summary = f"{purpose}: status value {value}"
+        else:
+            summary = (
+                f"not {'revoked' if purpose == 'revocation' else purpose + ' set'} ({url} #{index})"
+            )
+        details["summary"] = summary
+        return StatusResult("pass", "OK", summary, details)
+
+    def _load(self, url: str, size: int, now: datetime) -> _Cached:
+        cached = self._cache.get(url)
+        if (
+            cached is not None
+            and self.clock() < cached.expires_at
+            and (cached.valid_until is None or now <= cached.valid_until)
+        ):
+            return cached
+        try:
+            body = self.fetcher.get(
+                url, accept="application/vc+ld+json, application/ld+json, application/json"
+            )
+            doc = parse_json(body, max_bytes=_MAX_LIST_DOC)
+        except McvcError as exc:
+            code = (
+                "STATUS_VERIFICATION_ERROR"
+                if isinstance(exc, InvalidInput)
+                else "STATUS_RETRIEVAL_ERROR"
+            )
+            raise StatusListError(f"status list {url}: {exc}", code=code) from None
+        if not isinstance(doc, dict):
+            raise StatusListError(
+                f"status list {url} is not a JSON object", code="STATUS_VERIFICATION_ERROR"
+            )
+        raw_types = doc.get("type")
+        types: list[Any] = raw_types if isinstance(raw_types, list) else [raw_types]
+        if not LIST_TYPES & set(types):
+            raise StatusListError(
+                f"{url} is not a BitstringStatusListCredential", code="STATUS_VERIFICATION_ERROR"
+            )
+        valid, issuer, reason = self.verify_list(doc)
+        if not valid:
+            raise StatusListError(
+                f"the status list credential does not verify: {reason}",
+                code="STATUS_VERIFICATION_ERROR",
+            )
+        subject = doc.get("credentialSubject")
+        if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
+            raise StatusListError(
+                "the list's credentialSubject is not a BitstringStatusList",
+                code="STATUS_VERIFICATION_ERROR",
+            )
+        purposes = subject.get("statusPurpose")
+        purposes = purposes if isinstance(purposes, list) else [purposes]
+        valid_until = None
+        for name in ("validFrom", "validUntil"):
+            if name in doc:
+                try:
+                    moment = parse_datetime(doc[name], f"statusList.{name}")
+                except InvalidInput as exc:
+                    raise StatusListError(str(exc), code="STATUS_VERIFICATION_ERROR") from None
+                if name == "validFrom" and now < moment:
+                    raise StatusListError(
+                        "the status list is not valid yet", code="STATUS_VERIFICATION_ERROR"
+                    )
+                if name == "validUntil":
+                    if now > moment:
+                        raise StatusListError(
+                            "the status list has expired", code="STATUS_VERIFICATION_ERROR"
+                        )
+                    valid_until = moment
+        bitstring = decode_list(subject.get("encodedList"), status_size=size)
+        ttl = subject.get("ttl")
+        seconds = (
+            ttl / 1000
+            if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl > 0
+            else _DEFAULT_TTL.total_seconds()
+        )
+        entry = _Cached(
+            bitstring, [str(p) for p in purposes], issuer, self.clock() + seconds, valid_until
+        )
+        self._cache[url] = entry
+        return entry
+
+
+def default_list_verifier(resolver: Any, canon: Any) -> ListVerifier:
+    """Verify a status list credential's Data Integrity proofs (all must pass) and report the
+    controller of the key as the list's issuer only when it is the declared issuer."""
+    from ..proofs.engine import verify_proofs
+    from ..proofs.purposes import AssertionPurpose
+
+    def verify_list(doc: dict[str, Any]) -> tuple[bool, str, str]:
+        results = verify_proofs(doc, purpose=AssertionPurpose(), resolver=resolver, canon=canon)
+        bad = [r for r in results if r.outcome != "pass"]
+        if bad:
+            return False, "", f"{bad[0].code}: {bad[0].message}"
+        issuer = doc.get("issuer")
+        issuer_id = str(issuer.get("id", "")) if isinstance(issuer, dict) else str(issuer or "")
+        if {r.controller for r in results} != {issuer_id}:
+            return False, "", "the list's proof key does not belong to the list's issuer"
+        return True, issuer_id, ""
+
+    return verify_list
+
+
+def status_checker(http: Any, *, fetch_policy: Any = None, loader: Any = None) -> StatusChecker:
+    """A checker with its own cache, to reuse across many ``verify`` calls."""
+    from ..canon.api import Canonicalizer
+    from ..contexts import default_loader
+    from ..did import DidResolver
+
+    fetcher = Fetcher(http, fetch_policy)
+    return StatusChecker(
+        fetcher,
+        default_list_verifier(DidResolver(fetcher), Canonicalizer(loader or default_loader())),
+    )
