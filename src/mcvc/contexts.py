@@ -12,7 +12,6 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,9 @@ UNDEFINED_TERMS_V2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
 
 def bundled_contexts_dir() -> Path:
     """Where the bundled contexts live: inside the wheel, or the repository's contexts/."""
-    packaged = resources.files("mcvc") / "_contexts"
+    packaged = Path(__file__).resolve().parent / "_contexts"
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     repo = Path(__file__).resolve().parents[2] / "contexts"
     if repo.is_dir():
         return repo

@@ -17,8 +17,6 @@ from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, StaticLoader, default_loa
 from ..dates import parse_datetime
 from ..did import DidResolver
 from ..errors import InvalidInput, McvcError
-from ..jades.certs import TrustAnchors
-from ..jades.envelope import is_envelope
 from ..jsontext import _check_tree, parse_json
 from ..model.reader import from_credential
 from ..net import Fetcher, FetchPolicy
@@ -30,6 +28,8 @@ from .trust import TrustList
 
 if TYPE_CHECKING:
     import httpx
+
+    from ..jades.certs import TrustAnchors
 
 __all__ = ["verify"]
 
@@ -269,7 +269,7 @@ def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
 def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
     report = VerificationReport(kind="credential")
     report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
-    if is_envelope(doc):
+    if isinstance(doc.get("payload"), str) and isinstance(doc.get("signatures"), list):
         return _verify_sealed(doc, ctx, loader, report)
     ctx_check = _contexts(doc, loader)
     report.checks.append(ctx_check)
