@@ -143,6 +143,99 @@ def cmd_seal(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_issue_batch(args: argparse.Namespace) -> int:
+    from .issuing.batch import issue_batch, main_summary
+    from .issuing.ledger import Ledger
+
+    template = _read_json(args.template)
+    if not isinstance(template, dict):
+        raise _Usage("--template must be a JSON object of standard elements")
+    if not Path(args.rows).is_file():
+        raise _Usage(f"no such file: {args.rows}")
+    if not Path(args.key).is_file():
+        raise _Usage(f"no such key file: {args.key}")
+    ledger = Ledger(args.ledger)
+    try:
+        summary = issue_batch(
+            args.rows,
+            template,
+            key_path=args.key,
+            ledger=ledger,
+            out_dir=args.out,
+            status_base=args.status_base,
+            workers=args.workers,
+            suspension=args.suspension,
+            progress=None if args.quiet else sys.stderr,
+        )
+    finally:
+        ledger.close()
+    main_summary(summary)
+    return 1 if summary.failed else 0
+
+
+def _status_change(args: argparse.Namespace, purpose: str, value: int) -> int:
+    from .clock import SystemClock
+    from .issuing.ledger import Ledger
+    from .issuing.publish import list_signer, publish
+    from .keys import load_key
+
+    key = load_key(args.key)
+    clock = SystemClock()
+    ledger = Ledger(args.ledger)
+    try:
+        url = ledger.set_status(
+            args.id, purpose, value, sign_list=list_signer(key, clock.now), now=clock.now()
+        )
+        print(f"{purpose} {'set' if value else 'cleared'} for {args.id}; {url} re-signed")
+        if args.out:
+            for path in publish(
+                ledger,
+                args.out,
+                signer=list_signer(key, clock.now),
+                now=clock.now(),
+                suspension=True,
+            ):
+                print(f"published {path}")
+    finally:
+        ledger.close()
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    return _status_change(args, "revocation", 1)
+
+
+def cmd_suspend(args: argparse.Namespace) -> int:
+    return _status_change(args, "suspension", 1)
+
+
+def cmd_unsuspend(args: argparse.Namespace) -> int:
+    return _status_change(args, "suspension", 0)
+
+
+def cmd_status_publish(args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .issuing.ledger import Ledger
+    from .issuing.publish import list_signer, publish
+    from .keys import load_key
+
+    key = load_key(args.key)
+    clock = SystemClock()
+    ledger = Ledger(args.ledger)
+    try:
+        for path in publish(
+            ledger,
+            args.out,
+            signer=list_signer(key, clock.now),
+            now=clock.now(),
+            suspension=args.suspension,
+        ):
+            print(f"published {path}")
+    finally:
+        ledger.close()
+    return 0
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
     from .keys import load_key
     from .signing import sign
@@ -383,6 +476,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_seal)
+
+    p = sub.add_parser("issue-batch", help="issue one credential per row, exactly once")
+    p.add_argument("rows", help="CSV or JSON Lines, one learner per row, with a row_key column")
+    p.add_argument("--template", required=True, help="the course's standard elements (JSON)")
+    p.add_argument("--key", required=True)
+    p.add_argument("--out", default="issued", help="output folder (default: issued)")
+    p.add_argument(
+        "--ledger",
+        default="sqlite:///mcvc-ledger.db",
+        help="SQLAlchemy URL (default: sqlite:///mcvc-ledger.db)",
+    )
+    p.add_argument(
+        "--status-base",
+        required=True,
+        help="URL prefix of the status lists, e.g. https://uni.example/status/",
+    )
+    p.add_argument("--workers", type=int, help="processes (default: all cores)")
+    p.add_argument(
+        "--suspension", action="store_true", help="also give each credential a suspension entry"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=cmd_issue_batch)
+
+    for name, func, text in (
+        ("revoke", cmd_revoke, "revoke a credential and re-sign its status list"),
+        ("suspend", cmd_suspend, "suspend a credential"),
+        ("unsuspend", cmd_unsuspend, "lift a suspension"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("id", help="credential id or row key")
+        p.add_argument("--ledger", default="sqlite:///mcvc-ledger.db")
+        p.add_argument("--key", required=True, help="the issuer key that signs the status lists")
+        p.add_argument("--out", help="also publish all status lists to this folder")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("status", help="status lists")
+    status_sub = p.add_subparsers(dest="status_command", required=True)
+    q = status_sub.add_parser(
+        "publish", help="write the signed status list credentials for static hosting"
+    )
+    q.add_argument("--ledger", default="sqlite:///mcvc-ledger.db")
+    q.add_argument("--key", required=True)
+    q.add_argument("--out", required=True)
+    q.add_argument("--suspension", action="store_true")
+    q.set_defaults(func=cmd_status_publish)
 
     p = sub.add_parser("sign", help="add a Data Integrity proof")
     p.add_argument("credential")

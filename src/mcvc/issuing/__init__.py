@@ -1,0 +1,1 @@
+"""Issuing at scale: the issuance ledger, status list management and batch issuance."""

@@ -1,0 +1,325 @@
+"""Batch issuance: one credential per row, exactly once, on all cores, resumable after a crash.
+
+For each row (CSV or JSON Lines): validate the learner's elements against the course template;
+reserve a credential id and a random status index in the ledger (committed); sign in a worker
+process; store the exact signed text in the ledger (committed); write the output file
+atomically. A re-run skips rows already issued (rewriting a missing output file from the
+ledger) and completes reserved rows with the same id and index.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..clock import Clock, SystemClock
+from ..contexts import CREDENTIALS_V1, STATUS_V1
+from ..errors import ElementsError, McvcError
+from ..model.elements import elements_from_dict
+from .ledger import Ledger, Reservation
+
+__all__ = ["BatchSummary", "issue_batch", "row_elements"]
+
+LEARNER_FIELDS = (
+    "given_name",
+    "family_name",
+    "full_name",
+    "date_of_birth",
+    "subject_id",
+    "email",
+    "national_id",
+    "national_id_country",
+    "institutional_id",
+    "institution_scheme",
+)
+
+
+@dataclass
+class BatchSummary:
+    issued: int = 0
+    skipped: int = 0
+    failed: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "issued": self.issued,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "failures": self.failures,
+        }
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, row) pairs; a row that cannot be read is given as an error string."""
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    yield lineno, f"not JSON: {exc}"
+                    continue
+                yield lineno, row if isinstance(row, dict) else "a row must be a JSON object"
+        return
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            yield (
+                reader.line_num,
+                {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k},
+            )
+
+
+def row_elements(template: dict[str, Any], row: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """The elements of one learner's credential: the course template plus the row."""
+    elements: dict[str, Any] = json.loads(json.dumps(template))
+    learner = dict(elements.get("learner") or {})
+    for name in LEARNER_FIELDS:
+        value = row.get(name)
+        if value not in (None, ""):
+            learner[name] = value
+    elements["learner"] = learner
+    if row.get("grade"):
+        lang = (elements.get("languages") or list(elements.get("title", {"en": ""})))[0]
+        elements.setdefault("assessment", {})["grade"] = {lang: str(row["grade"])}
+    for name in ("issued", "valid_from", "valid_until"):
+        if row.get(name):
+            elements[name] = row[name]
+    if row.get("assessment_date"):
+        elements.setdefault("assessment", {})["date"] = row["assessment_date"]
+    elements.setdefault("issued", now.isoformat())
+    return elements
+
+
+def _file_name(row_key: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", row_key)[:80]
+    return f"{slug}-{hashlib.sha256(row_key.encode()).hexdigest()[:10]}.json"
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete ``.NAME.PID.tmp`` files left by a process that no longer runs (killed mid-write)."""
+    removed = 0
+    for tmp in folder.glob(".*.tmp"):
+        try:
+            pid = int(tmp.name.rsplit(".", 2)[-2])
+        except ValueError:
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+            removed += 1
+        except PermissionError:
+            continue
+    return removed
+
+
+def write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# --- worker process ------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(key_path: str, suspension: bool) -> None:
+    from ..keys import load_key
+
+    _WORKER["key"] = load_key(key_path)
+    _WORKER["suspension"] = suspension
+
+
+def _sign_row(
+    elements: dict[str, Any], reservation: Reservation, issued_now: str
+) -> tuple[str, str]:
+    from ..model.render import build_credential
+    from ..signing import sign
+    from ..status.lists import status_entry
+
+    key = _WORKER["key"]
+    elements = {**elements, "id": reservation.credential_id}
+    credential = build_credential(elements, issuer=key.controller_id)
+    entries = [
+        status_entry(reservation.list_url("revocation"), reservation.status_index, "revocation")
+    ]
+    if _WORKER["suspension"]:
+        entries.append(
+            status_entry(reservation.list_url("suspension"), reservation.status_index, "suspension")
+        )
+    if CREDENTIALS_V1 in credential["@context"]:
+        credential["@context"] = [*credential["@context"], STATUS_V1]
+    credential["credentialStatus"] = entries if len(entries) > 1 else entries[0]
+    signed = sign(credential, key, created=datetime.fromisoformat(issued_now))
+    return reservation.row_key, json.dumps(signed, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- the batch -----------------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(self, stream: TextIO | None, total: int | None) -> None:
+        self.stream = stream
+        self.total = total
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.done = 0
+
+    def tick(self, summary: BatchSummary, force: bool = False) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.5:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-6)
+        rate = summary.issued / elapsed
+        done = summary.issued + summary.skipped + summary.failed
+        eta = ""
+        if self.total and rate > 0:
+            eta = f"  ETA {max(self.total - done, 0) / rate:,.0f} s"
+        total = f"/{self.total}" if self.total else ""
+        end = "\n" if force else ""
+        self.stream.write(
+            f"\rissued {summary.issued} skipped {summary.skipped} failed {summary.failed}  {done}{total} rows  {rate:,.1f}/s{eta}   {end}"
+        )
+        self.stream.flush()
+
+
+def issue_batch(
+    rows_path: str | Path,
+    template: dict[str, Any],
+    *,
+    key_path: str | Path,
+    ledger: Ledger,
+    out_dir: str | Path,
+    status_base: str,
+    workers: int | None = None,
+    suspension: bool = False,
+    clock: Clock | None = None,
+    progress: TextIO | None = None,
+) -> BatchSummary:
+    clock = clock or SystemClock()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)
+    rows_file = Path(rows_path)
+    summary = BatchSummary()
+    total = None
+    if progress is not None:
+        with rows_file.open("rb") as fh:
+            total = max(
+                sum(1 for line in fh if line.strip())
+                - (0 if rows_file.suffix.lower() in (".jsonl", ".ndjson") else 1),
+                0,
+            )
+    bar = _Progress(progress, total)
+    workers = workers or os.cpu_count() or 1
+    pending: dict[Future[tuple[str, str]], int] = {}
+    limit = workers * 4
+
+    def finish(done: set[Future[tuple[str, str]]]) -> None:
+        for fut in done:
+            lineno = pending.pop(fut)
+            try:
+                row_key, text = fut.result()
+            except McvcError as exc:
+                summary.failed += 1
+                summary.failures.append({"line": lineno, "reason": str(exc)})
+                continue
+            ledger.complete(row_key, text, now=clock.now())
+            write_atomically(out / _file_name(row_key), text)
+            summary.issued += 1
+        bar.tick(summary)
+
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(str(key_path), suspension)
+    ) as pool:
+        for lineno, row in read_rows(rows_file):
+            if isinstance(row, str):
+                summary.failed += 1
+                summary.failures.append({"line": lineno, "reason": row})
+                continue
+            row_key = str(row.get("row_key") or "").strip()
+            if not row_key:
+                summary.failed += 1
+                summary.failures.append({"line": lineno, "reason": "row_key is missing"})
+                continue
+            existing = ledger.get(row_key)
+            if existing is not None and existing.state == "issued":
+                target = out / _file_name(row_key)
+                if existing.signed is not None and (
+                    not target.exists() or target.read_text("utf-8") != existing.signed
+                ):
+                    write_atomically(target, existing.signed)
+                summary.skipped += 1
+                bar.tick(summary)
+                continue
+            now = clock.now()
+            try:
+                elements = row_elements(template, row, now=now)
+                mc = elements_from_dict(elements)
+            except ElementsError as exc:
+                summary.failed += 1
+                summary.failures.append(
+                    {
+                        "line": lineno,
+                        "row_key": row_key,
+                        "reason": "; ".join(f"{i['path']}: {i['message']}" for i in exc.issues),
+                    }
+                )
+                bar.tick(summary)
+                continue
+            learner = (
+                mc.learner.subject_id
+                or mc.learner.institutional_id
+                or f"{mc.learner.given_name} {mc.learner.family_name}"
+            )
+            reservation = ledger.reserve(
+                row_key, status_base=status_base, learner_ref=learner, now=now
+            )
+            fut = pool.submit(_sign_row, elements, reservation, now.isoformat())
+            pending[fut] = lineno
+            if len(pending) >= limit:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finish(done)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finish(done)
+    bar.tick(summary, force=True)
+    return summary
+
+
+def main_summary(summary: BatchSummary, stream: TextIO = sys.stdout) -> None:
+    stream.write(
+        f"issued {summary.issued}, skipped as already issued {summary.skipped}, failed {summary.failed}\n"
+    )
+    for failure in summary.failures:
+        where = f"line {failure['line']}"
+        if failure.get("row_key"):
+            where += f" ({failure['row_key']})"
+        stream.write(f"  {where}: {failure['reason']}\n")

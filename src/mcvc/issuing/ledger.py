@@ -1,0 +1,352 @@
+"""The issuance ledger: every credential mcvc issues, its status index, and its status lists.
+
+SQLAlchemy 2 Core over SQLite (default, one file) or PostgreSQL (several issuing nodes).
+Guarantees:
+- a row key is issued at most once (primary key); a re-run finds it and does nothing new;
+- a status index is allocated at random, once, and never reused (unique (list, index));
+- a reservation is committed before signing, the signed bytes in the same row after: a crash
+  between the two leaves a reservation that the next run completes with the same id and index;
+- a status change and the re-signed status list credential are committed together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import McvcError
+from ..status.bitstring import MIN_BITS, Bitstring
+
+__all__ = ["Ledger", "LedgerError", "Reservation"]
+
+metadata = MetaData()
+
+credentials = Table(
+    "mcvc_credentials",
+    metadata,
+    Column("row_key", String(255), primary_key=True),
+    Column("credential_id", String(255), nullable=False, unique=True),
+    Column("learner_ref", String(255)),
+    Column("status_list", String(512), nullable=False),
+    Column("status_index", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("signed", Text),
+    Column("sha256", String(64)),
+    Column("reserved_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True)),
+    UniqueConstraint("status_list", "status_index", name="mcvc_status_slot"),
+)
+
+status_flags = Table(
+    "mcvc_status_flags",
+    metadata,
+    Column("status_list", String(512), primary_key=True),
+    Column("purpose", String(32), primary_key=True),
+    Column("status_index", Integer, primary_key=True),
+    Column("value", Integer, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+published = Table(
+    "mcvc_status_documents",
+    metadata,
+    Column("list_url", String(600), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+)
+
+PURPOSES = ("revocation", "suspension")
+
+
+class LedgerError(McvcError):
+    code = "LEDGER_ERROR"
+
+
+@dataclass(frozen=True)
+class Reservation:
+    row_key: str
+    credential_id: str
+    status_list: str
+    status_index: int
+    state: str
+    signed: str | None
+
+    def list_url(self, purpose: str) -> str:
+        return self.status_list if purpose == "revocation" else f"{self.status_list}-{purpose}"
+
+
+ListSigner = Callable[[str, str, Bitstring], dict[str, Any]]
+"""(list url, purpose, bits) -> the signed status list credential."""
+
+
+class Ledger:
+    """``Ledger("sqlite:///ledger.db")`` or ``Ledger("postgresql+psycopg://...")``."""
+
+    def __init__(self, url: str, *, list_capacity: int = MIN_BITS, fill_limit: float = 0.5) -> None:
+        if list_capacity < MIN_BITS:
+            raise ValueError(f"status lists hold at least {MIN_BITS} entries")
+        self.url = url
+        self.capacity = list_capacity
+        self.fill_limit = fill_limit
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- issuing -------------------------------------------------------------------------
+
+    def get(self, row_key: str) -> Reservation | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(credentials).where(credentials.c.row_key == row_key)).first()
+        return _reservation(row) if row is not None else None
+
+    def reserve(
+        self, row_key: str, *, status_base: str, learner_ref: str = "", now: datetime
+    ) -> Reservation:
+        """The reservation for ``row_key``: the existing one, or a new credential id and a
+        random, never-used status index in the current list."""
+        if not row_key or len(row_key) > 255:
+            raise LedgerError("a row key must be 1 to 255 characters")
+        existing = self.get(row_key)
+        if existing is not None:
+            return existing
+        for _attempt in range(64):
+            list_url = self._current_list(status_base)
+            index = secrets.randbelow(self.capacity)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        credentials.insert().values(
+                            row_key=row_key,
+                            credential_id=f"urn:uuid:{uuid.uuid4()}",
+                            learner_ref=learner_ref[:255],
+                            status_list=list_url,
+                            status_index=index,
+                            state="reserved",
+                            reserved_at=now,
+                        )
+                    )
+            except IntegrityError:
+                # a slot collision (retry elsewhere) or another node reserved this row key
+                existing = self.get(row_key)
+                if existing is not None:
+                    return existing
+                continue
+            found = self.get(row_key)
+            assert found is not None
+            return found
+        raise LedgerError("could not allocate a free status index after 64 attempts")
+
+    def _current_list(self, status_base: str) -> str:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(credentials.c.status_list, func.count())
+                .where(credentials.c.status_list.startswith(status_base))
+                .group_by(credentials.c.status_list)
+            ).all()
+        counts = {str(url): int(n) for url, n in rows}
+        number = 1
+        while counts.get(f"{status_base}{number}", 0) >= self.capacity * self.fill_limit:
+            number += 1
+        return f"{status_base}{number}"
+
+    def complete(self, row_key: str, signed: str, *, now: datetime) -> None:
+        """Store the exact signed text; a second completion of the same row is refused."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                credentials.update()
+                .where(credentials.c.row_key == row_key, credentials.c.state == "reserved")
+                .values(
+                    state="issued",
+                    signed=signed,
+                    sha256=hashlib.sha256(signed.encode("utf-8")).hexdigest(),
+                    issued_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                raise LedgerError(f"row {row_key!r} is not reserved (already issued?)")
+
+    def issued(self) -> Iterator[Reservation]:
+        with self.engine.connect() as conn:
+            for row in conn.execute(
+                select(credentials)
+                .where(credentials.c.state == "issued")
+                .order_by(credentials.c.row_key)
+            ):
+                yield _reservation(row)
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(credentials.c.state, func.count()).group_by(credentials.c.state)
+            ).all()
+        return {str(state): int(n) for state, n in rows}
+
+    # --- status ------------------------------------------------------------------------------
+
+    def find_credential(self, credential_id: str) -> Reservation:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(credentials).where(
+                    (credentials.c.credential_id == credential_id)
+                    | (credentials.c.row_key == credential_id)
+                )
+            ).first()
+        if row is None:
+            raise LedgerError(f"no credential {credential_id!r} in the ledger", code="NOT_FOUND")
+        return _reservation(row)
+
+    def bits(self, status_list: str, purpose: str, conn: Any = None) -> Bitstring:
+        def load(c: Any) -> Bitstring:
+            bits = Bitstring.empty(self.capacity)
+            rows = c.execute(
+                select(status_flags.c.status_index, status_flags.c.value).where(
+                    status_flags.c.status_list == status_list, status_flags.c.purpose == purpose
+                )
+            ).all()
+            for index, value in rows:
+                bits = bits.with_value(int(index), int(value))
+            return bits
+
+        if conn is not None:
+            return load(conn)
+        with self.engine.connect() as c:
+            return load(c)
+
+    def set_status(
+        self, credential_id: str, purpose: str, value: int, *, sign_list: ListSigner, now: datetime
+    ) -> str:
+        """Flip a credential's status bit and store the re-signed list, in one transaction.
+        Returns the list URL."""
+        if purpose not in PURPOSES:
+            raise LedgerError(f"purpose must be one of {PURPOSES}")
+        record = self.find_credential(credential_id)
+        if record.state != "issued":
+            raise LedgerError(f"{credential_id} was never issued")
+        list_url = record.list_url(purpose)
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # serialize writers of one list across nodes
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (list_url,))
+            conn.execute(
+                status_flags.delete().where(
+                    status_flags.c.status_list == record.status_list,
+                    status_flags.c.purpose == purpose,
+                    status_flags.c.status_index == record.status_index,
+                )
+            )
+            if value:
+                conn.execute(
+                    status_flags.insert().values(
+                        status_list=record.status_list,
+                        purpose=purpose,
+                        status_index=record.status_index,
+                        value=value,
+                        changed_at=now,
+                    )
+                )
+            document = sign_list(list_url, purpose, self.bits(record.status_list, purpose, conn))
+            self._store_document(conn, list_url, document, now)
+        return list_url
+
+    def _store_document(
+        self, conn: Any, list_url: str, document: dict[str, Any], now: datetime
+    ) -> None:
+        import json
+
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        current = conn.execute(
+            select(published.c.version).where(published.c.list_url == list_url)
+        ).scalar()
+        if current is None:
+            conn.execute(
+                published.insert().values(
+                    list_url=list_url, version=1, document=text, signed_at=now
+                )
+            )
+        else:
+            conn.execute(
+                published.update()
+                .where(published.c.list_url == list_url)
+                .values(version=int(current) + 1, document=text, signed_at=now)
+            )
+
+    def lists(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [
+                str(u)
+                for (u,) in conn.execute(
+                    select(credentials.c.status_list).distinct().order_by(credentials.c.status_list)
+                )
+            ]
+
+    def documents(
+        self, *, sign_list: ListSigner, purposes: tuple[str, ...] = ("revocation",), now: datetime
+    ) -> dict[str, str]:
+        """Signed status list credentials for every list, signing (and storing) any that has
+        never been signed. Returns {list url: JSON text}."""
+        out: dict[str, str] = {}
+        for status_list in self.lists():
+            for purpose in purposes:
+                url = status_list if purpose == "revocation" else f"{status_list}-{purpose}"
+                with self.engine.begin() as conn:
+                    text = conn.execute(
+                        select(published.c.document).where(published.c.list_url == url)
+                    ).scalar()
+                    if text is None:
+                        self._store_document(
+                            conn,
+                            url,
+                            sign_list(url, purpose, self.bits(status_list, purpose, conn)),
+                            now,
+                        )
+                        text = conn.execute(
+                            select(published.c.document).where(published.c.list_url == url)
+                        ).scalar()
+                out[url] = str(text)
+        return out
+
+
+def _reservation(row: Any) -> Reservation:
+    return Reservation(
+        row_key=str(row.row_key),
+        credential_id=str(row.credential_id),
+        status_list=str(row.status_list),
+        status_index=int(row.status_index),
+        state=str(row.state),
+        signed=row.signed,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
