@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import http.server
+import itertools
 import json
 import os
 import random
@@ -117,7 +118,7 @@ def test_indexes_random_and_unique(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     indexes = [ledger.reserve(f"k{i}", status_base=BASE, now=NOW).status_index for i in range(300)]
     assert len(set(indexes)) == 300
-    ascending = sum(1 for a, b in zip(indexes, indexes[1:], strict=False) if b == a + 1)
+    ascending = sum(1 for a, b in itertools.pairwise(indexes) if b == a + 1)
     assert ascending < 5, "indexes are not sequential"
     again = ledger.reserve("k7", status_base=BASE, now=NOW)
     assert again.status_index == indexes[7], "a reservation is found again, never re-allocated"
@@ -196,7 +197,7 @@ def test_crash_injection_exactly_once(ledger_url: str, tmp_path: Path) -> None:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
