@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mcvc import build_credential, generate_key, load_key, sign, verify
+from mcvc import FixedClock, build_credential, generate_key, load_key, sign, verify
 
 from .conftest import EDDSA, NOW, ROOT, SAMPLES, VECTORS
 
@@ -136,3 +136,31 @@ def test_w3c_vector_verifies_in_both(tmp_path: Path) -> None:
     assert _dbvc_verifies(doc, tmp_path, "--no-issuer-binding")
     assert verify(doc, now=NOW).check("proof").code == "OK"  # type: ignore[union-attr]
     assert (ROOT / "keys" / "README.md").is_file()
+
+
+def test_batch_issued_credential_with_status_verifies_in_reference(tmp_path: Path) -> None:
+    from mcvc.issuing.batch import issue_batch
+    from mcvc.issuing.ledger import Ledger
+
+    template = json.loads((ROOT / "examples" / "course-template.json").read_text())
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        json.dumps({"row_key": "r1", "given_name": "Ana", "family_name": "Horvat", "grade": "A"})
+        + "\n"
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    summary = issue_batch(
+        rows,
+        template,
+        key_path=ROOT / "keys" / "demo-ed25519.json",
+        ledger=ledger,
+        out_dir=tmp_path / "out",
+        status_base="https://status.uni.example/lists/",
+        workers=1,
+        suspension=True,
+        clock=FixedClock(CREATED),
+    )
+    ledger.close()
+    assert summary.issued == 1
+    (issued,) = (tmp_path / "out").glob("*.json")
+    assert _dbvc_verifies(json.loads(issued.read_text()), tmp_path, "--skip-status")
