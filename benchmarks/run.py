@@ -169,10 +169,63 @@ def _median_wall(cmd: list[str], runs: int, env: dict[str, str] | None = None) -
     return round(statistics.median(times), 3)
 
 
+def bench_batch(rows: int) -> dict[str, Any]:
+    """``mcvc issue-batch`` of ``rows`` learners on all cores: credentials/s and peak memory."""
+    import resource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.jsonl"
+        with path.open("w") as fh:
+            for i in range(rows):
+                fh.write(
+                    json.dumps(
+                        {
+                            "row_key": f"B{i:07d}",
+                            "given_name": f"L{i}",
+                            "family_name": "Bench",
+                            "grade": "A",
+                        }
+                    )
+                    + "\n"
+                )
+        cmd = [
+            sys.executable,
+            "-m",
+            "mcvc.cli",
+            "issue-batch",
+            str(path),
+            "--template",
+            str(ROOT / "examples" / "course-template.json"),
+            "--key",
+            str(ROOT / "keys" / "demo-ed25519.json"),
+            "--out",
+            str(Path(tmp) / "out"),
+            "--ledger",
+            f"sqlite:///{Path(tmp) / 'ledger.db'}",
+            "--status-base",
+            "https://status.example/lists/",
+            "--quiet",
+        ]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)  # noqa: S603
+        seconds = time.perf_counter() - start
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 1),
+        "per_s": round(rows / seconds, 1),
+        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "cores": os.cpu_count(),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
+    parser.add_argument(
+        "--batch", type=int, default=0, help="also time issue-batch of this many rows (e.g. 10000)"
+    )
     args = parser.parse_args()
     n = 30 if args.quick else 200
     docs = documents()

@@ -226,3 +226,38 @@ def test_private_status_host_refused_without_configuration() -> None:
     report = verify(credential, now=NOW, http=server.client(), fetch_policy=private)
     assert report.outcome == "inconclusive" and _status(report).code == "STATUS_RETRIEVAL_ERROR"
     assert server.requests == []
+
+
+def test_cache_revalidates_with_etag() -> None:
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.did import DidResolver
+    from mcvc.net import Fetcher
+    from mcvc.status.checker import StatusChecker, default_list_verifier
+
+    key = generate_key()
+    credential = _issue(key)
+    doc = sign(
+        status_list_credential(
+            LIST_URL, key.did_key, Bitstring.empty(), valid_from=CREATED, ttl_ms=1000
+        ),
+        key,
+        created=CREATED,
+    )
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("if-none-match"))
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304)
+        return httpx.Response(200, json=doc, headers={"ETag": '"v1"'})
+
+    ticks = iter([0.0, 0.5, 5.0, 5.1, 5.2, 5.3])
+    fetcher = Fetcher(httpx.Client(transport=httpx.MockTransport(handler)), POLICY)
+    checker = StatusChecker(
+        fetcher,
+        default_list_verifier(DidResolver(fetcher), Canonicalizer()),
+        clock=lambda: next(ticks),
+    )
+    for _ in range(3):
+        assert verify(credential, now=NOW, status_checker=checker).outcome == "verified"
+    assert seen == [None, '"v1"'], "fresh within ttl; afterwards revalidated with If-None-Match"

@@ -20,7 +20,7 @@ from .errors import NetworkPolicyError
 if TYPE_CHECKING:  # httpx is imported only when a fetch happens (keeps the CLI fast)
     import httpx
 
-__all__ = ["FetchPolicy", "Fetcher"]
+__all__ = ["FetchPolicy", "Fetched", "Fetcher"]
 
 Resolve = Callable[[str], list[str]]
 
@@ -38,6 +38,13 @@ def _is_public(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: int
+    body: bytes
+    etag: str | None
 
 
 @dataclass(frozen=True)
@@ -91,18 +98,29 @@ class Fetcher:
 
     def get(self, url: str, *, accept: str = "application/json") -> bytes:
         """GET ``url`` and return at most ``max_bytes`` of body; raise on any refusal."""
+        return self.fetch(url, accept=accept).body
+
+    def fetch(
+        self, url: str, *, accept: str = "application/json", etag: str | None = None
+    ) -> Fetched:
+        """GET with optional ``If-None-Match``: a 304 answer comes back as status 304, no body."""
         import httpx
 
         self.check_url(url)
         limit = self.policy.max_bytes
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
         try:
             with self.client.stream(
                 "GET",
                 url,
-                headers={"Accept": accept},
+                headers=headers,
                 follow_redirects=False,
                 timeout=self.policy.timeout,
             ) as response:
+                if etag and response.status_code == 304:
+                    return Fetched(304, b"", etag)
                 if response.is_redirect:
                     raise NetworkPolicyError(
                         f"{url}: redirect to {response.headers.get('location', '?')} not followed",
@@ -130,7 +148,7 @@ class Fetcher:
                             code="INPUT_TOO_LARGE",
                         )
                     chunks.append(chunk)
-                return b"".join(chunks)
+                return Fetched(200, b"".join(chunks), response.headers.get("etag"))
         except httpx.TimeoutException:
             raise NetworkPolicyError(f"{url}: timed out", code="TIMEOUT") from None
         except httpx.HTTPError as exc:

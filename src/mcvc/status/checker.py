@@ -43,6 +43,8 @@ class _Cached:
     issuer: str
     expires_at: float
     valid_until: datetime | None
+    etag: str | None = None
+    ttl_seconds: float = 300.0
 
 
 ListVerifier = Callable[[dict[str, Any]], tuple[bool, str, str]]
@@ -160,11 +162,26 @@ class StatusChecker:
             and (cached.valid_until is None or now <= cached.valid_until)
         ):
             return cached
+        stale = (
+            cached
+            if cached is not None and cached.etag and cached.bitstring.status_size == size
+            else None
+        )
         try:
-            body = self.fetcher.get(
-                url, accept="application/vc+ld+json, application/ld+json, application/json"
+            fetched = self.fetcher.fetch(
+                url,
+                accept="application/vc+ld+json, application/ld+json, application/json",
+                etag=stale.etag if stale else None,
             )
-            doc = parse_json(body, max_bytes=_MAX_LIST_DOC)
+            if fetched.status == 304 and stale is not None:
+                # unchanged since the verified copy: keep it for another ttl (not past validUntil)
+                if stale.valid_until is not None and now > stale.valid_until:
+                    raise StatusListError(
+                        "the status list has expired", code="STATUS_VERIFICATION_ERROR"
+                    )
+                stale.expires_at = self.clock() + stale.ttl_seconds
+                return stale
+            doc = parse_json(fetched.body, max_bytes=_MAX_LIST_DOC)
         except McvcError as exc:
             code = (
                 "STATUS_VERIFICATION_ERROR"
@@ -221,7 +238,13 @@ class StatusChecker:
             else _DEFAULT_TTL.total_seconds()
         )
         entry = _Cached(
-            bitstring, [str(p) for p in purposes], issuer, self.clock() + seconds, valid_until
+            bitstring,
+            [str(p) for p in purposes],
+            issuer,
+            self.clock() + seconds,
+            valid_until,
+            fetched.etag,
+            seconds,
         )
         self._cache[url] = entry
         return entry
