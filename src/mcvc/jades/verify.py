@@ -3,7 +3,9 @@ and the binding between the credential's issuer and the certificate's subject.""
 
 from __future__ import annotations
 
+import base64
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -112,19 +114,26 @@ def _certificate_checks(sig: SealSignature, when: datetime) -> Check:
     )
 
 
+def _embedded(values: dict[str, Any], name: str) -> Iterator[bytes]:
+    """The DER values of one kind of embedded revocation data (``rVals``)."""
+    entries = values.get(name)
+    for entry in entries if isinstance(entries, list) else []:
+        raw = entry.get("val") if isinstance(entry, dict) else entry
+        if isinstance(raw, str):
+            try:
+                yield base64.b64decode(raw, validate=True)
+            except ValueError:
+                continue
+
+
 def _revocation(sig: SealSignature, pool: list[x509.Certificate]) -> Check:
     leaf = sig.certificate
     issuers = [c for c in pool if c.subject == leaf.issuer]
     values = sig.revocation_values
     seen_any = False
-    for entry in values.get("ocspVals", []) if isinstance(values.get("ocspVals"), list) else []:
-        raw = entry.get("val") if isinstance(entry, dict) else entry
-        if not isinstance(raw, str):
-            continue
+    for der in _embedded(values, "ocspVals"):
         try:
-            import base64
-
-            response = ocsp.load_der_ocsp_response(base64.b64decode(raw))
+            response = ocsp.load_der_ocsp_response(der)
         except ValueError:
             continue
         if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
@@ -150,14 +159,9 @@ def _revocation(sig: SealSignature, pool: list[x509.Certificate]) -> Check:
                     "pass",
                     f"embedded OCSP response: good (produced {response.produced_at_utc.isoformat()})",
                 )
-    for entry in values.get("crlVals", []) if isinstance(values.get("crlVals"), list) else []:
-        raw = entry.get("val") if isinstance(entry, dict) else entry
-        if not isinstance(raw, str):
-            continue
+    for der in _embedded(values, "crlVals"):
         try:
-            import base64
-
-            crl = x509.load_der_x509_crl(base64.b64decode(raw))
+            crl = x509.load_der_x509_crl(der)
         except ValueError:
             continue
         if crl.issuer != leaf.issuer:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import McvcError
-from ..model.reader import StandardElements
+from ..model.reader import MANDATORY, StandardElements
 
 __all__ = ["RuleViolation", "available_profiles", "check_profile", "load_profile"]
 
@@ -24,21 +24,7 @@ _KEYS = {
     "eqf_levels",
     "min_awarding_bodies",
 }
-_REQUIRABLE = {
-    "learner",
-    "title",
-    "issuer_country",
-    "awarding_body",
-    "date_of_issuing",
-    "learning_outcomes",
-    "workload",
-    "level",
-    "assessment_type",
-    "participation",
-    "quality_assurance",
-    "ects",
-    "hours",
-}
+_REQUIRABLE = {*MANDATORY, "ects", "hours"}
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,28 @@ def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
     ), data
 
 
+def _append_elements(report: VerificationReport, doc: dict[str, Any]) -> None:
+    try:
+        check, data = _elements(doc)
+    except McvcError as exc:  # the reader is lenient; a failure here is informative only
+        report.checks.append(
+            Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True)
+        )
+        return
+    report.checks.append(check)
+    report.elements = data
+
+
+def _issuer_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    from ..model.reader import _org
+
+    issuer = doc.get("issuer")
+    summary: dict[str, Any] = {"id": _issuer_id(doc)}
+    if isinstance(issuer, dict):
+        summary.update(_org(issuer))
+    return summary
+
+
 def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
     report = VerificationReport(kind="credential")
     report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
@@ -275,12 +297,7 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
     report.checks.append(ctx_check)
     structure = _structure(doc, presentation=False)
     report.checks.append(structure)
-    issuer = doc.get("issuer")
-    report.issuer = {"id": _issuer_id(doc)}
-    if isinstance(issuer, dict):
-        from ..model.reader import _org
-
-        report.issuer.update(_org(issuer))
+    report.issuer = _issuer_summary(doc)
     if ctx_check.outcome == "fail":
         report.checks.append(
             Check(
@@ -372,14 +389,7 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
             )
     report.checks.append(_dates(doc, ctx))
     report.checks.append(_status(doc, ctx, report))
-    try:
-        check, data = _elements(doc)
-        report.checks.append(check)
-        report.elements = data
-    except McvcError as exc:  # the reader is lenient; a crash here is informative only
-        report.checks.append(
-            Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True)
-        )
+    _append_elements(report, doc)
     return report
 
 
@@ -407,23 +417,11 @@ def _verify_sealed(
     seal = verify_seal(envelope, credential, ctx.anchors)
     report.checks.extend(seal.checks)
     report.trusted = seal.trusted
-    issuer = credential.get("issuer")
-    report.issuer = {"id": _issuer_id(credential), "certificate": seal.certificate}
-    if isinstance(issuer, dict):
-        from ..model.reader import _org
-
-        report.issuer.update(_org(issuer))
+    report.issuer = {**_issuer_summary(credential), "certificate": seal.certificate}
     if seal.checks and seal.checks[0].outcome == "pass":
         report.checks.append(_dates(credential, ctx))
         report.checks.append(_status(credential, ctx, report))
-    try:
-        check, data = _elements(credential)
-        report.checks.append(check)
-        report.elements = data
-    except McvcError as exc:
-        report.checks.append(
-            Check("elements", "ELEMENTS_UNREADABLE", "skipped", str(exc), informative=True)
-        )
+    _append_elements(report, credential)
     return report
 
 
