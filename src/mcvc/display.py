@@ -70,9 +70,8 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
     lines.append(f"{safe(name) + ': ' if name else ''}{head}")
     lines.append("")
     for check in report.checks:
-        lines.append(
-            f"  [{_MARK[check.outcome]}] {check.name:<15} {check.code:<24} {safe(check.message)}"
-        )
+        mark = "info" if check.informative else _MARK[check.outcome]
+        lines.append(f"  [{mark}] {check.name:<15} {check.code:<24} {safe(check.message)}")
     issuer = report.issuer
     if issuer.get("id"):
         legal = _first(issuer.get("legal_name"))
