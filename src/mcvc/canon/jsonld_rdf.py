@@ -102,6 +102,11 @@ def expand_strict(document: dict[str, Any], loader: StaticLoader) -> list[Any]:
         raise
     except RecursionError:
         raise JsonLdProcessingError("document too deeply nested", code="TOO_DEEP") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # pyld assumes well-formed JSON-LD in places; malformed input must not escape as a crash
+        raise JsonLdProcessingError(
+            f"malformed JSON-LD: {type(exc).__name__}: {exc}", code="JSONLD_ERROR"
+        ) from None
     if not expanded:
         raise JsonLdProcessingError("document expands to nothing", code="DATA_LOSS_DETECTION_ERROR")
     return list(expanded)
@@ -160,4 +165,8 @@ def to_dataset(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
                 )
     except jsonld.JsonLdError as exc:
         raise JsonLdProcessingError(f"JSON-LD to RDF failed: {exc.args[0]}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise JsonLdProcessingError(
+            f"malformed JSON-LD: {type(exc).__name__}: {exc}", code="JSONLD_ERROR"
+        ) from None
     return quads

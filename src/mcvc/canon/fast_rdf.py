@@ -1,0 +1,394 @@
+"""A fast JSON-LD-to-RDF path for the shapes credentials use, with pyld as the fallback.
+
+pyld's expansion is general and slow (about 7 ms for a 260-quad micro-credential). This module
+walks the document once and emits quads directly, mirroring pyld 3.3.0's expansion step by
+step for the features the bundled contexts and mcvc's documents use: term definitions with
+``@id``/``@vocab``/datatype/``@json`` coercion, ``@set``/``@language``/``@list``/``@graph``
+containers, embedded, property-scoped and type-scoped contexts (with pyld's own context
+processing, memoized), value objects. Anything else raises :class:`Unsupported` and the caller
+uses the pyld path. Both paths are differential-tested on every vector, sample and generated
+credential (``tests/test_fast_rdf.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pyld import jsonld
+
+from ..contexts import StaticLoader
+from ..errors import JsonLdProcessingError, McvcError
+from .jsonld_rdf import _options, _term
+from .nquads import Quad, Term
+
+__all__ = ["Unsupported", "to_dataset_fast"]
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_TYPE: Term = ("I", RDF + "type")
+_FIRST: Term = ("I", RDF + "first")
+_REST: Term = ("I", RDF + "rest")
+_NIL: Term = ("I", RDF + "nil")
+_UNSUPPORTED_KEYWORDS = {
+    "@nest",
+    "@included",
+    "@reverse",
+    "@index",
+    "@list",
+    "@set",
+    "@graph",
+    "@direction",
+    "@json",
+    "@version",
+    "@import",
+    "@propagate",
+    "@protected",
+    "@base",
+    "@vocab",
+    "@language",
+    "@value",
+}
+
+
+class Unsupported(Exception):
+    """The document uses JSON-LD that this path does not cover; use the general path."""
+
+
+class _State:
+    def __init__(self, loader: StaticLoader) -> None:
+        self.loader = loader
+        self.options = _options(loader)
+        self.rdf_options = {**self.options, "rdfDirection": None, "produceGeneralizedRdf": False}
+        self.proc = jsonld.JsonLdProcessor()
+        memo = getattr(loader, "_mcvc_fast_memo", None)
+        if memo is None:
+            memo = {"ctx": {}, "iri": {}}
+            loader._mcvc_fast_memo = memo  # type: ignore[attr-defined]
+        self.ctx_memo: dict[tuple[Any, ...], Any] = memo["ctx"]
+        self.iri_memo: dict[tuple[Any, ...], Any] = memo["iri"]
+        self.quads: list[Quad] = []
+        self.counter = 0
+
+    def bnode(self) -> Term:
+        self.counter += 1
+        return ("B", f"g{self.counter}")
+
+    def process(
+        self, active: Any, local: Any, *, override: bool = False, propagate: bool = True
+    ) -> Any:
+        if isinstance(local, dict) and "@context" in local:
+            raise Unsupported("a context wrapping @context")
+        key = (active["_uuid"], json.dumps(local, sort_keys=True), override, propagate)
+        found = self.ctx_memo.get(key)
+        if found is None:
+            try:
+                found = self.proc._process_context(
+                    active, local, self.options, override_protected=override, propagate=propagate
+                )
+            except (jsonld.JsonLdError, TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise Unsupported(str(exc)) from None
+            if len(self.ctx_memo) > 4096:
+                self.ctx_memo.clear()
+            self.ctx_memo[key] = found
+        return found
+
+    def iri(self, active: Any, value: Any, *, vocab: bool, base: bool) -> Any:
+        key = (active["_uuid"], value, vocab, base)
+        found = self.iri_memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.proc._expand_iri(
+                active, value, vocab=vocab, base=self.options["base"] if base else None
+            )
+            if len(self.iri_memo) > 65536:
+                self.iri_memo.clear()
+            self.iri_memo[key] = found
+        return found
+
+
+_MISSING = object()
+
+
+def _definition(active: Any, term: str | None) -> Any:
+    if term is None:
+        return None
+    return active["mappings"].get(term)
+
+
+def _container(definition: Any) -> list[str]:
+    if not definition:
+        return []
+    value = definition.get("@container") or []
+    return value if isinstance(value, list) else [value]
+
+
+def _node_term(st: _State, active: Any, value: str) -> Term:
+    if value.startswith("_:"):
+        return ("B", "u" + value[2:])
+    expanded = st.iri(active, value, vocab=False, base=True)
+    if not isinstance(expanded, str):
+        raise Unsupported("unexpandable @id")
+    return _term({"type": "IRI", "value": expanded})
+
+
+def _emit(st: _State, s: Term, p: Term, o: Term, g: Term | None) -> None:
+    st.quads.append((s, p, o, g))
+
+
+def _literal(st: _State, item: dict[str, Any]) -> Term:
+    triples: list[Any] = []
+    obj = st.proc._object_to_rdf(item, None, triples, st.rdf_options)
+    if triples or obj is None or not isinstance(obj.get("value"), str):
+        raise Unsupported("value that is not a plain literal")
+    return _term(obj)
+
+
+def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in element.items():
+        expanded = st.iri(active, key, vocab=True, base=False)
+        if expanded == "@value":
+            if value is None or isinstance(value, dict | list):
+                raise Unsupported("non-scalar @value")
+            out["@value"] = value
+        elif expanded == "@type":
+            if not isinstance(value, str):
+                raise Unsupported("@type of a value")
+            out["@type"] = st.iri(active, value, vocab=True, base=True)
+        elif expanded == "@language":
+            if not isinstance(value, str):
+                raise Unsupported("@language")
+            out["@language"] = value.lower()
+        else:
+            raise Unsupported(f"value object key {key}")
+    if "@type" in out and "@language" in out:
+        raise Unsupported("invalid value object")
+    if "@language" in out and not isinstance(out.get("@value"), str):
+        raise Unsupported("only strings may be language-tagged")
+    if "@value" not in out:
+        raise Unsupported("value object without @value")
+    return out
+
+
+def _objects(
+    st: _State,
+    active: Any,
+    prop: str | None,
+    value: Any,
+    graph: Term | None,
+    type_scoped: Any,
+    container: list[str],
+) -> list[Term]:
+    """The RDF objects for ``value`` under ``prop``: ``container`` comes from the context that
+    defines ``prop``, ``active`` (its scoped context applied) expands the values, as in pyld."""
+    if "@index" in container or "@id" in container or "@type" in container:
+        raise Unsupported("map containers")
+    if "@language" in container and isinstance(value, dict):
+        out = []
+        for lang, texts in value.items():
+            expanded_lang = st.iri(active, lang, vocab=True, base=False)
+            for text in texts if isinstance(texts, list) else [texts]:
+                if text is None:
+                    continue
+                if not isinstance(text, str):
+                    raise Unsupported("language map value")
+                item: dict[str, Any] = {"@value": text}
+                if expanded_lang != "@none":
+                    item["@language"] = lang.lower()
+                out.append(_literal(st, item))
+        return out
+    items = value if isinstance(value, list) else [value]
+    if "@list" in container:
+        terms = [
+            t for item in items for t in _one(st, active, prop, item, graph, type_scoped, container)
+        ]
+        head: Term = _NIL
+        for term in reversed(terms):
+            node = st.bnode()
+            _emit(st, node, _FIRST, term, graph)
+            _emit(st, node, _REST, head, graph)
+            head = node
+        return [head]
+    out = []
+    for item in items:
+        if isinstance(item, list):
+            raise Unsupported("nested arrays")
+        out.extend(_one(st, active, prop, item, graph, type_scoped, container))
+    return out
+
+
+def _one(
+    st: _State,
+    active: Any,
+    prop: str | None,
+    item: Any,
+    graph: Term | None,
+    type_scoped: Any,
+    container: list[str],
+) -> list[Term]:
+    if item is None:
+        return []
+    if "@graph" in container and not isinstance(item, dict):
+        raise Unsupported("a scalar under a @graph container")
+    if isinstance(item, dict):
+        if "@graph" in container:
+            if "@list" in container:
+                raise Unsupported("graph list")
+            name = st.bnode()
+            _node(st, active, prop, item, name, type_scoped)
+            return [name]
+        if any(st.iri(active, k, vocab=True, base=False) == "@value" for k in item):
+            return [_literal(st, _value_object(st, active, item))]
+        if any(st.iri(active, k, vocab=True, base=False) == "@list" for k in item):
+            raise Unsupported("@list object")
+        return [_node(st, active, prop, item, graph, type_scoped)]
+    try:
+        expanded = st.proc._expand_value(active, prop, item, st.options)
+    except jsonld.JsonLdError as exc:
+        raise Unsupported(str(exc)) from None
+    if isinstance(expanded, dict) and "@id" in expanded:
+        if not isinstance(expanded["@id"], str):
+            raise Unsupported("@id value")
+        raw = expanded["@id"]
+        return [
+            ("B", "u" + raw[2:]) if raw.startswith("_:") else _term({"type": "IRI", "value": raw})
+        ]
+    if not isinstance(expanded, dict) or "@value" not in expanded:
+        raise Unsupported("unexpected scalar expansion")
+    if "@direction" in expanded:
+        raise Unsupported("@direction")
+    return [_literal(st, expanded)]
+
+
+def _node(
+    st: _State,
+    active: Any,
+    prop: str | None,
+    element: dict[str, Any],
+    graph: Term | None,
+    type_scoped: Any,
+) -> Term:
+    # --- the context steps of pyld's _expand, in its order ---
+    property_scoped = (
+        _definition(active, prop).get("@context") if _definition(active, prop) else None
+    )
+    if type_scoped is None and active.get("previousContext"):
+        type_scoped = active
+    must_revert = True
+    if type_scoped is not None and len(element) <= 2 and "@context" not in element:
+        for key in sorted(element):
+            expanded = st.iri(type_scoped, key, vocab=True, base=False)
+            if expanded == "@value":
+                raise Unsupported("value object under a type-scoped context")
+            if expanded == "@id" and len(element) == 1:
+                must_revert = False
+                break
+    if must_revert and "previousContext" in active:
+        active = active["previousContext"]
+    if property_scoped is not None:
+        active = st.process(active, property_scoped, override=True)
+    if "@context" in element:
+        active = st.process(active, element["@context"])
+    type_scoped_ctx = active
+    type_keys = [k for k in sorted(element) if st.iri(active, k, vocab=True, base=False) == "@type"]
+    for key in type_keys:
+        types = element[key] if isinstance(element[key], list) else [element[key]]
+        for type_ in sorted(t for t in types if isinstance(t, str)):
+            definition = _definition(type_scoped_ctx, type_)
+            scoped = definition.get("@context") if definition else None
+            if scoped is not None and scoped is not False:
+                active = st.process(active, scoped, propagate=False)
+
+    # --- subject ---
+    subject: Term | None = None
+    for key, value in element.items():
+        if key == "@context":
+            continue
+        if st.iri(active, key, vocab=True, base=False) == "@id":
+            if not isinstance(value, str):
+                raise Unsupported("@id must be a string")
+            subject = _node_term(st, active, value)
+    if subject is None:
+        subject = st.bnode()
+
+    # --- properties ---
+    for key in sorted(element):
+        if key == "@context":
+            continue
+        value = element[key]
+        expanded = st.iri(active, key, vocab=True, base=False)
+        if expanded is None or not (
+            isinstance(expanded, str) and (expanded.startswith("@") or ":" in expanded)
+        ):
+            raise JsonLdProcessingError(
+                f"term {key!r} is not defined by any context and would be dropped from the signed data",
+                code="DATA_LOSS_DETECTION_ERROR",
+                term=key,
+            )
+        if expanded == "@id":
+            continue
+        if expanded == "@type":
+            for type_ in value if isinstance(value, list) else [value]:
+                if not isinstance(type_, str):
+                    raise Unsupported("@type value")
+                iri = st.iri(type_scoped_ctx, type_, vocab=True, base=True)
+                if not isinstance(iri, str):
+                    raise Unsupported("@type expansion")
+                _emit(
+                    st,
+                    subject,
+                    _TYPE,
+                    _term({"type": "IRI", "value": iri})
+                    if not iri.startswith("_:")
+                    else ("B", "u" + iri[2:]),
+                    graph,
+                )
+            continue
+        if expanded.startswith("@"):
+            raise Unsupported(f"keyword {expanded} on a node")
+        if expanded.startswith("_:"):
+            raise Unsupported("blank node predicate")
+        definition = _definition(active, key)
+        if definition and definition.get("reverse"):
+            raise Unsupported("reverse property")
+        if value is None:
+            continue
+        term_ctx = active
+        scoped = definition.get("@context") if definition else None
+        if scoped is not None:
+            term_ctx = st.process(active, scoped, override=True)
+        predicate = _term({"type": "IRI", "value": expanded})
+        for obj in _objects(st, term_ctx, key, value, graph, None, _container(definition)):
+            _emit(st, subject, predicate, obj, graph)
+    return subject
+
+
+def to_dataset_fast(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
+    """Quads of ``document``; raises :class:`Unsupported` when the general path must be used
+    (including any doubt), or a strict :class:`JsonLdProcessingError`."""
+    try:
+        return _to_dataset_fast(document, loader)
+    except (Unsupported, McvcError):
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        raise Unsupported(f"{type(exc).__name__}: {exc}") from None
+
+
+def _to_dataset_fast(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
+    if not isinstance(document, dict):
+        raise Unsupported("not an object")
+    st = _State(loader)
+    initial = st.proc._get_initial_context(st.options)
+    if "@context" not in document:
+        raise Unsupported("no @context")
+    active = st.process(initial, document["@context"])
+    rest = {k: v for k, v in document.items() if k != "@context"}
+    for key in rest:
+        if st.iri(active, key, vocab=True, base=False) in (
+            "@graph",
+            "@included",
+            "@reverse",
+            "@nest",
+        ):
+            raise Unsupported("top-level keyword")
+    _node(st, active, None, rest, None, None)
+    return st.quads
