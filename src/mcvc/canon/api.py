@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contexts import StaticLoader, default_loader
+from ..errors import McvcError
+from .fast_rdf import Unsupported, to_dataset_fast
 from .jcs import canonicalize_json
 from .jsonld_rdf import to_dataset
+from .nquads import Quad
 from .rdfc import DEFAULT_WORK_FACTOR, canonicalize
 
 __all__ = ["Canonicalizer"]
@@ -24,10 +27,19 @@ class Canonicalizer:
     def rdfc(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
         """Canonical N-Quads (RDFC-1.0) of a JSON-LD document; ``hash_algorithm`` is the one
         RDFC-1.0 uses for blank-node labels (ecdsa-rdfc-2019 with P-384 uses SHA-384)."""
-        quads = to_dataset(document, self.loader)
+        quads = self.dataset(document)
         return canonicalize(
             quads, hash_algorithm=hash_algorithm, work_factor=self.work_factor
         ).nquads
+
+    def dataset(self, document: dict[str, Any]) -> list[Quad]:
+        """The document's quads: the fast path when it covers the document and succeeds; any
+        doubt (an unsupported construct, or any error) goes to the pyld path, so every error
+        a caller sees comes from the reference path."""
+        try:
+            return to_dataset_fast(document, self.loader)
+        except (Unsupported, McvcError):
+            return to_dataset(document, self.loader)
 
     def rdfc_small(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
         """``rdfc`` for small documents that repeat (proof options in a batch): memoized per
