@@ -59,9 +59,8 @@ def _hash_data(
         # ecdsa-rdfc-2019 with P-384 uses SHA-384 inside RDFC-1.0 as well (the W3C vectors'
         # blank-node labels depend on it), not only for the two proof hashes.
         algo = suite.hash_name(key.kind)
-        return _hash(suite, key, canon.rdfc(options, algo)) + _hash(
-            suite, key, canon.rdfc(unsecured, algo)
-        )
+        options_nquads = canon.rdfc_small(options, algo)  # repeats across a batch
+        return _hash(suite, key, options_nquads) + _hash(suite, key, canon.rdfc(unsecured, algo))
     return _hash(suite, key, canon.jcs(options)) + _hash(suite, key, canon.jcs(unsecured))
 
 
