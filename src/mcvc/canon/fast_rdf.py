@@ -20,7 +20,7 @@ from pyld import jsonld
 from ..contexts import StaticLoader
 from ..errors import JsonLdProcessingError, McvcError
 from .jsonld_rdf import _options, _term
-from .nquads import Quad, Term
+from .nquads import RDF_LANGSTRING, XSD_STRING, Quad, Term
 
 __all__ = ["Unsupported", "to_dataset_fast"]
 
@@ -29,6 +29,12 @@ _TYPE: Term = ("I", RDF + "type")
 _FIRST: Term = ("I", RDF + "first")
 _REST: Term = ("I", RDF + "rest")
 _NIL: Term = ("I", RDF + "nil")
+_SPECIAL_TYPES = {
+    "http://www.w3.org/2001/XMLSchema#double",
+    "http://www.w3.org/2001/XMLSchema#integer",
+    "http://www.w3.org/2001/XMLSchema#boolean",
+    RDF + "JSON",
+}
 _UNSUPPORTED_KEYWORDS = {
     "@nest",
     "@included",
@@ -62,10 +68,11 @@ class _State:
         self.proc = jsonld.JsonLdProcessor()
         memo = getattr(loader, "_mcvc_fast_memo", None)
         if memo is None:
-            memo = {"ctx": {}, "iri": {}}
+            memo = {"ctx": {}, "iri": {}, "key": {}}
             loader._mcvc_fast_memo = memo  # type: ignore[attr-defined]
         self.ctx_memo: dict[tuple[Any, ...], Any] = memo["ctx"]
         self.iri_memo: dict[tuple[Any, ...], Any] = memo["iri"]
+        self.key_memo: dict[str, dict[str, Any]] = memo["key"]
         self.quads: list[Quad] = []
         self.counter = 0
 
@@ -90,6 +97,19 @@ class _State:
             if len(self.ctx_memo) > 4096:
                 self.ctx_memo.clear()
             self.ctx_memo[key] = found
+        return found
+
+    def term_iri(self, active: Any, key: str) -> Any:
+        """``iri(active, key, vocab=True, base=False)`` for property keys, cached per context."""
+        table = self.key_memo.get(active["_uuid"])
+        if table is None:
+            table = self.key_memo[active["_uuid"]] = {}
+            if len(self.key_memo) > 4096:
+                self.key_memo.clear()
+                self.key_memo[active["_uuid"]] = table
+        found = table.get(key, _MISSING)
+        if found is _MISSING:
+            found = table[key] = self.iri(active, key, vocab=True, base=False)
         return found
 
     def iri(self, active: Any, value: Any, *, vocab: bool, base: bool) -> Any:
@@ -135,6 +155,21 @@ def _emit(st: _State, s: Term, p: Term, o: Term, g: Term | None) -> None:
 
 
 def _literal(st: _State, item: dict[str, Any]) -> Term:
+    value = item.get("@value")
+    if isinstance(value, str) and len(item) <= 2:
+        # the common cases, written out; numbers, booleans and @json go through pyld
+        if len(item) == 1:
+            return ("L", value, XSD_STRING, "")
+        language = item.get("@language")
+        if isinstance(language, str):
+            return ("L", value, RDF_LANGSTRING, language.lower())
+        datatype = item.get("@type")
+        if (
+            isinstance(datatype, str)
+            and datatype not in _SPECIAL_TYPES
+            and not datatype.startswith("@")
+        ):
+            return _term({"type": "literal", "value": value, "datatype": datatype})
     triples: list[Any] = []
     obj = st.proc._object_to_rdf(item, None, triples, st.rdf_options)
     if triples or obj is None or not isinstance(obj.get("value"), str):
@@ -236,9 +271,10 @@ def _one(
             name = st.bnode()
             _node(st, active, prop, item, name, type_scoped)
             return [name]
-        if any(st.iri(active, k, vocab=True, base=False) == "@value" for k in item):
+        expanded_keys = [st.term_iri(active, k) for k in item]
+        if "@value" in expanded_keys:
             return [_literal(st, _value_object(st, active, item))]
-        if any(st.iri(active, k, vocab=True, base=False) == "@list" for k in item):
+        if "@list" in expanded_keys:
             raise Unsupported("@list object")
         return [_node(st, active, prop, item, graph, type_scoped)]
     try:
@@ -276,7 +312,7 @@ def _node(
     must_revert = True
     if type_scoped is not None and len(element) <= 2 and "@context" not in element:
         for key in sorted(element):
-            expanded = st.iri(type_scoped, key, vocab=True, base=False)
+            expanded = st.term_iri(type_scoped, key)
             if expanded == "@value":
                 raise Unsupported("value object under a type-scoped context")
             if expanded == "@id" and len(element) == 1:
@@ -289,7 +325,7 @@ def _node(
     if "@context" in element:
         active = st.process(active, element["@context"])
     type_scoped_ctx = active
-    type_keys = [k for k in sorted(element) if st.iri(active, k, vocab=True, base=False) == "@type"]
+    type_keys = [k for k in sorted(element) if st.term_iri(active, k) == "@type"]
     for key in type_keys:
         types = element[key] if isinstance(element[key], list) else [element[key]]
         for type_ in sorted(t for t in types if isinstance(t, str)):
@@ -303,7 +339,7 @@ def _node(
     for key, value in element.items():
         if key == "@context":
             continue
-        if st.iri(active, key, vocab=True, base=False) == "@id":
+        if st.term_iri(active, key) == "@id":
             if not isinstance(value, str):
                 raise Unsupported("@id must be a string")
             subject = _node_term(st, active, value)
@@ -315,7 +351,7 @@ def _node(
         if key == "@context":
             continue
         value = element[key]
-        expanded = st.iri(active, key, vocab=True, base=False)
+        expanded = st.term_iri(active, key)
         if expanded is None or not (
             isinstance(expanded, str) and (expanded.startswith("@") or ":" in expanded)
         ):
