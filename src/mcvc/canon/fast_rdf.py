@@ -325,33 +325,34 @@ def _node(
     if "@context" in element:
         active = st.process(active, element["@context"])
     type_scoped_ctx = active
-    type_keys = [k for k in sorted(element) if st.term_iri(active, k) == "@type"]
-    for key in type_keys:
+    expanded_keys = {k: st.term_iri(active, k) for k in element if k != "@context"}
+    applied = False
+    for key in sorted(k for k, e in expanded_keys.items() if e == "@type"):
         types = element[key] if isinstance(element[key], list) else [element[key]]
         for type_ in sorted(t for t in types if isinstance(t, str)):
-            definition = _definition(type_scoped_ctx, type_)
+            definition = type_scoped_ctx["mappings"].get(type_)
             scoped = definition.get("@context") if definition else None
             if scoped is not None and scoped is not False:
                 active = st.process(active, scoped, propagate=False)
+                applied = True
+    if applied:
+        expanded_keys = {k: st.term_iri(active, k) for k in expanded_keys}
 
     # --- subject ---
     subject: Term | None = None
-    for key, value in element.items():
-        if key == "@context":
-            continue
-        if st.term_iri(active, key) == "@id":
+    for key, expanded in expanded_keys.items():
+        if expanded == "@id":
+            value = element[key]
             if not isinstance(value, str):
                 raise Unsupported("@id must be a string")
             subject = _node_term(st, active, value)
     if subject is None:
         subject = st.bnode()
 
-    # --- properties ---
-    for key in sorted(element):
-        if key == "@context":
-            continue
-        value = element[key]
-        expanded = st.term_iri(active, key)
+    # --- properties (RDF is a set: the order of keys does not matter) ---
+    quads = st.quads
+    mappings = active["mappings"]
+    for key, expanded in expanded_keys.items():
         if expanded is None or not (
             isinstance(expanded, str) and (expanded.startswith("@") or ":" in expanded)
         ):
@@ -362,6 +363,7 @@ def _node(
             )
         if expanded == "@id":
             continue
+        value = element[key]
         if expanded == "@type":
             for type_ in value if isinstance(value, list) else [value]:
                 if not isinstance(type_, str):
@@ -369,21 +371,18 @@ def _node(
                 iri = st.iri(type_scoped_ctx, type_, vocab=True, base=True)
                 if not isinstance(iri, str):
                     raise Unsupported("@type expansion")
-                _emit(
-                    st,
-                    subject,
-                    _TYPE,
+                obj = (
                     _term({"type": "IRI", "value": iri})
                     if not iri.startswith("_:")
-                    else ("B", "u" + iri[2:]),
-                    graph,
+                    else ("B", "u" + iri[2:])
                 )
+                quads.append((subject, _TYPE, obj, graph))
             continue
-        if expanded.startswith("@"):
+        if expanded[0] == "@":
             raise Unsupported(f"keyword {expanded} on a node")
         if expanded.startswith("_:"):
             raise Unsupported("blank node predicate")
-        definition = _definition(active, key)
+        definition = mappings.get(key)
         if definition and definition.get("reverse"):
             raise Unsupported("reverse property")
         if value is None:
@@ -394,7 +393,7 @@ def _node(
             term_ctx = st.process(active, scoped, override=True)
         predicate = _term({"type": "IRI", "value": expanded})
         for obj in _objects(st, term_ctx, key, value, graph, None, _container(definition)):
-            _emit(st, subject, predicate, obj, graph)
+            quads.append((subject, predicate, obj, graph))
     return subject
 
 
