@@ -163,8 +163,9 @@ def test_crash_injection_exactly_once(ledger_url: str, tmp_path: Path) -> None:
     rng = random.Random(20261123)
     kills = 0
     for _ in range(4):
-        proc = _run_batch(rows, out, ledger_url, tmp_path / "batch.log")
-        time.sleep(rng.uniform(0.8, 2.5))
+        # one worker for the runs that get killed, so each run is slow enough to be interrupted
+        proc = _run_batch(rows, out, ledger_url, tmp_path / "batch.log", workers=1)
+        time.sleep(rng.uniform(0.5, 1.0))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1

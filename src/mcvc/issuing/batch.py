@@ -243,17 +243,21 @@ def issue_batch(
     limit = workers * 4
 
     def finish(done: set[Future[tuple[str, str]]]) -> None:
+        completed: list[tuple[str, str]] = []
         for fut in done:
             lineno = pending.pop(fut)
             try:
-                row_key, text = fut.result()
+                completed.append(fut.result())
             except McvcError as exc:
                 summary.failed += 1
                 summary.failures.append({"line": lineno, "reason": str(exc)})
-                continue
-            ledger.complete(row_key, text, now=clock.now())
-            write_atomically(out / _file_name(row_key), text)
-            summary.issued += 1
+        if completed:
+            # one transaction for the group, then the files: a crash in between leaves
+            # reserved rows that the next run signs again and writes over atomically
+            ledger.complete_many(completed, now=clock.now())
+            for row_key, text in completed:
+                write_atomically(out / _file_name(row_key), text)
+            summary.issued += len(completed)
         bar.tick(summary)
 
     with ProcessPoolExecutor(

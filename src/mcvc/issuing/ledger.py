@@ -112,6 +112,7 @@ class Ledger:
         self.capacity = list_capacity
         self.fill_limit = fill_limit
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        self._list_counts: dict[str, dict[str, int]] = {}
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -139,12 +140,13 @@ class Ledger:
         for _attempt in range(64):
             list_url = self._current_list(status_base)
             index = secrets.randbelow(self.capacity)
+            credential_id = f"urn:uuid:{uuid.uuid4()}"
             try:
                 with self.engine.begin() as conn:
                     conn.execute(
                         credentials.insert().values(
                             row_key=row_key,
-                            credential_id=f"urn:uuid:{uuid.uuid4()}",
+                            credential_id=credential_id,
                             learner_ref=learner_ref[:255],
                             status_list=list_url,
                             status_index=index,
@@ -158,19 +160,24 @@ class Ledger:
                 if existing is not None:
                     return existing
                 continue
-            found = self.get(row_key)
-            assert found is not None
-            return found
+            counts = self._list_counts.get(status_base)
+            if counts is not None:
+                counts[list_url] = counts.get(list_url, 0) + 1
+            return Reservation(row_key, credential_id, list_url, index, "reserved", None)
         raise LedgerError("could not allocate a free status index after 64 attempts")
 
     def _current_list(self, status_base: str) -> str:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(credentials.c.status_list, func.count())
-                .where(credentials.c.status_list.startswith(status_base))
-                .group_by(credentials.c.status_list)
-            ).all()
-        counts = {str(url): int(n) for url, n in rows}
+        # Counts are read once and then kept up to date here; other nodes' reservations may
+        # make them a little low, which only moves the switch to a new list a little later.
+        counts = self._list_counts.get(status_base)
+        if counts is None:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(credentials.c.status_list, func.count())
+                    .where(credentials.c.status_list.startswith(status_base))
+                    .group_by(credentials.c.status_list)
+                ).all()
+            counts = self._list_counts[status_base] = {str(url): int(n) for url, n in rows}
         number = 1
         while counts.get(f"{status_base}{number}", 0) >= self.capacity * self.fill_limit:
             number += 1
@@ -178,19 +185,24 @@ class Ledger:
 
     def complete(self, row_key: str, signed: str, *, now: datetime) -> None:
         """Store the exact signed text; a second completion of the same row is refused."""
+        self.complete_many([(row_key, signed)], now=now)
+
+    def complete_many(self, items: list[tuple[str, str]], *, now: datetime) -> None:
+        """Complete several reservations in one transaction (all or none)."""
         with self.engine.begin() as conn:
-            result = conn.execute(
-                credentials.update()
-                .where(credentials.c.row_key == row_key, credentials.c.state == "reserved")
-                .values(
-                    state="issued",
-                    signed=signed,
-                    sha256=hashlib.sha256(signed.encode("utf-8")).hexdigest(),
-                    issued_at=now,
+            for row_key, signed in items:
+                result = conn.execute(
+                    credentials.update()
+                    .where(credentials.c.row_key == row_key, credentials.c.state == "reserved")
+                    .values(
+                        state="issued",
+                        signed=signed,
+                        sha256=hashlib.sha256(signed.encode("utf-8")).hexdigest(),
+                        issued_at=now,
+                    )
                 )
-            )
-            if result.rowcount != 1:
-                raise LedgerError(f"row {row_key!r} is not reserved (already issued?)")
+                if result.rowcount != 1:
+                    raise LedgerError(f"row {row_key!r} is not reserved (already issued?)")
 
     def issued(self) -> Iterator[Reservation]:
         with self.engine.connect() as conn:
