@@ -244,13 +244,16 @@ def main() -> int:
             row["reference_verify_per_s"] = ref["verify_per_s"]
             row["issue_ratio"] = round(row["issue_per_s"] / ref["issue_per_s"], 2)
             row["verify_ratio"] = round(row["verify_per_s"] / ref["verify_per_s"], 2)
-    result = {
+    result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(),
         "n": n,
         "python": sys.version.split()[0],
         "rows": rows,
         "cli": wall,
     }
+    if args.batch:
+        result["batch"] = bench_batch(args.batch)
+        print("issue-batch:", result["batch"])
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"{'document':<17} {'suite':<16} {'issue/s':>8} {'verify/s':>9} {'ref issue':>9} {'ref verify':>10} {'ratio i/v':>10}"
