@@ -334,3 +334,27 @@ def test_cli_seal_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["verify", str(sealed)]) == 3
     assert main(["verify", str(sealed), "--anchors", str(key)]) == 0
     assert "certificate chains to a trust anchor" in capsys.readouterr().out
+
+
+def test_pkcs12_seal_key(
+    tmp_path: Path, seal_key: SealKey, example_elements: dict[str, Any]
+) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    from mcvc.jades.seal import load_seal_key
+
+    blob = pkcs12.serialize_key_and_certificates(
+        b"seal",
+        seal_key.private_key,
+        seal_key.certificates[0],
+        None,
+        BestAvailableEncryption(b"pw"),
+    )
+    path = tmp_path / "seal.p12"
+    path.write_bytes(blob)
+    loaded = load_seal_key(path, password=b"pw")
+    envelope = seal(build_credential(example_elements), loaded, sig_time=SIG_TIME)
+    assert (
+        verify(envelope, now=NOW, anchors=TrustAnchors(tuple(seal_key.certificates))).outcome
+        == "verified"
+    )

@@ -254,3 +254,21 @@ def test_compact_jws_is_reported_not_crashed() -> None:
     report = verify(token, now=NOW)
     assert report.outcome == "inconclusive"
     assert _code(report, "format") == "VC_JOSE_NOT_SUPPORTED"
+
+
+def test_inline_context_redefining_a_term_is_refused(example_elements: dict[str, Any], key) -> None:  # type: ignore[no-untyped-def]
+    doc = build_credential(example_elements, issuer=key.did_key)
+    doc["@context"] = [
+        *doc["@context"],
+        {"legalName": {"@id": "https://attacker.example/name", "@container": "@language"}},
+    ]
+    report = verify(sign(doc, key, created=SIGNED_AT), now=NOW)
+    assert report.outcome == "failed" and _code(report, "contexts") == "CONTEXT_REDEFINES_TERM"
+    vc2 = sign(
+        build_credential(example_elements, profile="vc2", issuer=key.did_key),
+        key,
+        created=SIGNED_AT,
+    )
+    assert _code(verify(vc2, now=NOW), "contexts") == "OK", (
+        "mcvc's own inline context redefines nothing"
+    )

@@ -95,6 +95,16 @@ def _contexts(doc: dict[str, Any], loader: StaticLoader) -> Check:
                     "fail",
                     f"@context[{i}] sets @vocab or @base, which would make unsigned terms look signed",
                 )
+            defined = _terms_of(loader, [c for c in items[:i] if isinstance(c, str)])
+            redefined = sorted(k for k in item if not k.startswith("@") and k in defined)
+            if redefined:
+                return Check(
+                    "contexts",
+                    "CONTEXT_REDEFINES_TERM",
+                    "fail",
+                    f"@context[{i}] redefines {', '.join(redefined[:5])}, defined by a preceding context",
+                    {"terms": redefined},
+                )
         else:
             return Check(
                 "contexts",
@@ -109,6 +119,20 @@ def _contexts(doc: dict[str, Any], loader: StaticLoader) -> Check:
         "all contexts are bundled and pinned",
         {"contexts": [c for c in items if isinstance(c, str)]},
     )
+
+
+def _terms_of(loader: StaticLoader, urls: list[str]) -> set[str]:
+    """The top-level terms the given bundled contexts define."""
+    terms: set[str] = set()
+    for url in urls:
+        try:
+            ctx = loader.load(url).get("@context", {})
+        except McvcError:
+            continue
+        for part in ctx if isinstance(ctx, list) else [ctx]:
+            if isinstance(part, dict):
+                terms.update(k for k in part if not k.startswith("@"))
+    return terms
 
 
 def _issuer_id(doc: dict[str, Any]) -> str:
