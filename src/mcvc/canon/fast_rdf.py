@@ -85,6 +85,12 @@ class _State:
     ) -> Any:
         if isinstance(local, dict) and "@context" in local:
             raise Unsupported("a context wrapping @context")
+        # Scoped contexts are objects held by the processed contexts, so identity finds them
+        # without serializing them; the entry keeps the object alive and is checked by identity.
+        fast_key = (active["_uuid"], id(local), override, propagate)
+        hit = self.ctx_memo.get(fast_key)
+        if hit is not None and hit[0] is local:
+            return hit[1]
         key = (active["_uuid"], json.dumps(local, sort_keys=True), override, propagate)
         found = self.ctx_memo.get(key)
         if found is None:
@@ -97,6 +103,8 @@ class _State:
             if len(self.ctx_memo) > 4096:
                 self.ctx_memo.clear()
             self.ctx_memo[key] = found
+        if isinstance(local, dict | list):
+            self.ctx_memo[fast_key] = (local, found)
         return found
 
     def term_iri(self, active: Any, key: str) -> Any:

@@ -128,14 +128,21 @@ def remove_stale_temporaries(folder: Path) -> int:
     return removed
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, *, sync_dir: bool = True) -> None:
+    """Write via a temporary file, fsync, rename; ``sync_dir=False`` leaves the folder's fsync to
+    the caller (one per group of files)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    if sync_dir:
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -240,80 +247,115 @@ def issue_batch(
     bar = _Progress(progress, total)
     workers = workers or os.cpu_count() or 1
     pending: dict[Future[tuple[str, str]], int] = {}
-    limit = workers * 4
+    limit = workers * 8
+    group = 64
+    ready: list[tuple[str, str]] = []
 
-    def finish(done: set[Future[tuple[str, str]]]) -> None:
-        completed: list[tuple[str, str]] = []
+    def flush() -> None:
+        # one ledger transaction for the group, then the files: a crash in between leaves
+        # reserved rows that the next run signs again and writes over atomically
+        if not ready:
+            return
+        ledger.complete_many(ready, now=clock.now())
+        for row_key, text in ready:
+            write_atomically(out / _file_name(row_key), text, sync_dir=False)
+        _fsync_dir(out)
+        summary.issued += len(ready)
+        ready.clear()
+        bar.tick(summary)
+
+    def collect(block: bool) -> None:
+        if not pending:
+            return
+        done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for fut in done:
             lineno = pending.pop(fut)
             try:
-                completed.append(fut.result())
+                ready.append(fut.result())
             except McvcError as exc:
                 summary.failed += 1
                 summary.failures.append({"line": lineno, "reason": str(exc)})
-        if completed:
-            # one transaction for the group, then the files: a crash in between leaves
-            # reserved rows that the next run signs again and writes over atomically
-            ledger.complete_many(completed, now=clock.now())
-            for row_key, text in completed:
-                write_atomically(out / _file_name(row_key), text)
-            summary.issued += len(completed)
-        bar.tick(summary)
+        if len(ready) >= group:
+            flush()
+
+    def submit(
+        chunk: list[tuple[int, str, dict[str, Any], str]], pool: ProcessPoolExecutor
+    ) -> None:
+        if not chunk:
+            return
+        now = clock.now()
+        reservations = ledger.reserve_many(
+            [(key, ref) for _, key, _, ref in chunk], status_base=status_base, now=now
+        )
+        for lineno, row_key, elements, _ref in chunk:
+            while len(pending) >= limit:
+                collect(block=True)
+            fut = pool.submit(_sign_row, elements, reservations[row_key], now.isoformat())
+            pending[fut] = lineno
+        chunk.clear()
 
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(str(key_path), suspension)
     ) as pool:
-        for lineno, row in read_rows(rows_file):
-            if isinstance(row, str):
-                summary.failed += 1
-                summary.failures.append({"line": lineno, "reason": row})
-                continue
-            row_key = str(row.get("row_key") or "").strip()
-            if not row_key:
-                summary.failed += 1
-                summary.failures.append({"line": lineno, "reason": "row_key is missing"})
-                continue
-            existing = ledger.get(row_key)
-            if existing is not None and existing.state == "issued":
-                target = out / _file_name(row_key)
-                if existing.signed is not None and (
-                    not target.exists() or target.read_text("utf-8") != existing.signed
-                ):
-                    write_atomically(target, existing.signed)
-                summary.skipped += 1
-                bar.tick(summary)
-                continue
-            now = clock.now()
-            try:
-                elements = row_elements(template, row, now=now)
-                mc = elements_from_dict(elements)
-            except ElementsError as exc:
-                summary.failed += 1
-                summary.failures.append(
-                    {
-                        "line": lineno,
-                        "row_key": row_key,
-                        "reason": "; ".join(f"{i['path']}: {i['message']}" for i in exc.issues),
-                    }
+        chunk: list[tuple[int, str, dict[str, Any], str]] = []
+        batch_rows: list[tuple[int, dict[str, Any] | str]] = []
+
+        def process_rows() -> None:
+            keys = [
+                str(r.get("row_key") or "").strip() for _, r in batch_rows if isinstance(r, dict)
+            ]
+            known = ledger.get_many([k for k in keys if k])
+            for lineno, row in batch_rows:
+                if isinstance(row, str):
+                    summary.failed += 1
+                    summary.failures.append({"line": lineno, "reason": row})
+                    continue
+                row_key = str(row.get("row_key") or "").strip()
+                if not row_key:
+                    summary.failed += 1
+                    summary.failures.append({"line": lineno, "reason": "row_key is missing"})
+                    continue
+                existing = known.get(row_key)
+                if existing is not None and existing.state == "issued":
+                    target = out / _file_name(row_key)
+                    if existing.signed is not None and (
+                        not target.exists() or target.read_text("utf-8") != existing.signed
+                    ):
+                        write_atomically(target, existing.signed)
+                    summary.skipped += 1
+                    continue
+                try:
+                    elements = row_elements(template, row, now=clock.now())
+                    mc = elements_from_dict(elements)
+                except ElementsError as exc:
+                    summary.failed += 1
+                    summary.failures.append(
+                        {
+                            "line": lineno,
+                            "row_key": row_key,
+                            "reason": "; ".join(f"{i['path']}: {i['message']}" for i in exc.issues),
+                        }
+                    )
+                    continue
+                learner = (
+                    mc.learner.subject_id
+                    or mc.learner.institutional_id
+                    or f"{mc.learner.given_name} {mc.learner.family_name}"
                 )
-                bar.tick(summary)
-                continue
-            learner = (
-                mc.learner.subject_id
-                or mc.learner.institutional_id
-                or f"{mc.learner.given_name} {mc.learner.family_name}"
-            )
-            reservation = ledger.reserve(
-                row_key, status_base=status_base, learner_ref=learner, now=now
-            )
-            fut = pool.submit(_sign_row, elements, reservation, now.isoformat())
-            pending[fut] = lineno
-            if len(pending) >= limit:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                finish(done)
+                chunk.append((lineno, row_key, elements, learner))
+            batch_rows.clear()
+            submit(chunk, pool)
+            collect(block=False)
+            bar.tick(summary)
+
+        for lineno, row in read_rows(rows_file):
+            batch_rows.append((lineno, row))
+            if len(batch_rows) >= group:
+                process_rows()
+        process_rows()
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            finish(done)
+            collect(block=True)
+        flush()
     bar.tick(summary, force=True)
     return summary
 

@@ -113,6 +113,7 @@ class Ledger:
         self.fill_limit = fill_limit
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
         self._list_counts: dict[str, dict[str, int]] = {}
+        self._used_slots: dict[str, set[int]] = {}
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -126,6 +127,84 @@ class Ledger:
         with self.engine.connect() as conn:
             row = conn.execute(select(credentials).where(credentials.c.row_key == row_key)).first()
         return _reservation(row) if row is not None else None
+
+    def get_many(self, row_keys: list[str]) -> dict[str, Reservation]:
+        if not row_keys:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(credentials).where(credentials.c.row_key.in_(row_keys))
+            ).all()
+        return {str(r.row_key): _reservation(r) for r in rows}
+
+    def reserve_many(
+        self, items: list[tuple[str, str]], *, status_base: str, now: datetime
+    ) -> dict[str, Reservation]:
+        """Reservations for several (row key, learner reference) pairs in one transaction; the
+        existing ones are returned as they are. A slot collision or a concurrent node falls back
+        to one reservation at a time."""
+        found = self.get_many([key for key, _ in items])
+        new = [(key, ref) for key, ref in items if key not in found]
+        planned: list[Reservation] = []
+        used: set[tuple[str, int]] = set()
+        for key, _ref in new:
+            if not key or len(key) > 255:
+                raise LedgerError("a row key must be 1 to 255 characters")
+            list_url = self._current_list(status_base)
+            taken = self._slots(list_url)
+            index = secrets.randbelow(self.capacity)
+            while index in taken or (list_url, index) in used:
+                index = secrets.randbelow(self.capacity)
+            used.add((list_url, index))
+            planned.append(
+                Reservation(key, f"urn:uuid:{uuid.uuid4()}", list_url, index, "reserved", None)
+            )
+            counts = self._list_counts.get(status_base)
+            if counts is not None:
+                counts[list_url] = counts.get(list_url, 0) + 1
+        if planned:
+            refs = dict(new)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        credentials.insert(),
+                        [
+                            {
+                                "row_key": r.row_key,
+                                "credential_id": r.credential_id,
+                                "learner_ref": refs[r.row_key][:255],
+                                "status_list": r.status_list,
+                                "status_index": r.status_index,
+                                "state": "reserved",
+                                "reserved_at": now,
+                            }
+                            for r in planned
+                        ],
+                    )
+            except IntegrityError:
+                # another node took a slot or a row key meanwhile: forget the cached view
+                self._list_counts.pop(status_base, None)
+                self._used_slots.clear()
+                for key, ref in new:
+                    found[key] = self.reserve(
+                        key, status_base=status_base, learner_ref=ref, now=now
+                    )
+                return found
+            for r in planned:
+                self._slots(r.status_list).add(r.status_index)
+            found.update((r.row_key, r) for r in planned)
+        return found
+
+    def _slots(self, list_url: str) -> set[int]:
+        """Indexes already used in a list (read once, then kept up to date here)."""
+        taken = self._used_slots.get(list_url)
+        if taken is None:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(credentials.c.status_index).where(credentials.c.status_list == list_url)
+                ).all()
+            taken = self._used_slots[list_url] = {int(i) for (i,) in rows}
+        return taken
 
     def reserve(
         self, row_key: str, *, status_base: str, learner_ref: str = "", now: datetime
