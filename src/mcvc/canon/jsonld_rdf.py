@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cachetools import LRUCache
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
@@ -28,12 +27,25 @@ _SENTINEL_BASE = "relative-iri:/"
 _RESOLVER_CACHES: dict[int, Any] = {}
 
 
+class _BoundedCache(dict[str, Any]):
+    """The shared cache pyld's ContextResolver needs (get / item assignment), bounded."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self and len(self) >= self.maxsize:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
 def _resolver(loader: StaticLoader) -> ContextResolver:
     # Processed contexts are cached per loader, never across loaders: two loaders may pin
     # different bytes for the same URL.
     cache = getattr(loader, "_pyld_cache", None)
     if cache is None:
-        cache = LRUCache(maxsize=256)
+        cache = _BoundedCache(maxsize=256)
         loader._pyld_cache = cache  # type: ignore[attr-defined]
     return ContextResolver(cache, loader)
 
