@@ -75,6 +75,7 @@ class _State:
         self.key_memo: dict[str, dict[str, Any]] = memo["key"]
         self.quads: list[Quad] = []
         self.counter = 0
+        self.seen: dict[tuple[Any, ...], list[tuple[dict[str, Any], Term]]] = {}
 
     def bnode(self) -> Term:
         self.counter += 1
@@ -304,6 +305,40 @@ def _one(
 
 
 def _node(
+    st: _State,
+    active: Any,
+    prop: str | None,
+    element: dict[str, Any],
+    graph: Term | None,
+    type_scoped: Any,
+) -> Term:
+    """Emit the quads of a node object and return its subject.
+
+    Credentials repeat whole sub-trees (the same awarding body under several claims). A node
+    equal to one already walked in the same situation (context, property, graph) whose walk made
+    no blank node emits exactly the same quads again, so it is not walked twice; a sub-tree with
+    blank nodes is always walked, since every unlabelled object is a new blank node."""
+    node_id = element.get("id", element.get("@id"))
+    if isinstance(node_id, str) and not node_id.startswith("_:"):
+        key = (
+            active["_uuid"],
+            prop,
+            graph,
+            id(type_scoped) if type_scoped is not None else 0,
+            node_id,
+        )
+        for seen, subject in st.seen.get(key, ()):
+            if seen == element:
+                return subject
+        before = st.counter
+        subject = _walk_node(st, active, prop, element, graph, type_scoped)
+        if st.counter == before:
+            st.seen.setdefault(key, []).append((element, subject))
+        return subject
+    return _walk_node(st, active, prop, element, graph, type_scoped)
+
+
+def _walk_node(
     st: _State,
     active: Any,
     prop: str | None,
