@@ -171,8 +171,6 @@ def _median_wall(cmd: list[str], runs: int, env: dict[str, str] | None = None) -
 
 def bench_batch(rows: int) -> dict[str, Any]:
     """``mcvc issue-batch`` of ``rows`` learners on all cores: credentials/s and peak memory."""
-    import resource
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rows.jsonl"
         with path.open("w") as fh:
@@ -206,10 +204,17 @@ def bench_batch(rows: int) -> dict[str, Any]:
             "https://status.example/lists/",
             "--quiet",
         ]
+        # a fresh wrapper process, so the peak covers the batch and its workers only
+        wrapper = (
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)  # noqa: S603
+        done = subprocess.run(
+            [sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True
+        )  # noqa: S603
         seconds = time.perf_counter() - start
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        peak_kib = int(done.stdout.strip().splitlines()[-1])
     return {
         "rows": rows,
         "seconds": round(seconds, 1),
