@@ -62,6 +62,39 @@ def _has_lone_surrogate(text: str) -> bool:
 
 
 def _check_tree(value: Any, max_depth: int) -> None:
+    """Refuse duplicate keys, nesting deeper than ``max_depth`` and lone surrogates. The walk
+    keeps only depths; the walk that builds JSON pointers runs only to explain a refusal."""
+    search = _SURROGATE.search
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if isinstance(node, dict):
+            if isinstance(node, _DuplicateKeys) or (node and depth >= max_depth):
+                return _explain(value, max_depth)
+            for key, child in node.items():
+                if search(key):
+                    return _explain(value, max_depth)
+                if isinstance(child, str):
+                    if search(child):
+                        return _explain(value, max_depth)
+                elif isinstance(child, dict | list):
+                    push((child, depth + 1))
+        elif isinstance(node, list):
+            if node and depth >= max_depth:
+                return _explain(value, max_depth)
+            for child in node:
+                if isinstance(child, str):
+                    if search(child):
+                        return _explain(value, max_depth)
+                elif isinstance(child, dict | list):
+                    push((child, depth + 1))
+        elif isinstance(node, str) and search(node):
+            return _explain(value, max_depth)
+    return None
+
+
+def _explain(value: Any, max_depth: int) -> None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
     while stack:
         node, path = stack.pop()
