@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import InvalidInput
 
-__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "dumps_canonical_order", "parse_json", "pointer"]
+__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "parse_json", "pointer"]
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -160,8 +160,3 @@ def parse_json(
         ) from None
     _check_tree(value, max_depth)
     return value
-
-
-def dumps_canonical_order(value: Any) -> str:
-    """Pretty JSON for files mcvc writes (key order kept as built)."""
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -35,25 +35,6 @@ _SPECIAL_TYPES = {
     "http://www.w3.org/2001/XMLSchema#boolean",
     RDF + "JSON",
 }
-_UNSUPPORTED_KEYWORDS = {
-    "@nest",
-    "@included",
-    "@reverse",
-    "@index",
-    "@list",
-    "@set",
-    "@graph",
-    "@direction",
-    "@json",
-    "@version",
-    "@import",
-    "@propagate",
-    "@protected",
-    "@base",
-    "@vocab",
-    "@language",
-    "@value",
-}
 
 
 class Unsupported(Exception):
@@ -347,9 +328,7 @@ def _walk_node(
     type_scoped: Any,
 ) -> Term:
     # --- the context steps of pyld's _expand, in its order ---
-    property_scoped = (
-        _definition(active, prop).get("@context") if _definition(active, prop) else None
-    )
+    property_scoped = (_definition(active, prop) or {}).get("@context")
     if type_scoped is None and active.get("previousContext"):
         type_scoped = active
     must_revert = True

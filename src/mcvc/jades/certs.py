@@ -29,7 +29,6 @@ QC_COMPLIANCE = "0.4.0.1862.1.1"
 QC_SSCD = "0.4.0.1862.1.4"
 QC_TYPE = "0.4.0.1862.1.6"
 QC_TYPE_ESEAL = "0.4.0.1862.1.6.2"
-QC_TYPE_ESIGN = "0.4.0.1862.1.6.1"
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
 _MAX_PATH = 8
 _TSL_NS = "{http://uri.etsi.org/02231/v2#}"

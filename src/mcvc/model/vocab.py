@@ -79,11 +79,6 @@ LEARNING_SETTING: dict[str, tuple[str, str]] = {
     "formal": ("6fd4685715", "formal learning"),
     "non-formal": ("e207a81fc7", "non-formal learning"),
 }
-CODE_TO_KEY = {
-    "assessment": {code: key for key, (code, _) in ASSESSMENT.items()},
-    "learning-assessment": {code: key for key, (code, _) in PARTICIPATION.items()},
-    "supervision-verification": {code: key for key, (code, _) in SUPERVISION.items()},
-}
 
 
 def vocab_concept(list_name: str, table: dict[str, tuple[str, str]], key: str) -> dict[str, Any]:
