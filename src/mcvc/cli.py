@@ -434,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcvc", description="Micro-credentials as verifiable credentials."
     )
+    parser.add_argument("--version", action="version", version="mcvc 0.1.0")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build an unsigned credential from standard elements")
