@@ -19,7 +19,7 @@ from pyld import jsonld
 
 from ..contexts import StaticLoader
 from ..errors import JsonLdProcessingError, McvcError
-from .jsonld_rdf import _options, _term
+from .jsonld_rdf import _SENTINEL_BASE, _options, _term
 from .nquads import RDF_LANGSTRING, XSD_STRING, Quad, Term
 
 __all__ = ["Unsupported", "to_dataset_fast"]
@@ -49,11 +49,12 @@ class _State:
         self.proc = jsonld.JsonLdProcessor()
         memo = getattr(loader, "_mcvc_fast_memo", None)
         if memo is None:
-            memo = {"ctx": {}, "iri": {}, "key": {}}
+            memo = {"ctx": {}, "iri": {}, "key": {}, "special": {}}
             loader._mcvc_fast_memo = memo  # type: ignore[attr-defined]
         self.ctx_memo: dict[tuple[Any, ...], Any] = memo["ctx"]
         self.iri_memo: dict[tuple[Any, ...], Any] = memo["iri"]
         self.key_memo: dict[str, dict[str, Any]] = memo["key"]
+        self.special_memo: dict[str, frozenset[str]] = memo["special"]
         self.quads: list[Quad] = []
         self.counter = 0
         self.seen: dict[tuple[Any, ...], list[tuple[dict[str, Any], Term]]] = {}
@@ -87,6 +88,19 @@ class _State:
             self.ctx_memo[key] = found
         if isinstance(local, dict | list):
             self.ctx_memo[fast_key] = (local, found)
+        return found
+
+    def value_or_list_keys(self, active: Any) -> frozenset[str]:
+        """The keys that expand to @value or @list in ``active`` (keywords and their aliases)."""
+        found = self.special_memo.get(active["_uuid"])
+        if found is None:
+            aliases = {
+                term
+                for term, definition in active["mappings"].items()
+                if definition and definition.get("@id") in ("@value", "@list")
+            }
+            found = frozenset({"@value", "@list", *aliases})
+            self.special_memo[active["_uuid"]] = found
         return found
 
     def term_iri(self, active: Any, key: str) -> Any:
@@ -131,13 +145,20 @@ def _container(definition: Any) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
+def _iri(value: str) -> Term:
+    """An IRI term; relative references (from the sentinel base) are refused as in the pyld path."""
+    if value.startswith(_SENTINEL_BASE) or ":" not in value:
+        return _term({"type": "IRI", "value": value})  # raises the RELATIVE_IRI error
+    return ("I", value)
+
+
 def _node_term(st: _State, active: Any, value: str) -> Term:
     if value.startswith("_:"):
         return ("B", "u" + value[2:])
     expanded = st.iri(active, value, vocab=False, base=True)
     if not isinstance(expanded, str):
         raise Unsupported("unexpandable @id")
-    return _term({"type": "IRI", "value": expanded})
+    return _iri(expanded)
 
 
 def _emit(st: _State, s: Term, p: Term, o: Term, g: Term | None) -> None:
@@ -261,10 +282,11 @@ def _one(
             name = st.bnode()
             _node(st, active, prop, item, name, type_scoped)
             return [name]
-        expanded_keys = [st.term_iri(active, k) for k in item]
-        if "@value" in expanded_keys:
-            return [_literal(st, _value_object(st, active, item))]
-        if "@list" in expanded_keys:
+        special = st.value_or_list_keys(active)
+        if any(k in special for k in item):
+            expanded_keys = [st.term_iri(active, k) for k in item]
+            if "@value" in expanded_keys:
+                return [_literal(st, _value_object(st, active, item))]
             raise Unsupported("@list object")
         return [_node(st, active, prop, item, graph, type_scoped)]
     try:
@@ -275,9 +297,7 @@ def _one(
         if not isinstance(expanded["@id"], str):
             raise Unsupported("@id value")
         raw = expanded["@id"]
-        return [
-            ("B", "u" + raw[2:]) if raw.startswith("_:") else _term({"type": "IRI", "value": raw})
-        ]
+        return [("B", "u" + raw[2:]) if raw.startswith("_:") else _iri(raw)]
     if not isinstance(expanded, dict) or "@value" not in expanded:
         raise Unsupported("unexpected scalar expansion")
     if "@direction" in expanded:
@@ -393,11 +413,7 @@ def _walk_node(
                 iri = st.iri(type_scoped_ctx, type_, vocab=True, base=True)
                 if not isinstance(iri, str):
                     raise Unsupported("@type expansion")
-                obj = (
-                    _term({"type": "IRI", "value": iri})
-                    if not iri.startswith("_:")
-                    else ("B", "u" + iri[2:])
-                )
+                obj = _iri(iri) if not iri.startswith("_:") else ("B", "u" + iri[2:])
                 quads.append((subject, _TYPE, obj, graph))
             continue
         if expanded[0] == "@":
@@ -413,7 +429,7 @@ def _walk_node(
         scoped = definition.get("@context") if definition else None
         if scoped is not None:
             term_ctx = st.process(active, scoped, override=True)
-        predicate = _term({"type": "IRI", "value": expanded})
+        predicate = _iri(expanded)
         for obj in _objects(st, term_ctx, key, value, graph, None, _container(definition)):
             quads.append((subject, predicate, obj, graph))
     return subject
