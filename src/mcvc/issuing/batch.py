@@ -17,7 +17,13 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +33,7 @@ from ..clock import Clock, SystemClock
 from ..contexts import CREDENTIALS_V1, STATUS_V1
 from ..errors import ElementsError, McvcError
 from ..model.elements import elements_from_dict
+from ..signing import _copy_json
 from .ledger import Ledger, Reservation
 
 __all__ = ["BatchSummary", "issue_batch", "row_elements"]
@@ -86,7 +93,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 def row_elements(template: dict[str, Any], row: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     """The elements of one learner's credential: the course template plus the row."""
-    elements: dict[str, Any] = json.loads(json.dumps(template))
+    elements: dict[str, Any] = _copy_json(template)
     learner = dict(elements.get("learner") or {})
     for name in LEARNER_FIELDS:
         value = row.get(name)
@@ -182,7 +189,8 @@ def _sign_row(
         credential["@context"] = [*credential["@context"], STATUS_V1]
     credential["credentialStatus"] = entries if len(entries) > 1 else entries[0]
     signed = sign(credential, key, created=datetime.fromisoformat(issued_now))
-    return reservation.row_key, json.dumps(signed, ensure_ascii=False, indent=2) + "\n"
+    # compact JSON: the C encoder (indent=2 falls back to the pure-Python one, ~1.5 ms per credential)
+    return reservation.row_key, json.dumps(signed, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # --- the batch -----------------------------------------------------------------------------
@@ -247,19 +255,27 @@ def issue_batch(
     bar = _Progress(progress, total)
     workers = workers or os.cpu_count() or 1
     pending: dict[Future[tuple[str, str]], int] = {}
-    limit = workers * 8
+    # enough queued work to keep the workers busy while the parent commits and fsyncs a group
+    limit = workers * 32
     group = 64
     ready: list[tuple[str, str]] = []
 
+    writer = ThreadPoolExecutor(max_workers=1)
+    writes: list[Future[None]] = []
+
+    def write_group(group_items: list[tuple[str, str]]) -> None:
+        for row_key, text in group_items:
+            write_atomically(out / _file_name(row_key), text, sync_dir=False)
+        _fsync_dir(out)
+
     def flush() -> None:
-        # one ledger transaction for the group, then the files: a crash in between leaves
-        # reserved rows that the next run signs again and writes over atomically
+        # One ledger transaction for the group, then the files, written by a thread so that
+        # signing goes on while they are fsync'd. A crash between commit and files leaves issued
+        # rows whose files the next run rewrites from the ledger's exact bytes.
         if not ready:
             return
         ledger.complete_many(ready, now=clock.now())
-        for row_key, text in ready:
-            write_atomically(out / _file_name(row_key), text, sync_dir=False)
-        _fsync_dir(out)
+        writes.append(writer.submit(write_group, list(ready)))
         summary.issued += len(ready)
         ready.clear()
         bar.tick(summary)
@@ -356,6 +372,9 @@ def issue_batch(
         while pending:
             collect(block=True)
         flush()
+    writer.shutdown(wait=True)
+    for write in writes:
+        write.result()  # a failed write is an error of the batch, not a silent loss
     bar.tick(summary, force=True)
     return summary
 

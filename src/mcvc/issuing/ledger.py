@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
@@ -268,20 +269,25 @@ class Ledger:
 
     def complete_many(self, items: list[tuple[str, str]], *, now: datetime) -> None:
         """Complete several reservations in one transaction (all or none)."""
+        if not items:
+            return
+        statement = (
+            credentials.update()
+            .where(credentials.c.row_key == bindparam("key"), credentials.c.state == "reserved")
+            .values(
+                state="issued", signed=bindparam("text"), sha256=bindparam("sha"), issued_at=now
+            )
+        )
+        rows = [
+            {"key": key, "text": text, "sha": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+            for key, text in items
+        ]
         with self.engine.begin() as conn:
-            for row_key, signed in items:
-                result = conn.execute(
-                    credentials.update()
-                    .where(credentials.c.row_key == row_key, credentials.c.state == "reserved")
-                    .values(
-                        state="issued",
-                        signed=signed,
-                        sha256=hashlib.sha256(signed.encode("utf-8")).hexdigest(),
-                        issued_at=now,
-                    )
+            result = conn.execute(statement, rows)
+            if result.rowcount != len(rows):
+                raise LedgerError(
+                    f"{len(rows) - result.rowcount} of {len(rows)} rows were not reserved (already issued?)"
                 )
-                if result.rowcount != 1:
-                    raise LedgerError(f"row {row_key!r} is not reserved (already issued?)")
 
     def issued(self) -> Iterator[Reservation]:
         with self.engine.connect() as conn:
