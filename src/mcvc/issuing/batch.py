@@ -32,7 +32,7 @@ from typing import Any, TextIO
 from ..clock import Clock, SystemClock
 from ..contexts import CREDENTIALS_V1, STATUS_V1
 from ..errors import ElementsError, McvcError
-from ..model.elements import elements_from_dict
+from ..model.elements import MicroCredential, elements_from_dict
 from ..signing import _copy_json
 from .ledger import Ledger, Reservation
 
@@ -169,15 +169,17 @@ def _init_worker(key_path: str, suspension: bool) -> None:
 
 
 def _sign_row(
-    elements: dict[str, Any], reservation: Reservation, issued_now: str
+    elements: MicroCredential, reservation: Reservation, issued_now: str
 ) -> tuple[str, str]:
     from ..model.render import build_credential
     from ..signing import sign
     from ..status.lists import status_entry
 
     key = _WORKER["key"]
-    elements = {**elements, "id": reservation.credential_id}
-    credential = build_credential(elements, issuer=key.controller_id)
+    # validated in the parent already; only the reserved id is new
+    credential = build_credential(
+        elements.model_copy(update={"id": reservation.credential_id}), issuer=key.controller_id
+    )
     entries = [
         status_entry(reservation.list_url("revocation"), reservation.status_index, "revocation")
     ]
@@ -295,7 +297,7 @@ def issue_batch(
             flush()
 
     def submit(
-        chunk: list[tuple[int, str, dict[str, Any], str]], pool: ProcessPoolExecutor
+        chunk: list[tuple[int, str, MicroCredential, str]], pool: ProcessPoolExecutor
     ) -> None:
         if not chunk:
             return
@@ -313,7 +315,7 @@ def issue_batch(
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(str(key_path), suspension)
     ) as pool:
-        chunk: list[tuple[int, str, dict[str, Any], str]] = []
+        chunk: list[tuple[int, str, MicroCredential, str]] = []
         batch_rows: list[tuple[int, dict[str, Any] | str]] = []
 
         def process_rows() -> None:
@@ -358,7 +360,7 @@ def issue_batch(
                     or mc.learner.institutional_id
                     or f"{mc.learner.given_name} {mc.learner.family_name}"
                 )
-                chunk.append((lineno, row_key, elements, learner))
+                chunk.append((lineno, row_key, mc, learner))
             batch_rows.clear()
             submit(chunk, pool)
             collect(block=False)
