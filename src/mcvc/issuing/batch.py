@@ -162,9 +162,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(key_path: str, suspension: bool) -> None:
+    from ..canon.api import Canonicalizer
     from ..keys import load_key
 
     _WORKER["key"] = load_key(key_path)
+    _WORKER["canon"] = Canonicalizer()
     _WORKER["suspension"] = suspension
 
 
@@ -172,7 +174,8 @@ def _sign_row(
     elements: MicroCredential, reservation: Reservation, issued_now: str
 ) -> tuple[str, str]:
     from ..model.render import build_credential
-    from ..signing import sign
+    from ..proofs.engine import create_proof
+    from ..signing import _with_di_context
     from ..status.lists import status_entry
 
     key = _WORKER["key"]
@@ -190,7 +193,12 @@ def _sign_row(
     if CREDENTIALS_V1 in credential["@context"]:
         credential["@context"] = [*credential["@context"], STATUS_V1]
     credential["credentialStatus"] = entries if len(entries) > 1 else entries[0]
-    signed = sign(credential, key, created=datetime.fromisoformat(issued_now))
+    # the credential was built here and is ours: add the proof in place instead of letting
+    # sign() copy it (sign never mutates a caller's document)
+    signed = _with_di_context(credential)
+    signed["proof"] = create_proof(
+        signed, key, created=datetime.fromisoformat(issued_now), canon=_WORKER["canon"]
+    )
     # compact JSON: the C encoder (indent=2 falls back to the pure-Python one, ~1.5 ms per credential)
     return reservation.row_key, json.dumps(signed, ensure_ascii=False, separators=(",", ":")) + "\n"
 
