@@ -34,7 +34,7 @@ from ..contexts import CREDENTIALS_V1, STATUS_V1
 from ..errors import ElementsError, McvcError
 from ..model.elements import MicroCredential, elements_from_dict
 from ..signing import _copy_json
-from .ledger import Ledger, Reservation
+from .ledger import Ledger, Reservation, pack
 
 __all__ = ["BatchSummary", "issue_batch", "row_elements"]
 
@@ -172,7 +172,7 @@ def _init_worker(key_path: str, suspension: bool) -> None:
 
 def _sign_row(
     elements: MicroCredential, reservation: Reservation, issued_now: str
-) -> tuple[str, str]:
+) -> tuple[str, str, str, bytes]:
     from ..model.render import build_credential
     from ..proofs.engine import create_proof
     from ..signing import _with_di_context
@@ -200,7 +200,8 @@ def _sign_row(
         signed, key, created=datetime.fromisoformat(issued_now), canon=_WORKER["canon"]
     )
     # compact JSON: the C encoder (indent=2 falls back to the pure-Python one, ~1.5 ms per credential)
-    return reservation.row_key, json.dumps(signed, ensure_ascii=False, separators=(",", ":")) + "\n"
+    text = json.dumps(signed, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return (text, *pack(reservation.row_key, text))
 
 
 # --- the batch -----------------------------------------------------------------------------
@@ -264,17 +265,17 @@ def issue_batch(
             )
     bar = _Progress(progress, total)
     workers = workers or os.cpu_count() or 1
-    pending: dict[Future[tuple[str, str]], int] = {}
+    pending: dict[Future[tuple[str, str, str, bytes]], int] = {}
     # enough queued work to keep the workers busy while the parent commits and fsyncs a group
     limit = workers * 32
     group = 64
-    ready: list[tuple[str, str]] = []
+    ready: list[tuple[str, str, str, bytes]] = []
 
     writer = ThreadPoolExecutor(max_workers=1)
     writes: list[Future[None]] = []
 
-    def write_group(group_items: list[tuple[str, str]]) -> None:
-        for row_key, text in group_items:
+    def write_group(group_items: list[tuple[str, str, str, bytes]]) -> None:
+        for text, row_key, _sha, _blob in group_items:
             write_atomically(out / _file_name(row_key), text, sync_dir=False)
         _fsync_dir(out)
 
@@ -284,7 +285,9 @@ def issue_batch(
         # rows whose files the next run rewrites from the ledger's exact bytes.
         if not ready:
             return
-        ledger.complete_many(ready, now=clock.now())
+        ledger.complete_packed(
+            [(key, sha, blob) for _text, key, sha, blob in ready], now=clock.now()
+        )
         writes.append(writer.submit(write_group, list(ready)))
         summary.issued += len(ready)
         ready.clear()

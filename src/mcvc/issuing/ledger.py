@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -40,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import McvcError
 from ..status.bitstring import MIN_BITS, Bitstring
 
-__all__ = ["Ledger", "LedgerError", "Reservation"]
+__all__ = ["Ledger", "LedgerError", "Reservation", "pack"]
 
 metadata = MetaData()
 
@@ -53,7 +55,8 @@ credentials = Table(
     Column("status_list", String(512), nullable=False),
     Column("status_index", Integer, nullable=False),
     Column("state", String(16), nullable=False),
-    Column("signed", Text),
+    # the exact signed bytes (UTF-8), zlib-compressed: credentials are 10-100 KB of JSON
+    Column("signed", LargeBinary),
     Column("sha256", String(64)),
     Column("reserved_at", DateTime(timezone=True), nullable=False),
     Column("issued_at", DateTime(timezone=True)),
@@ -269,19 +272,21 @@ class Ledger:
 
     def complete_many(self, items: list[tuple[str, str]], *, now: datetime) -> None:
         """Complete several reservations in one transaction (all or none)."""
+        self.complete_packed([pack(key, text) for key, text in items], now=now)
+
+    def complete_packed(self, items: list[tuple[str, str, bytes]], *, now: datetime) -> None:
+        """``complete_many`` with (row key, SHA-256, compressed bytes) prepared by :func:`pack`
+        (batch workers prepare them in parallel)."""
         if not items:
             return
         statement = (
             credentials.update()
             .where(credentials.c.row_key == bindparam("key"), credentials.c.state == "reserved")
             .values(
-                state="issued", signed=bindparam("text"), sha256=bindparam("sha"), issued_at=now
+                state="issued", signed=bindparam("blob"), sha256=bindparam("sha"), issued_at=now
             )
         )
-        rows = [
-            {"key": key, "text": text, "sha": hashlib.sha256(text.encode("utf-8")).hexdigest()}
-            for key, text in items
-        ]
+        rows = [{"key": key, "sha": sha, "blob": blob} for key, sha, blob in items]
         with self.engine.begin() as conn:
             result = conn.execute(statement, rows)
             if result.rowcount != len(rows):
@@ -430,6 +435,11 @@ class Ledger:
         return out
 
 
+def pack(row_key: str, text: str) -> tuple[str, str, bytes]:
+    data = text.encode("utf-8")
+    return row_key, hashlib.sha256(data).hexdigest(), zlib.compress(data, 1)
+
+
 def _reservation(row: Any) -> Reservation:
     return Reservation(
         row_key=str(row.row_key),
@@ -437,7 +447,7 @@ def _reservation(row: Any) -> Reservation:
         status_list=str(row.status_list),
         status_index=int(row.status_index),
         state=str(row.state),
-        signed=row.signed,
+        signed=zlib.decompress(row.signed).decode("utf-8") if row.signed is not None else None,
     )
 
 
