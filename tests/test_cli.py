@@ -104,3 +104,18 @@ def test_invalid_elements_are_reported_with_paths(
     path.write_text(json.dumps(bad))
     assert main(["build", str(path)]) == 2
     assert "workload.hours" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "build",
+            str(ROOT / "examples" / "microcredential.json"),
+            "-o",
+            str(tmp_path / "missing" / "out.json"),
+        ]
+    )
+    assert code == 2
+    assert "No such file or directory" in capsys.readouterr().err

@@ -587,6 +587,10 @@ def main(argv: list[str] | None = None) -> int:
     except McvcError as exc:
         print(f"mcvc {args.command}: {exc} [{exc.code}]", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # files and disks (a full disk, a read-only folder): say which, without a traceback
+        print(f"mcvc {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
