@@ -229,18 +229,19 @@ def _objects(
     if "@index" in container or "@id" in container or "@type" in container:
         raise Unsupported("map containers")
     if "@language" in container and isinstance(value, dict):
-        out = []
+        out: list[Term] = []
         for lang, texts in value.items():
-            expanded_lang = st.iri(active, lang, vocab=True, base=False)
+            # the literal _literal would build for {"@value": text, "@language": lang}
+            no_language = st.term_iri(active, lang) == "@none"
+            tag = lang.lower()
             for text in texts if isinstance(texts, list) else [texts]:
                 if text is None:
                     continue
                 if not isinstance(text, str):
                     raise Unsupported("language map value")
-                item: dict[str, Any] = {"@value": text}
-                if expanded_lang != "@none":
-                    item["@language"] = lang.lower()
-                out.append(_literal(st, item))
+                out.append(
+                    ("L", text, XSD_STRING, "") if no_language else ("L", text, RDF_LANGSTRING, tag)
+                )
         return out
     items = value if isinstance(value, list) else [value]
     if "@list" in container:
