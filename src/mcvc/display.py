@@ -55,10 +55,37 @@ _HEADLINE = {
 }
 
 
-def _first(text: Any) -> str:
+def first_text(text: Any) -> str:
     if isinstance(text, dict) and text:
         return str(text.get("en") or next(iter(text.values())))
     return str(text or "")
+
+
+# The element texts shown both on the terminal and in the HTML report.
+def learner_text(el: dict[str, Any]) -> str:
+    learner = el["learner"]
+    return (
+        " ".join(x for x in (learner.get("name", ""), learner.get("id", "")) if x)
+        if learner
+        else ""
+    )
+
+
+def bodies_text(el: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{first_text(b['legal_name'])} ({b['country']})" for b in el["awarding_bodies"]
+    )
+
+
+def workload_text(el: dict[str, Any]) -> str:
+    return " / ".join(x for x in (f"{el['ects']} ECTS" if el["ects"] else "", el["hours"]) if x)
+
+
+def level_text(el: dict[str, Any]) -> str:
+    if not el["eqf_level"]:
+        return str(el["nqf_level"])
+    cycle = f" (QF-EHEA {el['qf_ehea_cycle']} cycle)" if el["qf_ehea_cycle"] else ""
+    return f"EQF {el['eqf_level']}{cycle}"
 
 
 def render_report(report: VerificationReport, *, color: bool = False, name: str = "") -> str:
@@ -74,7 +101,7 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
         lines.append(f"  [{mark}] {check.name:<15} {check.code:<24} {safe(check.message)}")
     issuer = report.issuer
     if issuer.get("id"):
-        legal = _first(issuer.get("legal_name"))
+        legal = first_text(issuer.get("legal_name"))
         warn = "  (WARNING: mixed scripts in name)" if mixed_script(legal) else ""
         lines.append("")
         lines.append(
@@ -89,41 +116,18 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
         lines.append("")
         lines.append("  Standard elements")
         rows = [
-            ("Title", _first(el["title"])),
-            (
-                "Learner",
-                f"{el['learner'].get('name', '')} {el['learner'].get('id', '')}".strip()
-                if el["learner"]
-                else "",
-            ),
-            (
-                "Awarding body",
-                "; ".join(
-                    f"{_first(b['legal_name'])} ({b['country']})" for b in el["awarding_bodies"]
-                ),
-            ),
+            ("Title", first_text(el["title"])),
+            ("Learner", learner_text(el)),
+            ("Awarding body", bodies_text(el)),
             ("Date of issuing", el["date_of_issuing"]),
             ("Place of issue", el["place_of_issue"]),
-            (
-                "Workload",
-                " / ".join(
-                    x for x in (f"{el['ects']} ECTS" if el["ects"] else "", el["hours"]) if x
-                ),
-            ),
-            (
-                "Level",
-                (
-                    f"EQF {el['eqf_level']}"
-                    + (f" (QF-EHEA {el['qf_ehea_cycle']} cycle)" if el["qf_ehea_cycle"] else "")
-                )
-                if el["eqf_level"]
-                else el["nqf_level"],
-            ),
+            ("Workload", workload_text(el)),
+            ("Level", level_text(el)),
             ("Learning outcomes", f"{len(el['learning_outcomes'])}"),
             ("Assessment", el["assessment_type"]),
             ("Participation", ", ".join(el["participation"])),
             ("Quality assurance", _qa(el["quality_assurance"])),
-            ("Grade", _first(el["grade"])),
+            ("Grade", first_text(el["grade"])),
             ("Supervision", el["supervision"]),
             ("Stackability", _stack(el["stackability"])),
             ("Missing", ", ".join(el["missing"]) or "none"),
@@ -144,11 +148,11 @@ def _qa(qa: dict[str, Any]) -> str:
     if qa.get("type"):
         parts.append(str(qa["type"]))
     if qa.get("accrediting_agent"):
-        parts.append("by " + _first(qa["accrediting_agent"]))
+        parts.append("by " + first_text(qa["accrediting_agent"]))
     if qa.get("report"):
         parts.append(str(qa["report"]))
     if qa.get("description"):
-        parts.append(_first(qa["description"]))
+        parts.append(first_text(qa["description"]))
     return "; ".join(parts)
 
 
@@ -156,6 +160,6 @@ def _stack(stack: dict[str, Any]) -> str:
     if not stack:
         return ""
     if stack.get("description"):
-        return _first(stack["description"])
+        return first_text(stack["description"])
     towards = stack.get("stackable_towards") or []
-    return "towards " + ", ".join(_first(t) for t in towards) if towards else ""
+    return "towards " + ", ".join(first_text(t) for t in towards) if towards else ""

@@ -12,7 +12,15 @@ import html
 from datetime import datetime
 from typing import Any
 
-from .display import mixed_script, safe
+from .display import (
+    bodies_text,
+    first_text,
+    learner_text,
+    level_text,
+    mixed_script,
+    safe,
+    workload_text,
+)
 from .verification.report import VerificationReport
 
 __all__ = ["render_html"]
@@ -47,12 +55,6 @@ tr.fail td { background: #fbe9e7; } tr.error td { background: #fff6db; }
 
 def _e(value: Any) -> str:
     return html.escape(safe(value), quote=True)
-
-
-def _first(text: Any) -> str:
-    if isinstance(text, dict) and text:
-        return str(text.get("en") or next(iter(text.values())))
-    return str(text or "")
 
 
 def _rows(rows: list[tuple[str, str]]) -> str:
@@ -93,7 +95,7 @@ def render_html(
     parts.append("</table>")
     issuer = report.issuer
     if issuer.get("id"):
-        legal = _first(issuer.get("legal_name"))
+        legal = first_text(issuer.get("legal_name"))
         warn = (
             ' <span class="warn">mixed scripts in this name: compare identifiers, not names</span>'
             if mixed_script(legal)
@@ -132,55 +134,21 @@ def render_html(
         parts.append(
             _rows(
                 [
-                    ("Title", _first(el["title"])),
-                    (
-                        "Learner",
-                        " ".join(
-                            x
-                            for x in (el["learner"].get("name", ""), el["learner"].get("id", ""))
-                            if x
-                        )
-                        if el["learner"]
-                        else "",
-                    ),
+                    ("Title", first_text(el["title"])),
+                    ("Learner", learner_text(el)),
                     (
                         "Date of birth",
                         el["learner"].get("date_of_birth", "") if el["learner"] else "",
                     ),
-                    (
-                        "Awarding body",
-                        "; ".join(
-                            f"{_first(b['legal_name'])} ({b['country']})"
-                            for b in el["awarding_bodies"]
-                        ),
-                    ),
+                    ("Awarding body", bodies_text(el)),
                     ("Date of issuing", el["date_of_issuing"]),
                     ("Place of issue", el["place_of_issue"]),
                     (
                         "Valid from / until",
                         " / ".join(x for x in (el["valid_from"], el["valid_until"]) if x),
                     ),
-                    (
-                        "Workload",
-                        " / ".join(
-                            x
-                            for x in (f"{el['ects']} ECTS" if el["ects"] else "", el["hours"])
-                            if x
-                        ),
-                    ),
-                    (
-                        "Level",
-                        (
-                            f"EQF {el['eqf_level']}"
-                            + (
-                                f" (QF-EHEA {el['qf_ehea_cycle']} cycle)"
-                                if el["qf_ehea_cycle"]
-                                else ""
-                            )
-                        )
-                        if el["eqf_level"]
-                        else el["nqf_level"],
-                    ),
+                    ("Workload", workload_text(el)),
+                    ("Level", level_text(el)),
                     ("Type of assessment", el["assessment_type"]),
                     ("Form of participation", ", ".join(el["participation"])),
                     (
@@ -189,20 +157,20 @@ def render_html(
                             str(x)
                             for x in (
                                 qa.get("type"),
-                                _first(qa.get("accrediting_agent")),
+                                first_text(qa.get("accrediting_agent")),
                                 qa.get("report"),
-                                _first(qa.get("description")),
+                                first_text(qa.get("description")),
                             )
                             if x
                         ),
                     ),
-                    ("Grade", _first(el["grade"])),
+                    ("Grade", first_text(el["grade"])),
                     ("Supervision and identity verification", el["supervision"]),
-                    ("Prerequisites", _first(el["prerequisites"])),
+                    ("Prerequisites", first_text(el["prerequisites"])),
                     (
                         "Integration / stackability",
-                        _first(stack.get("description"))
-                        or ", ".join(_first(t) for t in stack.get("stackable_towards", [])),
+                        first_text(stack.get("description"))
+                        or ", ".join(first_text(t) for t in stack.get("stackable_towards", [])),
                     ),
                     ("Missing mandatory elements", ", ".join(el["missing"]) or "none"),
                 ]
@@ -211,7 +179,7 @@ def render_html(
         parts.append("</table>")
         if el["learning_outcomes"]:
             parts.append("<h2>Learning outcomes</h2><ol>")
-            parts.extend(f"<li>{_e(_first(lo))}</li>" for lo in el["learning_outcomes"])
+            parts.extend(f"<li>{_e(first_text(lo))}</li>" for lo in el["learning_outcomes"])
             parts.append("</ol>")
     for i, inner in enumerate(report.credentials, start=1):
         parts.append(f"<h2>Credential {i} in the presentation: {_e(inner.outcome)}</h2>")
