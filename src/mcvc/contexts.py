@@ -77,10 +77,12 @@ class StaticLoader:
         return frozenset(self._entries)
 
     def with_contexts(self, extra: Mapping[str, bytes]) -> StaticLoader:
-        entries = dict(self._entries)
-        for url, data in extra.items():
-            entries[url] = ContextEntry(url, data, hashlib.sha256(data).hexdigest())
-        return StaticLoader(entries)
+        return self.with_entries(
+            {
+                url: ContextEntry(url, data, hashlib.sha256(data).hexdigest())
+                for url, data in extra.items()
+            }
+        )
 
     def with_entries(self, extra: Mapping[str, ContextEntry]) -> StaticLoader:
         entries = dict(self._entries)

@@ -246,6 +246,9 @@ class Ledger:
             counts = self._list_counts.get(status_base)
             if counts is not None:
                 counts[list_url] = counts.get(list_url, 0) + 1
+            taken = self._used_slots.get(list_url)
+            if taken is not None:  # keep reserve_many's view of used slots complete
+                taken.add(index)
             return Reservation(row_key, credential_id, list_url, index, "reserved", None)
         raise LedgerError("could not allocate a free status index after 64 attempts")
 
