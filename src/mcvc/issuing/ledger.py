@@ -211,25 +211,34 @@ class Ledger:
         return taken
 
     def reserve(
-        self, row_key: str, *, status_base: str, learner_ref: str = "", now: datetime
+        self,
+        row_key: str,
+        *,
+        status_base: str,
+        learner_ref: str = "",
+        now: datetime,
+        credential_id: str | None = None,
     ) -> Reservation:
-        """The reservation for ``row_key``: the existing one, or a new credential id and a
-        random, never-used status index in the current list."""
+        """The reservation for ``row_key``: the existing one, or a credential id (the given one,
+        else a new ``urn:uuid``) and a random, never-used status index in the current list.
+        A given credential id already held by another row key is refused (``CREDENTIAL_ID_TAKEN``)."""
         if not row_key or len(row_key) > 255:
             raise LedgerError("a row key must be 1 to 255 characters")
+        if credential_id is not None and not 0 < len(credential_id) <= 255:
+            raise LedgerError("a credential id must be 1 to 255 characters")
         existing = self.get(row_key)
         if existing is not None:
             return existing
         for _attempt in range(64):
             list_url = self._current_list(status_base)
             index = secrets.randbelow(self.capacity)
-            credential_id = f"urn:uuid:{uuid.uuid4()}"
+            chosen_id = credential_id or f"urn:uuid:{uuid.uuid4()}"
             try:
                 with self.engine.begin() as conn:
                     conn.execute(
                         credentials.insert().values(
                             row_key=row_key,
-                            credential_id=credential_id,
+                            credential_id=chosen_id,
                             learner_ref=learner_ref[:255],
                             status_list=list_url,
                             status_index=index,
@@ -242,6 +251,11 @@ class Ledger:
                 existing = self.get(row_key)
                 if existing is not None:
                     return existing
+                if credential_id is not None and self._holder_of(credential_id) is not None:
+                    raise LedgerError(
+                        f"credential id {credential_id!r} was issued under another row key",
+                        code="CREDENTIAL_ID_TAKEN",
+                    ) from None
                 continue
             counts = self._list_counts.get(status_base)
             if counts is not None:
@@ -249,8 +263,15 @@ class Ledger:
             taken = self._used_slots.get(list_url)
             if taken is not None:  # keep reserve_many's view of used slots complete
                 taken.add(index)
-            return Reservation(row_key, credential_id, list_url, index, "reserved", None)
+            return Reservation(row_key, chosen_id, list_url, index, "reserved", None)
         raise LedgerError("could not allocate a free status index after 64 attempts")
+
+    def _holder_of(self, credential_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            key = conn.execute(
+                select(credentials.c.row_key).where(credentials.c.credential_id == credential_id)
+            ).scalar()
+        return None if key is None else str(key)
 
     def _current_list(self, status_base: str) -> str:
         # Counts are read once and then kept up to date here; other nodes' reservations may
@@ -420,22 +441,49 @@ class Ledger:
         for status_list in self.lists():
             for purpose in purposes:
                 url = status_list if purpose == "revocation" else f"{status_list}-{purpose}"
-                with self.engine.begin() as conn:
-                    text = conn.execute(
-                        select(published.c.document).where(published.c.list_url == url)
-                    ).scalar()
-                    if text is None:
-                        self._store_document(
-                            conn,
-                            url,
-                            sign_list(url, purpose, self.bits(status_list, purpose, conn)),
-                            now,
-                        )
-                        text = conn.execute(
-                            select(published.c.document).where(published.c.list_url == url)
-                        ).scalar()
-                out[url] = str(text)
+                out[url] = self._document(status_list, purpose, sign_list, now)[0]
         return out
+
+    def document(self, url: str, *, sign_list: ListSigner, now: datetime) -> tuple[str, int] | None:
+        """The signed status list credential published at ``url`` and its version (signed
+        and stored first if it never was), or None when no credential uses that list."""
+        purpose = "revocation"
+        status_list = url
+        for other in PURPOSES[1:]:
+            if url.endswith(f"-{other}"):
+                purpose, status_list = other, url[: -len(other) - 1]
+        with self.engine.connect() as conn:
+            used = conn.execute(
+                select(credentials.c.row_key).where(credentials.c.status_list == status_list)
+            ).first()
+        if used is None:
+            return None
+        return self._document(status_list, purpose, sign_list, now)
+
+    def _document(
+        self, status_list: str, purpose: str, sign_list: ListSigner, now: datetime
+    ) -> tuple[str, int]:
+        url = status_list if purpose == "revocation" else f"{status_list}-{purpose}"
+        query = select(published.c.document, published.c.version).where(published.c.list_url == url)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is not None:
+            return str(row.document), int(row.version)
+        try:
+            with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (url,))
+                row = conn.execute(query).first()
+                if row is None:
+                    document = sign_list(url, purpose, self.bits(status_list, purpose, conn))
+                    self._store_document(conn, url, document, now)
+                    row = conn.execute(query).first()
+        except IntegrityError:
+            # another node signed the first version at the same moment: theirs stands
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        assert row is not None
+        return str(row.document), int(row.version)
 
 
 def pack(row_key: str, text: str) -> tuple[str, str, bytes]:

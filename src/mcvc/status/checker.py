@@ -58,10 +58,14 @@ class StatusChecker:
         verify_list: ListVerifier,
         *,
         clock: Callable[[], float] = time.monotonic,
+        max_clock_skew: timedelta = timedelta(seconds=300),
     ) -> None:
         self.fetcher = fetcher
         self.verify_list = verify_list
         self.clock = clock
+        # an issuer's clock a little ahead of ours must not make a freshly re-signed list
+        # "not valid yet" (the same tolerance as for credentials)
+        self.skew = max_clock_skew
         self._cache: dict[str, _Cached] = {}
 
     def check(self, credential: dict[str, Any], now: datetime) -> StatusResult:
@@ -220,12 +224,12 @@ class StatusChecker:
                     moment = parse_datetime(doc[name], f"statusList.{name}")
                 except InvalidInput as exc:
                     raise StatusListError(str(exc), code="STATUS_VERIFICATION_ERROR") from None
-                if name == "validFrom" and now < moment:
+                if name == "validFrom" and now + self.skew < moment:
                     raise StatusListError(
                         "the status list is not valid yet", code="STATUS_VERIFICATION_ERROR"
                     )
                 if name == "validUntil":
-                    if now > moment:
+                    if now - self.skew > moment:
                         raise StatusListError(
                             "the status list has expired", code="STATUS_VERIFICATION_ERROR"
                         )

@@ -582,7 +582,11 @@ def verify(
         anchors,
     )
     if status_checker is None and fetcher is not None:
-        status_checker = StatusChecker(fetcher, default_list_verifier(ctx.resolver, ctx.canon))
+        status_checker = StatusChecker(
+            fetcher,
+            default_list_verifier(ctx.resolver, ctx.canon),
+            max_clock_skew=max_clock_skew,
+        )
     ctx.status_checker = status_checker
     if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
         report = VerificationReport(kind="vc-jose")

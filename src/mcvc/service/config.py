@@ -1,0 +1,151 @@
+"""The service's configuration: a TOML file, validated, paths relative to the file.
+
+Secrets never sit in the file in clear: bearer tokens are given as their SHA-256 (or read
+from an environment variable), the challenge secret comes from the environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import McvcError
+
+__all__ = ["ConfigError", "IssuerConfig", "LimitsConfig", "ServiceConfig", "VerifyConfig"]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ConfigError(McvcError):
+    """The service configuration is missing, unreadable or invalid."""
+
+    code = "CONFIG_INVALID"
+
+
+class _Strict(BaseModel):
+    # a misspelt option must not silently fall back to a default (an open issuer, say)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IssuerConfig(_Strict):
+    name: str
+    key: str
+    did: str | None = None
+    token_sha256: list[str] = Field(default_factory=list)
+    token_env: str | None = None
+    suspension: bool = False
+    status_list_ttl_ms: int = Field(default=300_000, ge=0, le=86_400_000)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError("lower-case letters, digits and '-', 1 to 40 characters")
+        return value
+
+    @field_validator("token_sha256")
+    @classmethod
+    def _hashes(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _SHA256.match(item):
+                raise ValueError("each entry is the SHA-256 of a token as 64 lower-case hex digits")
+        return value
+
+    @field_validator("did")
+    @classmethod
+    def _did(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("did:web:", "did:key:")):
+            raise ValueError("a did:web or did:key")
+        return value
+
+    def token_hashes(self) -> set[str]:
+        """SHA-256 hex digests of the tokens that may issue and change status as this issuer."""
+        hashes = set(self.token_sha256)
+        if self.token_env:
+            token = os.environ.get(self.token_env, "")
+            if token:
+                hashes.add(hashlib.sha256(token.encode("utf-8")).hexdigest())
+        return hashes
+
+
+class LimitsConfig(_Strict):
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    request_timeout: float = Field(default=15.0, gt=0, le=300)
+    verify_per_minute: float = Field(default=120.0, gt=0)
+    verify_burst: int = Field(default=30, ge=1)
+    challenge_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
+
+
+class VerifyConfig(_Strict):
+    trust: str | None = None
+    anchors: str | None = None
+    allow_network: bool = False
+    allow_private: bool = False
+    allow_http: bool = False
+    fetch_timeout: float = Field(default=10.0, gt=0, le=60)
+    accept_foreign_challenges: bool = False
+
+
+class ServiceConfig(_Strict):
+    public_url: str = "http://127.0.0.1:8080"
+    ledger: str = "sqlite:///mcvc-ledger.db"
+    challenge_secret_env: str = "MCVC_CHALLENGE_SECRET"  # noqa: S105 - a variable's name
+    issuers: list[IssuerConfig] = Field(default_factory=list)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    verify: VerifyConfig = Field(default_factory=VerifyConfig)
+    base_dir: str = "."
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", value):
+            raise ValueError("an http(s) URL without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("issuers")
+    @classmethod
+    def _unique(cls, value: list[IssuerConfig]) -> list[IssuerConfig]:
+        names = [i.name for i in value]
+        if len(names) != len(set(names)):
+            raise ValueError("issuer names must be unique")
+        return value
+
+    def path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def challenge_secret(self) -> bytes | None:
+        value = os.environ.get(self.challenge_secret_env, "")
+        return value.encode("utf-8") if value else None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, base_dir: str | Path = ".") -> ServiceConfig:
+        try:
+            return cls.model_validate({**data, "base_dir": str(base_dir)})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(
+                f"{where}: {first['msg']}"
+                + (f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else "")
+            ) from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> ServiceConfig:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text("utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        if "base_dir" in data:
+            raise ConfigError(f"{path}: base_dir is derived from the file's location")
+        return cls.from_dict(data, base_dir=p.resolve().parent)

@@ -1,0 +1,160 @@
+"""Running the service for tests: in-process on a real socket (injected clock), or as
+``mcvc serve`` subprocesses (workers, replicas)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from mcvc.clock import Clock
+from mcvc.service.app import create_app
+from mcvc.service.config import ServiceConfig
+
+from .conftest import ROOT
+
+DEMO_KEY = ROOT / "keys" / "demo-ed25519.json"
+TOKEN = "test-token-for-the-demo-issuer-only"
+TOKEN_SHA = hashlib.sha256(TOKEN.encode()).hexdigest()
+SECRET = "test-challenge-secret-not-for-production"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_config(port: int, ledger: str, **extra: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "public_url": f"http://127.0.0.1:{port}",
+        "ledger": ledger,
+        "challenge_secret_env": "MCVC_TEST_CHALLENGE_SECRET",
+        "issuers": [
+            {
+                "name": "demo",
+                "key": str(DEMO_KEY),
+                "token_sha256": [TOKEN_SHA],
+                "status_list_ttl_ms": 1,
+                "suspension": True,
+            }
+        ],
+        "verify": {"allow_network": True, "allow_private": True, "allow_http": True},
+        "limits": {"verify_per_minute": 60_000, "verify_burst": 1000},
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = {**config[key], **value}
+        else:
+            config[key] = value
+    return config
+
+
+@contextlib.contextmanager
+def running(config: dict[str, Any], clock: Clock | None = None) -> Iterator[str]:
+    """The service of ``config`` on the port of its public_url, in this process."""
+    os.environ["MCVC_TEST_CHALLENGE_SECRET"] = SECRET
+    app = create_app(ServiceConfig.from_dict(config), clock=clock)
+    url = config["public_url"]
+    port = int(url.rsplit(":", 1)[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the service did not start")
+        time.sleep(0.02)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.service.close()
+
+
+@contextlib.contextmanager
+def serve_process(
+    config: dict[str, Any], folder: Path, *args: str, port: int | None = None
+) -> Iterator[str]:
+    """``mcvc serve`` as a subprocess (the command operators run), on the port of its
+    public_url unless another is given (a replica behind the same public URL)."""
+    path = folder / f"service-{time.monotonic_ns()}.toml"
+    path.write_text(_toml(config), "utf-8")
+    port = port or int(config["public_url"].rsplit(":", 1)[1])
+    env = {**os.environ, "MCVC_TEST_CHALLENGE_SECRET": SECRET}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mcvc.cli",
+            "serve",
+            "--config",
+            str(path),
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"mcvc serve exited: {proc.stderr.read() if proc.stderr else ''}"
+                )
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("mcvc serve did not become healthy")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def _toml(data: dict[str, Any], prefix: str = "") -> str:
+    """Just enough TOML for the service configuration."""
+    lines: list[str] = []
+    tables: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append(f"[{prefix}{key}]\n" + _toml(value, f"{prefix}{key}."))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                tables.append(f"[[{prefix}{key}]]\n" + _toml(item, f"{prefix}{key}."))
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n" + "\n".join(tables)
