@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from mcvc import KeyPair, generate_key, save_key
 from mcvc.clock import Clock
 from mcvc.service.app import create_app
 from mcvc.service.config import ServiceConfig
@@ -60,6 +61,16 @@ def base_config(port: int, ledger: str, **extra: Any) -> dict[str, Any]:
         else:
             config[key] = value
     return config
+
+
+def did_web_issuer(config: dict[str, Any], folder: Path, path: str = "") -> tuple[str, KeyPair]:
+    """Make the config's issuer a did:web one on its own host with a new P-256 key."""
+    key = generate_key("p256")
+    save_key(key, folder / "p256.json")
+    port = config["public_url"].rsplit(":", 1)[1]
+    did = f"did:web:127.0.0.1%3A{port}{path}"
+    config["issuers"][0].update({"key": str(folder / "p256.json"), "did": did})
+    return did, key
 
 
 @contextlib.contextmanager

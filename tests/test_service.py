@@ -30,7 +30,7 @@ from mcvc.issuing.ledger import Ledger
 from mcvc.service.config import ConfigError, ServiceConfig
 
 from .conftest import EDDSA, NOW, ROOT, load
-from .service_helpers import DEMO_KEY, TOKEN, base_config, free_port, running
+from .service_helpers import DEMO_KEY, TOKEN, base_config, did_web_issuer, free_port, running
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -453,12 +453,8 @@ def test_verification_is_rate_limited(tmp_path: Path) -> None:
 
 
 def test_did_web_issuer_document_and_credentials(tmp_path: Path, unsigned: dict[str, Any]) -> None:
-    key = generate_key("p256")
-    save_key(key, tmp_path / "p256.json")
-    port = free_port()
-    did = f"did:web:127.0.0.1%3A{port}:issuers:demo"
-    config = base_config(port, f"sqlite:///{tmp_path / 'l.db'}")
-    config["issuers"][0].update({"key": str(tmp_path / "p256.json"), "did": did})
+    config = base_config(free_port(), f"sqlite:///{tmp_path / 'l.db'}")
+    did, key = did_web_issuer(config, tmp_path, ":issuers:demo")
     with running(config) as url:
         doc = httpx.get(f"{url}/issuers/demo/did.json")
         assert doc.status_code == 200

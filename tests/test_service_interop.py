@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mcvc import build_credential, elements_from_dict, generate_key, load_key, save_key
+from mcvc import build_credential, elements_from_dict, load_key
 
 from .conftest import NOW, ROOT, load
-from .service_helpers import DEMO_KEY, TOKEN, base_config, free_port, running
+from .service_helpers import DEMO_KEY, TOKEN, base_config, did_web_issuer, free_port, running
 from .test_interop import DBVC, _node, pytestmark  # noqa: F401  (same skip rules)
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -62,12 +62,8 @@ def test_reference_verifies_what_the_service_issues(
 def test_reference_verifies_a_did_web_issuer_with_the_served_did_json(
     tmp_path: Path, unsigned: dict[str, Any]
 ) -> None:
-    key = generate_key("p256")
-    save_key(key, tmp_path / "p256.json")
-    port = free_port()
-    did = f"did:web:127.0.0.1%3A{port}"
-    config = base_config(port, f"sqlite:///{tmp_path / 'l.db'}")
-    config["issuers"][0].update({"key": str(tmp_path / "p256.json"), "did": did})
+    config = base_config(free_port(), f"sqlite:///{tmp_path / 'l.db'}")
+    did, _key = did_web_issuer(config, tmp_path)
     with running(config, _Clock()) as url:
         as_web = {**unsigned, "issuer": {**unsigned["issuer"], "id": did}}
         vc = httpx.post(

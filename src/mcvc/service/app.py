@@ -398,26 +398,33 @@ class _Service:
         )
         return _json(body.model_dump())
 
-    async def verify_credential(self, request: Request) -> Response:
+    async def _judged_body(self, request: Request) -> tuple[Any, Response | None]:
+        """The body of a verification request, or the answer already: a body that is not
+        strict JSON is a credential that failed to parse (a report), not a usage error."""
         self.rate_limit(request)
         try:
-            data = await self.body(request)
+            return await self.body(request), None
         except _Refusal as refusal:
             if refusal.status != 400:
                 raise
-            return self._report_response(self._parse_failure(refusal), "credential")
+            report = VerificationReport()
+            report.checks.append(
+                Check("parse", refusal.code, "fail", refusal.message, {"pointer": refusal.field})
+            )
+            return None, self._report_response(report)
+
+    async def verify_credential(self, request: Request) -> Response:
+        data, answer = await self._judged_body(request)
+        if answer is not None:
+            return answer
         req = self.envelope(m.VerifyCredentialRequest, data)
         report = await self.cpu(self._verify, req.verifiableCredential, None, None)
-        return self._report_response(report, "credential")
+        return self._report_response(report)
 
     async def verify_presentation(self, request: Request) -> Response:
-        self.rate_limit(request)
-        try:
-            data = await self.body(request)
-        except _Refusal as refusal:
-            if refusal.status != 400:
-                raise
-            return self._report_response(self._parse_failure(refusal), "presentation")
+        data, answer = await self._judged_body(request)
+        if answer is not None:
+            return answer
         req = self.envelope(m.VerifyPresentationRequest, data)
         vp = req.verifiablePresentation or req.presentation
         if vp is None or (req.verifiablePresentation is not None and req.presentation is not None):
@@ -452,7 +459,7 @@ class _Service:
         report = await self.cpu(self._verify, vp, challenge, domain)
         if issued_check is not None:
             report.checks.insert(0, issued_check)
-        return self._report_response(report, "presentation")
+        return self._report_response(report)
 
     def _consume_challenge(self, challenge: str) -> tuple[str, str]:
         return self.challenges.consume(challenge, self.clock.now())
@@ -476,14 +483,11 @@ class _Service:
             raise _Refusal(404, "NOT_FOUND", f"no status list {url}")
         text, _version = found
         etag = '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
-        ttl = max(0, self.config_for(issuer.name).status_list_ttl_ms // 1000)
+        ttl = issuer.status_ttl_ms // 1000
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={ttl}"}
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers=headers)
         return Response(text, 200, media_type="application/json", headers=headers)
-
-    def config_for(self, name: str) -> Any:
-        return next(i for i in self.config.issuers if i.name == name)
 
     async def did_document(self, request: Request) -> Response:
         doc = self.did_documents.get(request.url.path)
@@ -522,15 +526,7 @@ class _Service:
         )
 
     @staticmethod
-    def _parse_failure(refusal: _Refusal) -> VerificationReport:
-        report = VerificationReport()
-        report.checks.append(
-            Check("parse", refusal.code, "fail", refusal.message, {"pointer": refusal.field})
-        )
-        return report
-
-    @staticmethod
-    def _report_response(report: VerificationReport, kind: str) -> Response:
+    def _report_response(report: VerificationReport) -> Response:
         body = report.to_dict()
         problems: list[dict[str, str]] = []
         warnings: list[dict[str, str]] = []

@@ -61,6 +61,7 @@ class ServiceIssuer:
         self.id = key.controller_id
         self.status_base = status_base
         self.suspension = suspension
+        self.status_ttl_ms = status_ttl_ms
         self.canon = canon
         self.sign_list: ListSigner = list_signer(key, now, ttl_ms=status_ttl_ms)
 
