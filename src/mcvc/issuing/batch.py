@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..clock import Clock, SystemClock
-from ..contexts import CREDENTIALS_V1, STATUS_V1
 from ..errors import ElementsError, McvcError
 from ..model.elements import MicroCredential, elements_from_dict
 from ..signing import _copy_json
@@ -176,23 +175,14 @@ def _sign_row(
     from ..model.render import build_credential
     from ..proofs.engine import create_proof
     from ..signing import _with_di_context
-    from ..status.lists import status_entry
+    from .entries import with_status
 
     key = _WORKER["key"]
     # validated in the parent already; only the reserved id is new
     credential = build_credential(
         elements.model_copy(update={"id": reservation.credential_id}), issuer=key.controller_id
     )
-    entries = [
-        status_entry(reservation.list_url("revocation"), reservation.status_index, "revocation")
-    ]
-    if _WORKER["suspension"]:
-        entries.append(
-            status_entry(reservation.list_url("suspension"), reservation.status_index, "suspension")
-        )
-    if CREDENTIALS_V1 in credential["@context"]:
-        credential["@context"] = [*credential["@context"], STATUS_V1]
-    credential["credentialStatus"] = entries if len(entries) > 1 else entries[0]
+    credential = with_status(credential, reservation, suspension=_WORKER["suspension"])
     # the credential was built here and is ours: add the proof in place instead of letting
     # sign() copy it (sign never mutates a caller's document)
     signed = _with_di_context(credential)

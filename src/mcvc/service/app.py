@@ -34,8 +34,8 @@ from ..errors import InvalidInput, McvcError
 from ..issuing.ledger import Ledger, LedgerError
 from ..jsontext import parse_json
 from ..keys import load_key
-from ..net import Fetcher, FetchPolicy
-from ..status.checker import StatusChecker, default_list_verifier
+from ..net import FetchPolicy
+from ..status.checker import StatusChecker, status_checker
 from ..verification.pipeline import verify
 from ..verification.report import Check, VerificationReport
 from . import models as m
@@ -130,15 +130,12 @@ class _Service:
 
             self.http = httpx.Client(timeout=config.verify.fetch_timeout, follow_redirects=False)
             self._own_http = True
-        self.status_checker: StatusChecker | None = None
-        if self.http is not None:
-            from ..did import DidResolver
-
-            fetcher = Fetcher(self.http, self.fetch_policy)
-            # one checker per worker: its cache of status lists serves every request
-            self.status_checker = StatusChecker(
-                fetcher, default_list_verifier(DidResolver(fetcher), Canonicalizer(loader))
-            )
+        # one checker per worker: its cache of status lists serves every request
+        self.status_checker: StatusChecker | None = (
+            status_checker(self.http, fetch_policy=self.fetch_policy, loader=loader)
+            if self.http is not None
+            else None
+        )
 
     def close(self) -> None:
         if self._own_http and self.http is not None:

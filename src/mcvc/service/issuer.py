@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from ..canon.api import Canonicalizer
-from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, STATUS_V1
+from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2
 from ..errors import McvcError
+from ..issuing.entries import with_status
 from ..issuing.ledger import Ledger, LedgerError, ListSigner, Reservation
 from ..issuing.publish import list_signer
 from ..keys import KeyPair
 from ..proofs.engine import create_proof
 from ..signing import _copy_json, _with_di_context
-from ..status.lists import status_entry
 
 __all__ = ["IssueRefused", "IssuedCredential", "ServiceIssuer"]
 
@@ -151,25 +151,11 @@ class ServiceIssuer:
     def _prepare(
         self, doc: dict[str, Any], reservation: Reservation, now: datetime
     ) -> dict[str, Any]:
-        prepared = {**doc, "id": reservation.credential_id}
-        entries = [
-            status_entry(reservation.list_url("revocation"), reservation.status_index, "revocation")
-        ]
-        if self.suspension:
-            entries.append(
-                status_entry(
-                    reservation.list_url("suspension"), reservation.status_index, "suspension"
-                )
-            )
-        ctx = prepared["@context"]
-        ctx = ctx if isinstance(ctx, list) else [ctx]
-        if CREDENTIALS_V1 in ctx:
-            if STATUS_V1 not in ctx:
-                ctx = [*ctx, STATUS_V1]
-            if "issuanceDate" not in prepared:
-                prepared["issuanceDate"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        prepared["@context"] = ctx
-        prepared["credentialStatus"] = entries if len(entries) > 1 else entries[0]
+        prepared = with_status(
+            {**doc, "id": reservation.credential_id}, reservation, suspension=self.suspension
+        )
+        if CREDENTIALS_V1 in prepared["@context"] and "issuanceDate" not in prepared:
+            prepared["issuanceDate"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         return _with_di_context(prepared)
 
     def _replay(self, reservation: Reservation, prepared: dict[str, Any]) -> IssuedCredential:
