@@ -50,42 +50,40 @@ class ChallengeBook:
         payload = struct.pack(">Q", expires) + secrets.token_bytes(16)
         return f"{b64url_encode(payload)}.{b64url_encode(self._tag(payload))}"
 
-    def check(self, challenge: str, now: datetime) -> tuple[str, str]:
-        """(code, message): ``OK`` when the challenge is ours and unexpired (not yet consumed)."""
+    def _open(self, challenge: str, now: datetime) -> tuple[str, str, bytes]:
+        """(code, message, payload): ``OK`` when the challenge is ours and unexpired."""
         payload_text, _, tag_text = challenge.partition(".")
         try:
             if len(challenge) > 128:
                 raise KeyFormatError("too long")
             payload, tag = b64url_decode(payload_text), b64url_decode(tag_text)
         except KeyFormatError:
-            return "CHALLENGE_UNKNOWN", "the challenge was not issued by this service"
+            return "CHALLENGE_UNKNOWN", "the challenge was not issued by this service", b""
         if len(payload) != 24 or not hmac.compare_digest(tag, self._tag(payload)):
-            return "CHALLENGE_UNKNOWN", "the challenge was not issued by this service"
+            return "CHALLENGE_UNKNOWN", "the challenge was not issued by this service", b""
         (expires,) = struct.unpack(">Q", payload[:8])
         if now.timestamp() > expires:
-            return "CHALLENGE_EXPIRED", "the challenge has expired; ask for a new one"
-        return "OK", "the challenge was issued by this service and is unexpired"
+            return "CHALLENGE_EXPIRED", "the challenge has expired; ask for a new one", b""
+        return "OK", "the challenge was issued by this service and is unexpired", payload
 
     def consume(self, challenge: str, now: datetime) -> tuple[str, str]:
         """Check the challenge and mark it used; a second use gives ``CHALLENGE_REUSED``."""
-        code, message = self.check(challenge, now)
+        code, message, payload = self._open(challenge, now)
         if code != "OK":
             return code, message
-        payload = b64url_decode(challenge.partition(".")[0])
         (expires,) = struct.unpack(">Q", payload[:8])
-        nonce = payload[8:].hex()
         try:
             with self.engine.begin() as conn:
                 conn.execute(
                     used_challenges.insert().values(
-                        nonce=nonce, expires_at=datetime.fromtimestamp(expires, UTC)
+                        nonce=payload[8:].hex(), expires_at=datetime.fromtimestamp(expires, UTC)
                     )
                 )
         except IntegrityError:
             return "CHALLENGE_REUSED", "the challenge was already used; a replay is refused"
         self._uses += 1
         if self._uses % 256 == 0:
-            # expired nonces can no longer pass check(): forget them now and then
+            # expired nonces can no longer pass _open(): forget them now and then
             with self.engine.begin() as conn:
                 conn.execute(delete(used_challenges).where(used_challenges.c.expires_at < now))
         return "OK", "the challenge was issued by this service and is used once"
