@@ -139,7 +139,7 @@ def _mutations(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
     walk(out)
     target = rng.choice(nodes)
-    choice = rng.randrange(9)
+    choice = rng.randrange(12)
     keys = [k for k in target if k != "@context"]
     if choice == 0:
         target["undefinedTerm"] = "x"
@@ -170,6 +170,37 @@ def _mutations(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         target["description"] = rng.choice(
             [{"en": "a", "de": ["b", "c"]}, "plain", {"@value": "v", "@language": "EN"}]
         )
+    elif choice == 9:
+        # default language and direction: the string values below change meaning
+        target["@context"] = rng.choice(
+            [{"@language": "de-AT"}, {"@language": None}, {"@direction": "rtl"}]
+        )
+        target["note"] = "text"
+    elif choice in (10, 11):
+        # coerced terms: node references, vocabulary terms, datatypes, languages
+        target["@context"] = {
+            "coerced": {
+                "@id": "https://ex.example/coerced",
+                "@type": rng.choice(
+                    [
+                        "@id",
+                        "@vocab",
+                        "@none",
+                        "@json",
+                        "http://www.w3.org/2001/XMLSchema#date",
+                        "http://www.w3.org/2001/XMLSchema#integer",
+                        "http://www.w3.org/2001/XMLSchema#double",
+                        "relative-datatype",
+                    ]
+                ),
+            },
+            "tagged": {"@id": "https://ex.example/tagged", "@language": rng.choice(["FR", None])},
+            "note": "https://ex.example/note",
+        }
+        target["coerced"] = rng.choice(
+            ["rel/x", "_:b1", "urn:x:1", "did:example:1", "Person", "2020-01-01", "12", 3]
+        )
+        target[rng.choice(["tagged", "note"])] = rng.choice(["texte", ["a", "b"], 1.5])
     return out
 
 

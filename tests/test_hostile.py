@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from pathlib import Path
 
 import httpx
@@ -22,13 +23,14 @@ from mcvc import (
     load_key,
     save_key,
     sign,
+    verify,
     verify_proofs,
 )
 from mcvc.canon.jsonld_rdf import to_dataset
 from mcvc.contexts import StaticLoader
 from mcvc.did import DidResolver
 from mcvc.errors import ContextIntegrityError, DidResolutionError
-from mcvc.jsontext import parse_json
+from mcvc.jsontext import _check_tree, parse_json
 from mcvc.keys import public_key_from_multibase
 from mcvc.multibase import b58encode, multibase_encode
 
@@ -57,6 +59,44 @@ def test_strict_json(text: str, code: str, pointer: str | None) -> None:
     assert info.value.code == code
     if pointer is not None and pointer:
         assert info.value.pointer == pointer
+
+
+def _nested(depth: int) -> dict[str, object]:
+    doc: dict[str, object] = {"leaf": "x"}
+    for _ in range(depth):
+        doc = {"a": [doc]}
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "pointer"),
+    [
+        ({"a": {"b": ["ok", "caf\u00e9", "\udc00"]}}, "INVALID_STRING", "/a/b/2"),
+        ({"a": [{"\ud83d": 1}]}, "INVALID_STRING", "/a/0"),
+        ({"a": [{1: "x"}]}, "PARSING_ERROR", "/a/0"),
+        (OrderedDict(a=OrderedDict(b="\ud800")), "INVALID_STRING", "/a/b"),
+        (_nested(40), "TOO_DEEP", None),
+    ],
+)
+def test_strict_tree_of_python_values(value: object, code: str, pointer: str | None) -> None:
+    """What callers pass as dicts gets the same refusals as parsed text (verify's dict path)."""
+    with pytest.raises(InvalidInput) as info:
+        _check_tree(value, 64)
+    assert info.value.code == code
+    if pointer is not None:
+        assert info.value.pointer == pointer
+    report = verify(value)  # type: ignore[arg-type]
+    assert report.check("parse").code == code  # type: ignore[union-attr]
+
+
+def test_strict_tree_accepts_what_is_allowed() -> None:
+    # non-ASCII text, surrogate pairs that form characters, scalars, empty containers at the
+    # depth limit and 64 levels exactly
+    _check_tree({"n": "\u00e9\U0001f600", "x": [1, 2.5, True, None, {}, []]}, 64)
+    limit = _nested(31)  # 63 levels of containers below the root
+    _check_tree(limit, 64)
+    with pytest.raises(InvalidInput):
+        _check_tree(limit, 62)
 
 
 def test_oversized_document() -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mcvc.canon.nquads import parse_nquads, split_lines
+from mcvc.canon.nquads import XSD_STRING, parse_nquads, serialize_term, split_lines
 from mcvc.canon.rdfc import canonicalize
 from mcvc.errors import CanonicalizationLimitExceeded
 
@@ -85,6 +85,25 @@ def test_control_characters_escaped() -> None:
         canonicalize(quads).nquads
         == '<urn:x> <http://schema.org/name> "a\\bb\\fc\\u0001d\\u007Fe" .\n'
     )
+
+
+@pytest.mark.parametrize("length", [10, 300, 50_000])
+@pytest.mark.parametrize("special", ['"', "\\", "\n", "\u0000", "\u007f", "\u001f"])
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_long_and_short_literals_escaped(length: int, special: str, where: str) -> None:
+    # long ASCII literals take a different path from short or non-ASCII ones
+    filler = "A" * length
+    text = {
+        "start": special + filler,
+        "middle": filler[: length // 2] + special + filler[length // 2 :],
+        "end": filler + special,
+    }[where]
+    escaped = serialize_term(("L", text, XSD_STRING, ""))
+    assert parse_nquads(f"<urn:x> <urn:p> {escaped} .")[0][2][1] == text
+    assert escaped.count("\\") >= 1
+    assert not any(c < " " or c == "\u007f" for c in escaped)
+    for plain in (filler, filler + "\u00e9", "\u00e9" * length):
+        assert serialize_term(("L", plain, XSD_STRING, "")) == f'"{plain}"'
 
 
 def test_split_lines_only_on_newline() -> None:

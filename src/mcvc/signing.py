@@ -8,6 +8,7 @@ from typing import Any
 from .canon.api import Canonicalizer
 from .clock import Clock, SystemClock
 from .contexts import CREDENTIALS_V2, DATA_INTEGRITY_V2, StaticLoader, default_loader
+from .jsontext import copy_json
 from .keys import KeyPair
 from .proofs.engine import create_proof
 from .proofs.purposes import ProofPurpose
@@ -17,15 +18,6 @@ from .proofs.suites import get_suite
 __all__ = ["sign"]
 
 _DI_CONTEXTS = {CREDENTIALS_V2, DATA_INTEGRITY_V2, "https://w3id.org/security/data-integrity/v1"}
-
-
-def _copy_json(value: Any) -> Any:
-    """A deep copy of JSON data (dicts, lists, scalars), several times faster than deepcopy."""
-    if isinstance(value, dict):
-        return {k: _copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy_json(v) for v in value]
-    return value
 
 
 def _with_di_context(document: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +59,7 @@ def sign(
         loader or default_loader(),
         **({"work_factor": work_factor} if work_factor is not None else {}),
     )
-    base = _with_di_context(_copy_json(document))
+    base = _with_di_context(copy_json(document))
     extra: dict[str, Any] = {}
     if proof_id:
         extra["id"] = proof_id

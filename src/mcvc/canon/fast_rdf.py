@@ -49,12 +49,14 @@ class _State:
         self.proc = jsonld.JsonLdProcessor()
         memo = getattr(loader, "_mcvc_fast_memo", None)
         if memo is None:
-            memo = {"ctx": {}, "iri": {}, "key": {}, "special": {}}
+            memo = {"ctx": {}, "iri": {}, "key": {}, "special": {}, "plan": {}, "scalar": {}}
             loader._mcvc_fast_memo = memo  # type: ignore[attr-defined]
         self.ctx_memo: dict[tuple[Any, ...], Any] = memo["ctx"]
         self.iri_memo: dict[tuple[Any, ...], Any] = memo["iri"]
         self.key_memo: dict[str, dict[str, Any]] = memo["key"]
         self.special_memo: dict[str, frozenset[str]] = memo["special"]
+        self.plan_memo: dict[str, dict[str, _Plan]] = memo["plan"]
+        self.scalar_memo: dict[tuple[str, str | None], tuple[str, str]] = memo["scalar"]
         self.quads: list[Quad] = []
         self.counter = 0
         self.seen: dict[tuple[Any, ...], list[tuple[dict[str, Any], Term]]] = {}
@@ -116,6 +118,93 @@ class _State:
             found = table[key] = self.iri(active, key, vocab=True, base=False)
         return found
 
+    def plans(self, active: Any) -> dict[str, _Plan]:
+        """The table of key plans for ``active`` (filled by :meth:`plan` as keys are met)."""
+        table = self.plan_memo.get(active["_uuid"])
+        if table is None:
+            if len(self.plan_memo) > 4096:
+                self.plan_memo.clear()
+            table = self.plan_memo[active["_uuid"]] = {}
+        return table
+
+    def plan(self, active: Any, table: dict[str, _Plan], key: str) -> _Plan:
+        """What a key of a node object means in ``active``, worked out once per context: every
+        decision of the property loop that depends only on the context and the key."""
+        expanded = self.term_iri(active, key)
+        plan: _Plan
+        if expanded == "@id":
+            plan = (_ID, expanded, None, None, (), None)
+        elif expanded == "@type":
+            plan = (_TYPE_KEY, expanded, None, None, (), None)
+        elif expanded is None or not (
+            isinstance(expanded, str) and (expanded.startswith("@") or ":" in expanded)
+        ):
+            plan = (_LOST, expanded, None, None, (), None)
+        elif expanded[0] == "@" or expanded.startswith("_:"):
+            plan = (_OTHER, expanded, None, None, (), None)
+        else:
+            definition = active["mappings"].get(key)
+            container = tuple(_container(definition))
+            if (definition and definition.get("reverse")) or not _MAP_CONTAINERS.isdisjoint(
+                container
+            ):
+                plan = (_OTHER, expanded, None, None, (), None)
+            else:
+                try:
+                    predicate = _iri(expanded)
+                except McvcError:
+                    plan = (_OTHER, expanded, None, None, (), None)
+                else:
+                    scoped = definition.get("@context") if definition else None
+                    plan = (_PROPERTY, expanded, predicate, definition, container, scoped)
+        table[key] = plan
+        return plan
+
+    def scalar_mode(self, active: Any, prop: str | None) -> tuple[str, str]:
+        """How pyld's ``_expand_value`` treats a string under ``prop`` in ``active``, for the
+        modes written out in :func:`_string_object`; anything else is ``("pyld", "")``."""
+        key = (active["_uuid"], prop)
+        found = self.scalar_memo.get(key)
+        if found is None:
+            found = self._scalar_mode(active, prop)
+            if len(self.scalar_memo) > 65536:
+                self.scalar_memo.clear()
+            self.scalar_memo[key] = found
+        return found
+
+    def _scalar_mode(self, active: Any, prop: str | None) -> tuple[str, str]:
+        if prop is None:
+            return ("pyld", "")
+        expanded = self.iri(active, prop, vocab=True, base=False)
+        if not isinstance(expanded, str) or expanded.startswith("@"):
+            return ("pyld", "")  # @id, @type, @graph and other keywords
+        mappings = active["mappings"]
+        if prop in mappings and mappings[prop] is None:
+            return ("pyld", "")
+        entry = mappings.get(prop) or {}
+        type_ = entry.get("@type")
+        if type_ == "@id":
+            return ("id", "")
+        if type_ == "@vocab":
+            return ("vocab", "")
+        if type_ is not None and type_ != "@none":
+            if (
+                not isinstance(type_, str)
+                or type_ in _SPECIAL_TYPES
+                or type_.startswith(("@", _SENTINEL_BASE))
+            ):
+                return ("pyld", "")
+            return ("typed", type_)
+        language = entry["@language"] if "@language" in entry else active.get("@language")
+        direction = entry["@direction"] if "@direction" in entry else active.get("@direction")
+        if direction is not None:
+            return ("pyld", "")
+        if language is None:
+            return ("plain", "")
+        if isinstance(language, str):
+            return ("language", language.lower())
+        return ("pyld", "")
+
     def iri(self, active: Any, value: Any, *, vocab: bool, base: bool) -> Any:
         key = (active["_uuid"], value, vocab, base)
         found = self.iri_memo.get(key, _MISSING)
@@ -130,6 +219,11 @@ class _State:
 
 
 _MISSING = object()
+
+# kinds of key plans: (kind, expanded IRI, predicate term, definition, container, scoped context)
+_ID, _TYPE_KEY, _PROPERTY, _LOST, _OTHER = range(5)
+_Plan = tuple[int, Any, Term | None, Any, tuple[str, ...], Any]
+_MAP_CONTAINERS = frozenset({"@index", "@id", "@type"})
 
 
 def _definition(active: Any, term: str | None) -> Any:
@@ -222,7 +316,7 @@ def _objects(
     value: Any,
     graph: Term | None,
     type_scoped: Any,
-    container: list[str],
+    container: tuple[str, ...],
 ) -> list[Term]:
     """The RDF objects for ``value`` under ``prop``: ``container`` comes from the context that
     defines ``prop``, ``active`` (its scoped context applied) expands the values, as in pyld."""
@@ -270,7 +364,7 @@ def _one(
     item: Any,
     graph: Term | None,
     type_scoped: Any,
-    container: list[str],
+    container: tuple[str, ...],
 ) -> list[Term]:
     if item is None:
         return []
@@ -283,13 +377,16 @@ def _one(
             name = st.bnode()
             _node(st, active, prop, item, name, type_scoped)
             return [name]
-        special = st.value_or_list_keys(active)
-        if any(k in special for k in item):
+        if not st.value_or_list_keys(active).isdisjoint(item):
             expanded_keys = [st.term_iri(active, k) for k in item]
             if "@value" in expanded_keys:
                 return [_literal(st, _value_object(st, active, item))]
             raise Unsupported("@list object")
         return [_node(st, active, prop, item, graph, type_scoped)]
+    if type(item) is str:
+        mode, extra = st.scalar_mode(active, prop)
+        if mode != "pyld":
+            return [_string_object(st, active, mode, extra, item)]
     try:
         expanded = st.proc._expand_value(active, prop, item, st.options)
     except jsonld.JsonLdError as exc:
@@ -304,6 +401,21 @@ def _one(
     if "@direction" in expanded:
         raise Unsupported("@direction")
     return [_literal(st, expanded)]
+
+
+def _string_object(st: _State, active: Any, mode: str, extra: str, value: str) -> Term:
+    """The RDF object of a string value in the modes :meth:`_State.scalar_mode` names: what
+    ``_expand_value`` followed by ``_literal`` (or the node reference branch) gives."""
+    if mode == "plain":
+        return ("L", value, XSD_STRING, "")
+    if mode == "language":
+        return ("L", value, RDF_LANGSTRING, extra)
+    if mode == "typed":
+        return ("L", value, extra, "")
+    raw = st.iri(active, value, vocab=mode == "vocab", base=True)
+    if not isinstance(raw, str):
+        raise Unsupported("@id value")
+    return ("B", "u" + raw[2:]) if raw.startswith("_:") else _iri(raw)
 
 
 def _node(
@@ -368,9 +480,10 @@ def _walk_node(
     if "@context" in element:
         active = st.process(active, element["@context"])
     type_scoped_ctx = active
-    expanded_keys = {k: st.term_iri(active, k) for k in element if k != "@context"}
+    table = st.plans(active)
+    plans = {k: table.get(k) or st.plan(active, table, k) for k in element if k != "@context"}
     applied = False
-    for key in sorted(k for k, e in expanded_keys.items() if e == "@type"):
+    for key in sorted(k for k, plan in plans.items() if plan[0] == _TYPE_KEY):
         types = element[key] if isinstance(element[key], list) else [element[key]]
         for type_ in sorted(t for t in types if isinstance(t, str)):
             definition = type_scoped_ctx["mappings"].get(type_)
@@ -379,12 +492,13 @@ def _walk_node(
                 active = st.process(active, scoped, propagate=False)
                 applied = True
     if applied:
-        expanded_keys = {k: st.term_iri(active, k) for k in expanded_keys}
+        table = st.plans(active)
+        plans = {k: table.get(k) or st.plan(active, table, k) for k in plans}
 
     # --- subject ---
     subject: Term | None = None
-    for key, expanded in expanded_keys.items():
-        if expanded == "@id":
+    for key, plan in plans.items():
+        if plan[0] == _ID:
             value = element[key]
             if not isinstance(value, str):
                 raise Unsupported("@id must be a string")
@@ -394,20 +508,19 @@ def _walk_node(
 
     # --- properties (RDF is a set: the order of keys does not matter) ---
     quads = st.quads
-    mappings = active["mappings"]
-    for key, expanded in expanded_keys.items():
-        if expanded is None or not (
-            isinstance(expanded, str) and (expanded.startswith("@") or ":" in expanded)
-        ):
-            raise JsonLdProcessingError(
-                f"term {key!r} is not defined by any context and would be dropped from the signed data",
-                code="DATA_LOSS_DETECTION_ERROR",
-                term=key,
-            )
-        if expanded == "@id":
-            continue
-        value = element[key]
-        if expanded == "@type":
+    for key, plan in plans.items():
+        kind = plan[0]
+        if kind == _PROPERTY:
+            value = element[key]
+            if value is None:
+                continue
+            scoped = plan[5]
+            term_ctx = active if scoped is None else st.process(active, scoped, override=True)
+            predicate = plan[2]
+            for obj in _objects(st, term_ctx, key, value, graph, None, plan[4]):
+                quads.append((subject, predicate, obj, graph))  # type: ignore[arg-type]
+        elif kind == _TYPE_KEY:
+            value = element[key]
             for type_ in value if isinstance(value, list) else [value]:
                 if not isinstance(type_, str):
                     raise Unsupported("@type value")
@@ -416,23 +529,14 @@ def _walk_node(
                     raise Unsupported("@type expansion")
                 obj = _iri(iri) if not iri.startswith("_:") else ("B", "u" + iri[2:])
                 quads.append((subject, _TYPE, obj, graph))
-            continue
-        if expanded[0] == "@":
-            raise Unsupported(f"keyword {expanded} on a node")
-        if expanded.startswith("_:"):
-            raise Unsupported("blank node predicate")
-        definition = mappings.get(key)
-        if definition and definition.get("reverse"):
-            raise Unsupported("reverse property")
-        if value is None:
-            continue
-        term_ctx = active
-        scoped = definition.get("@context") if definition else None
-        if scoped is not None:
-            term_ctx = st.process(active, scoped, override=True)
-        predicate = _iri(expanded)
-        for obj in _objects(st, term_ctx, key, value, graph, None, _container(definition)):
-            quads.append((subject, predicate, obj, graph))
+        elif kind == _LOST:
+            raise JsonLdProcessingError(
+                f"term {key!r} is not defined by any context and would be dropped from the signed data",
+                code="DATA_LOSS_DETECTION_ERROR",
+                term=key,
+            )
+        elif kind == _OTHER:
+            raise Unsupported(f"key {key!r} ({plan[1]})")
     return subject
 
 

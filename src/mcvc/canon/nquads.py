@@ -35,7 +35,18 @@ for _code in [*range(0x20), 0x7F]:
 _NEEDS_ESCAPE = re.compile('[\\x00-\\x1f\\x7f"\\\\]')
 
 
+_ESCAPED_BYTES = bytes([*range(0x20), 0x7F, ord('"'), ord("\\")])
+
+
 def _escape_literal(value: str) -> str:
+    # Credentials carry long base64 images; for ASCII text, deleting the escapable bytes in C
+    # and comparing lengths is about three times faster than scanning with the regex.
+    if len(value) > 256 and value.isascii():
+        raw = value.encode("ascii")
+        if len(raw.translate(None, _ESCAPED_BYTES)) == len(raw):
+            return value
+    elif _NEEDS_ESCAPE.search(value) is None:
+        return value
     return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], value)
 
 

@@ -31,8 +31,8 @@ from typing import Any, TextIO
 
 from ..clock import Clock, SystemClock
 from ..errors import ElementsError, McvcError
+from ..jsontext import copy_json
 from ..model.elements import MicroCredential, elements_from_dict
-from ..signing import _copy_json
 from .ledger import Ledger, Reservation, pack
 
 __all__ = ["BatchSummary", "issue_batch", "row_elements"]
@@ -92,7 +92,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 def row_elements(template: dict[str, Any], row: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     """The elements of one learner's credential: the course template plus the row."""
-    elements: dict[str, Any] = _copy_json(template)
+    elements: dict[str, Any] = copy_json(template)
     learner = dict(elements.get("learner") or {})
     for name in LEARNER_FIELDS:
         value = row.get(name)

@@ -20,9 +20,10 @@ from ..errors import McvcError
 from ..issuing.entries import with_status
 from ..issuing.ledger import Ledger, LedgerError, ListSigner, Reservation
 from ..issuing.publish import list_signer
+from ..jsontext import copy_json
 from ..keys import KeyPair
 from ..proofs.engine import create_proof
-from ..signing import _copy_json, _with_di_context
+from ..signing import _with_di_context
 
 __all__ = ["IssueRefused", "IssuedCredential", "ServiceIssuer"]
 
@@ -71,7 +72,7 @@ class ServiceIssuer:
     def issue(
         self, credential: dict[str, Any], credential_id: str | None, ledger: Ledger, now: datetime
     ) -> IssuedCredential:
-        doc = _copy_json(credential)
+        doc = copy_json(credential)
         self._check(doc)
         own_id = doc.get("id")
         if own_id is not None and (not isinstance(own_id, str) or ":" not in own_id):
