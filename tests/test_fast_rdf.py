@@ -252,3 +252,65 @@ def test_hostile_documents_never_pass_fast() -> None:
         assert _fast(doc) is None or isinstance(_fast(doc), tuple)
         with pytest.raises(mcvc.McvcError):
             Canonicalizer(LOADER).rdfc(doc)
+
+
+def test_values_equal_in_python_but_not_in_rdf_are_not_merged() -> None:
+    # {"v": 1} == {"v": True} == {"v": 1.0} in Python; as RDF they are three different literals,
+    # so the second node with the same id must be walked, not taken for the first
+    for first, second in ((1, True), (1, 1.0), (0, False), ({"@value": 1}, {"@value": True})):
+        doc = {
+            "@context": ["https://www.w3.org/ns/credentials/v2", {"v": "https://ex.example/v"}],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:1",
+            "credentialSubject": [
+                {"id": "did:example:2", "v": first},
+                {"id": "did:example:2", "v": second},
+            ],
+        }
+        fast = _fast(doc)
+        assert fast is None or fast == _slow(doc), (first, second)
+
+
+def test_json_literal_objects_are_left_to_pyld() -> None:
+    doc = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"j": {"@id": "https://ex.example/j", "@type": "@json"}},
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:1",
+        "credentialSubject": {"id": "did:example:2", "j": {"id": "urn:x", "type": "Person"}},
+    }
+    assert _fast(doc) is None
+    assert "rdf-syntax-ns#JSON" in str(_slow(doc))
+
+
+def test_subtree_cache_across_documents_agrees_with_pyld() -> None:
+    """Many documents through one SubtreeCache (as a batch worker does): documents that share
+    sub-trees, documents whose nodes keep their ids but change content, and a document changed
+    in place after it was canonicalized, all give what the pyld path gives."""
+    from mcvc.canon.fast_rdf import SubtreeCache
+
+    shared = SubtreeCache(max_entries=64, max_variants=2)  # small, so eviction is exercised
+    rng = random.Random(7)
+    bases = [doc for _, doc in DOCUMENTS]
+    for i in range(300):
+        doc = copy.deepcopy(rng.choice(bases))
+        if i % 3:
+            doc = _mutations(doc, rng)
+        try:
+            fast = canonicalize(to_dataset_fast(doc, LOADER, shared)).nquads
+        except (Unsupported, mcvc.McvcError):
+            continue
+        slow = _slow(doc)
+        assert fast == slow, json.dumps(doc)[:500]
+        # change a nested node in place: the cache holds its own copy, not the caller's dict
+        nodes = [v for v in doc.values() if isinstance(v, dict) and "id" in v]
+        if nodes:
+            nodes[0]["name"] = f"changed {i}"
+            try:
+                again = canonicalize(to_dataset_fast(doc, LOADER, shared)).nquads
+            except (Unsupported, mcvc.McvcError):
+                continue
+            assert again == _slow(doc)
+    assert shared.hits > 100

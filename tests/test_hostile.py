@@ -187,6 +187,26 @@ def test_undefined_term_added_after_signing_fails_verification() -> None:
     assert result.code == "INVALID_SIGNATURE"
 
 
+@pytest.mark.parametrize(
+    ("signed_value", "forged_value"), [(1, True), (0, False), ({"@value": 1}, {"@value": True})]
+)
+def test_repeated_node_changed_to_a_python_equal_value_fails(
+    signed_value: object, forged_value: object
+) -> None:
+    # A node that appears twice is walked once when both are equal; Python's 1 == True must not
+    # let a changed second copy pass as the signed one.
+    key = generate_key()
+    node = {"id": "did:example:2", "v": signed_value}
+    doc = _vc(
+        {"issuer": key.did_key, "credentialSubject": [node, dict(node)]},
+        ctx=["https://www.w3.org/ns/credentials/v2", {"v": "https://ex.example/v"}],
+    )
+    signed = sign(doc, key)
+    assert verify_proofs(signed)[0].code == "OK"
+    signed["credentialSubject"][1]["v"] = forged_value
+    assert verify_proofs(signed)[0].code == "INVALID_SIGNATURE"
+
+
 def test_small_order_ed25519_key_rejected() -> None:
     small = multibase_encode(b"\xed\x01" + b"\x01" + bytes(31))
     with pytest.raises(KeyFormatError) as info:

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mcvc import FetchPolicy, FixedClock, load_key, verify
-from mcvc.issuing.batch import issue_batch
+from mcvc.issuing.batch import issue_batch, row_elements, write_atomically
 from mcvc.issuing.ledger import Ledger, LedgerError
 from mcvc.issuing.publish import list_signer, publish
 
@@ -98,12 +98,18 @@ def test_batch_is_idempotent_and_reports_bad_rows(ledger_url: str, tmp_path: Pat
     assert any("learner.date_of_birth" in f["reason"] for f in first.failures)
     files = sorted(out.glob("*.json"))
     assert len(files) == 4
+    originals = {f.name: f.read_bytes() for f in files}
     files[0].unlink()
+    # what a crash before the group's sync can leave: an empty file and a torn, non-UTF-8 one
+    files[1].write_bytes(b"")
+    files[2].write_bytes(originals[files[2].name][:100] + b"\xff\xfe")
     second = issue_batch(
         rows, TEMPLATE, key_path=KEY, ledger=ledger, out_dir=out, status_base=BASE, workers=2
     )
     assert (second.issued, second.skipped) == (0, 4)
-    assert len(list(out.glob("*.json"))) == 4, "a missing output file is rewritten from the ledger"
+    assert {f.name: f.read_bytes() for f in out.glob("*.json")} == originals, (
+        "missing, empty and torn output files are rewritten from the ledger"
+    )
     record = ledger.get("R00000")
     assert record is not None and record.signed is not None
     assert json.loads(record.signed)["credentialStatus"]["statusListIndex"] == str(
@@ -112,6 +118,44 @@ def test_batch_is_idempotent_and_reports_bad_rows(ledger_url: str, tmp_path: Pat
     report = verify(record.signed, now=datetime(2026, 11, 1, tzinfo=UTC))
     assert report.check("proof").code == "OK"  # type: ignore[union-attr]
     ledger.close()
+
+
+def test_row_elements_leave_the_template_alone() -> None:
+    template = json.loads(json.dumps(TEMPLATE))
+    before = json.dumps(template, sort_keys=True)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    first = row_elements(
+        template,
+        {"given_name": "A", "family_name": "B", "grade": "1.3", "assessment_date": "2026-10-01"},
+        now=now,
+    )
+    second = row_elements(template, {"given_name": "C", "family_name": "D"}, now=now)
+    assert json.dumps(template, sort_keys=True) == before
+    assert first["learner"]["given_name"] == "A" and second["learner"]["given_name"] == "C"
+    assert "grade" in first["assessment"] and first["assessment"]["date"] == "2026-10-01"
+    assert second["assessment"] == template.get("assessment")
+
+
+@pytest.mark.parametrize("syncfs", ["system", "failing", "absent"])
+def test_sync_folder(tmp_path: Path, syncfs: str) -> None:
+    from mcvc.issuing.batch import _SYNCFS, sync_folder
+
+    calls: list[int] = []
+
+    def failing(fd: int) -> int:
+        calls.append(fd)
+        return -1
+
+    chosen = {"system": _SYNCFS, "failing": failing, "absent": None}[syncfs]
+    names = []
+    for i in range(3):
+        write_atomically(tmp_path / f"f{i}.json", f"{i}\n", sync=False)
+        names.append(f"f{i}.json")
+    sync_folder(tmp_path, names, syncfs=chosen)  # falls back to fsync per file when needed
+    assert [(tmp_path / n).read_text() for n in names] == ["0\n", "1\n", "2\n"]
+    assert len(calls) == (1 if syncfs == "failing" else 0)
+    with pytest.raises(FileNotFoundError):
+        sync_folder(tmp_path, ["missing.json"], syncfs=None)
 
 
 def test_indexes_random_and_unique(ledger_url: str) -> None:

@@ -55,10 +55,9 @@ def sign(
         raise TypeError("key must be a KeyPair (see generate_key / load_key)")
     chosen = get_suite(suite) if suite else _default_suite(key.kind)
     when = created or (clock or SystemClock()).now()
-    canon = Canonicalizer(
-        loader or default_loader(),
-        **({"work_factor": work_factor} if work_factor is not None else {}),
-    )
+    canon = Canonicalizer(loader or default_loader())
+    if work_factor is not None:
+        canon = Canonicalizer(canon.loader, work_factor)
     base = _with_di_context(copy_json(document))
     extra: dict[str, Any] = {}
     if proof_id:

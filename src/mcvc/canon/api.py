@@ -8,7 +8,7 @@ from typing import Any
 
 from ..contexts import StaticLoader, default_loader
 from ..errors import McvcError
-from .fast_rdf import Unsupported, to_dataset_fast
+from .fast_rdf import SubtreeCache, Unsupported, to_dataset_fast
 from .jcs import canonicalize_json
 from .jsonld_rdf import to_dataset
 from .nquads import Quad
@@ -23,6 +23,9 @@ _SMALL_CACHE = 1024
 class Canonicalizer:
     loader: StaticLoader = field(default_factory=default_loader)
     work_factor: int = DEFAULT_WORK_FACTOR
+    subtrees: SubtreeCache | None = None
+    """Reuse the quads of sub-trees across documents (for issuing many similar credentials;
+    see :class:`~mcvc.canon.fast_rdf.SubtreeCache`)."""
 
     def rdfc(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
         """Canonical N-Quads (RDFC-1.0) of a JSON-LD document; ``hash_algorithm`` is the one
@@ -37,7 +40,7 @@ class Canonicalizer:
         doubt (an unsupported construct, or any error) goes to the pyld path, so every error
         a caller sees comes from the reference path."""
         try:
-            return to_dataset_fast(document, self.loader)
+            return to_dataset_fast(document, self.loader, self.subtrees)
         except (Unsupported, McvcError):
             return to_dataset(document, self.loader)
 

@@ -19,10 +19,11 @@ from pyld import jsonld
 
 from ..contexts import StaticLoader
 from ..errors import JsonLdProcessingError, McvcError
+from ..jsontext import copy_json
 from .jsonld_rdf import _SENTINEL_BASE, _options, _term
 from .nquads import RDF_LANGSTRING, XSD_STRING, Quad, Term
 
-__all__ = ["Unsupported", "to_dataset_fast"]
+__all__ = ["SubtreeCache", "Unsupported", "to_dataset_fast"]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _TYPE: Term = ("I", RDF + "type")
@@ -41,8 +42,57 @@ class Unsupported(Exception):
     """The document uses JSON-LD that this path does not cover; use the general path."""
 
 
+class SubtreeCache:
+    """The quads of node sub-trees met in earlier documents, for signing many credentials built
+    from one template (a batch): the course, the awarding body and the specification then walk
+    once per worker instead of once per credential.
+
+    Only sub-trees that :func:`_node` may reuse within a document are kept (see there), a key is
+    stored after it has been walked twice, at most a few variants per key, each a private copy
+    compared in full with ``==`` (exact for the string-only trees admitted). Verification does
+    not use it, so verifying stays a cold walk of every document."""
+
+    def __init__(self, max_entries: int = 4096, max_variants: int = 4) -> None:
+        self.max_entries = max_entries
+        self.max_variants = max_variants
+        self.entries: dict[
+            tuple[Any, ...], list[tuple[dict[str, Any], Term, tuple[Quad, ...]]]
+        ] = {}
+        self.sightings: dict[tuple[Any, ...], int] = {}
+        self.size = 0
+        self.hits = 0
+
+    def find(
+        self, key: tuple[Any, ...], element: dict[str, Any]
+    ) -> tuple[Term, tuple[Quad, ...]] | None:
+        for seen, subject, quads in self.entries.get(key, ()):
+            if seen == element:
+                self.hits += 1
+                return subject, quads
+        return None
+
+    def offer(
+        self, key: tuple[Any, ...], element: dict[str, Any], subject: Term, quads: list[Quad]
+    ) -> None:
+        # keys met once (a learner's own nodes) are counted, never copied
+        if key not in self.entries and key not in self.sightings:
+            if len(self.sightings) >= 4 * self.max_entries:
+                self.sightings.clear()
+            self.sightings[key] = 1
+            return
+        variants = self.entries.setdefault(key, [])
+        if len(variants) >= self.max_variants:
+            return
+        if self.size >= self.max_entries:
+            self.entries.clear()
+            self.size = 0
+            variants = self.entries.setdefault(key, [])
+        variants.append((copy_json(element), subject, tuple(quads)))
+        self.size += 1
+
+
 class _State:
-    def __init__(self, loader: StaticLoader) -> None:
+    def __init__(self, loader: StaticLoader, shared: SubtreeCache | None = None) -> None:
         self.loader = loader
         self.options = _options(loader)
         self.rdf_options = {**self.options, "rdfDirection": None, "produceGeneralizedRdf": False}
@@ -59,6 +109,11 @@ class _State:
         self.scalar_memo: dict[tuple[str, str | None], tuple[str, str]] = memo["scalar"]
         self.quads: list[Quad] = []
         self.counter = 0
+        # Counts what makes a walk depend on more than the JSON equality of its input: values
+        # that are not strings (1 == 1.0 == True in Python, but not in RDF) and embedded contexts.
+        self.impure = 0
+        self.reused = 0
+        self.shared = shared
         self.seen: dict[tuple[Any, ...], list[tuple[dict[str, Any], Term]]] = {}
 
     def bnode(self) -> Term:
@@ -145,9 +200,9 @@ class _State:
         else:
             definition = active["mappings"].get(key)
             container = tuple(_container(definition))
-            if (definition and definition.get("reverse")) or not _MAP_CONTAINERS.isdisjoint(
-                container
-            ):
+            if (
+                definition and (definition.get("reverse") or definition.get("@type") == "@json")
+            ) or not _MAP_CONTAINERS.isdisjoint(container):
                 plan = (_OTHER, expanded, None, None, (), None)
             else:
                 try:
@@ -283,6 +338,7 @@ def _literal(st: _State, item: dict[str, Any]) -> Term:
 
 
 def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str, Any]:
+    st.impure += 1
     out: dict[str, Any] = {}
     for key, value in element.items():
         expanded = st.iri(active, key, vocab=True, base=False)
@@ -387,6 +443,8 @@ def _one(
         mode, extra = st.scalar_mode(active, prop)
         if mode != "pyld":
             return [_string_object(st, active, mode, extra, item)]
+    if type(item) is not str:
+        st.impure += 1
     try:
         expanded = st.proc._expand_value(active, prop, item, st.options)
     except jsonld.JsonLdError as exc:
@@ -429,25 +487,38 @@ def _node(
     """Emit the quads of a node object and return its subject.
 
     Credentials repeat whole sub-trees (the same awarding body under several claims). A node
-    equal to one already walked in the same situation (context, property, graph) whose walk made
-    no blank node emits exactly the same quads again, so it is not walked twice; a sub-tree with
-    blank nodes is always walked, since every unlabelled object is a new blank node."""
+    equal to one already walked in the same situation (context, property, graph) emits exactly
+    the same quads again, so it is not walked twice, when its walk made no blank node (every
+    unlabelled object is a new one) and met only strings as values and no embedded context:
+    then ``==`` is exact JSON equality (``{"v": 1} == {"v": True}`` in Python, but those are
+    different quads)."""
     node_id = element.get("id", element.get("@id"))
     if isinstance(node_id, str) and not node_id.startswith("_:"):
         key = (
             active["_uuid"],
             prop,
             graph,
-            id(type_scoped) if type_scoped is not None else 0,
+            type_scoped["_uuid"] if type_scoped is not None else "",
             node_id,
         )
         for seen, subject in st.seen.get(key, ()):
             if seen == element:
+                st.reused += 1
                 return subject
-        before = st.counter
+        shared = st.shared
+        if shared is not None:
+            hit = shared.find(key, element)
+            if hit is not None:
+                st.quads.extend(hit[1])
+                st.seen.setdefault(key, []).append((element, hit[0]))
+                return hit[0]
+        counter, impure, reused, start = st.counter, st.impure, st.reused, len(st.quads)
         subject = _walk_node(st, active, prop, element, graph, type_scoped)
-        if st.counter == before:
+        if st.counter == counter and st.impure == impure:
             st.seen.setdefault(key, []).append((element, subject))
+            # a sub-tree that reused a node walked earlier in this document lacks its quads
+            if shared is not None and st.reused == reused:
+                shared.offer(key, element, subject, st.quads[start:])
         return subject
     return _walk_node(st, active, prop, element, graph, type_scoped)
 
@@ -478,6 +549,7 @@ def _walk_node(
     if property_scoped is not None:
         active = st.process(active, property_scoped, override=True)
     if "@context" in element:
+        st.impure += 1
         active = st.process(active, element["@context"])
     type_scoped_ctx = active
     table = st.plans(active)
@@ -540,21 +612,26 @@ def _walk_node(
     return subject
 
 
-def to_dataset_fast(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
-    """Quads of ``document``; raises :class:`Unsupported` when the general path must be used
-    (including any doubt), or a strict :class:`JsonLdProcessingError`."""
+def to_dataset_fast(
+    document: dict[str, Any], loader: StaticLoader, shared: SubtreeCache | None = None
+) -> list[Quad]:
+    """Quads of ``document`` (possibly with repeats); raises :class:`Unsupported` when the
+    general path must be used (including any doubt), or a strict :class:`JsonLdProcessingError`.
+    ``shared`` carries sub-trees across documents (see :class:`SubtreeCache`)."""
     try:
-        return _to_dataset_fast(document, loader)
+        return _to_dataset_fast(document, loader, shared)
     except (Unsupported, McvcError):
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
         raise Unsupported(f"{type(exc).__name__}: {exc}") from None
 
 
-def _to_dataset_fast(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
+def _to_dataset_fast(
+    document: dict[str, Any], loader: StaticLoader, shared: SubtreeCache | None
+) -> list[Quad]:
     if not isinstance(document, dict):
         raise Unsupported("not an object")
-    st = _State(loader)
+    st = _State(loader, shared)
     initial = st.proc._get_initial_context(st.options)
     if "@context" not in document:
         raise Unsupported("no @context")

@@ -31,7 +31,6 @@ from typing import Any, TextIO
 
 from ..clock import Clock, SystemClock
 from ..errors import ElementsError, McvcError
-from ..jsontext import copy_json
 from ..model.elements import MicroCredential, elements_from_dict
 from .ledger import Ledger, Reservation, pack
 
@@ -91,8 +90,12 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 
 def row_elements(template: dict[str, Any], row: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """The elements of one learner's credential: the course template plus the row."""
-    elements: dict[str, Any] = copy_json(template)
+    """The elements of one learner's credential: the course template plus the row. The
+    template is not changed; the parts a row changes are copied, the rest is shared (it is
+    only read: validation builds new objects)."""
+    elements: dict[str, Any] = dict(template)
+    if isinstance(elements.get("assessment"), dict):
+        elements["assessment"] = dict(elements["assessment"])
     learner = dict(elements.get("learner") or {})
     for name in LEARNER_FIELDS:
         value = row.get(name)
@@ -134,17 +137,52 @@ def remove_stale_temporaries(folder: Path) -> int:
     return removed
 
 
-def write_atomically(path: Path, text: str, *, sync_dir: bool = True) -> None:
-    """Write via a temporary file, fsync, rename; ``sync_dir=False`` leaves the folder's fsync to
-    the caller (one per group of files)."""
+def write_atomically(path: Path, text: str, *, sync: bool = True) -> None:
+    """Write via a temporary file, fsync, rename, fsync the folder. ``sync=False`` leaves both
+    fsyncs to the caller (:func:`sync_folder` once for a group of files)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
-    if sync_dir:
+    if sync:
         _fsync_dir(path.parent)
+
+
+def _syncfs() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs()
+
+
+def sync_folder(folder: Path, names: list[str], *, syncfs: Any = _SYNCFS) -> None:
+    """Make the files ``names`` in ``folder`` (written with ``sync=False``) and their renames
+    durable. On Linux one syncfs(2) of the folder's file system does it for the whole group:
+    one journal commit instead of one per file (0.3 ms of CPU per credential in a batch)."""
+    if syncfs is not None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for name in names:
+        fd = os.open(folder / name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    _fsync_dir(folder)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -162,16 +200,33 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(key_path: str, suspension: bool) -> None:
     from ..canon.api import Canonicalizer
+    from ..canon.fast_rdf import SubtreeCache
     from ..keys import load_key
 
     _WORKER["key"] = load_key(key_path)
-    _WORKER["canon"] = Canonicalizer()
+    # the credentials of a batch share the template's sub-trees (course, bodies, outcomes)
+    _WORKER["canon"] = Canonicalizer(subtrees=SubtreeCache())
     _WORKER["suspension"] = suspension
 
 
-def _sign_row(
-    elements: MicroCredential, reservation: Reservation, issued_now: str
-) -> tuple[str, str, str, bytes]:
+_Signed = tuple[str, str, str, bytes]
+
+
+def _sign_rows(
+    items: list[tuple[MicroCredential, Reservation]], issued_now: str
+) -> list[_Signed | str]:
+    """Several rows per task, so that the pool's per-task costs (pickling, pipes, futures,
+    wake-ups) are paid once per group; a row that cannot be signed gives its reason."""
+    out: list[_Signed | str] = []
+    for elements, reservation in items:
+        try:
+            out.append(_sign_row(elements, reservation, issued_now))
+        except McvcError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _sign_row(elements: MicroCredential, reservation: Reservation, issued_now: str) -> _Signed:
     from ..model.render import build_credential
     from ..proofs.engine import create_proof
     from ..signing import _with_di_context
@@ -255,9 +310,10 @@ def issue_batch(
             )
     bar = _Progress(progress, total)
     workers = workers or os.cpu_count() or 1
-    pending: dict[Future[tuple[str, str, str, bytes]], int] = {}
-    # enough queued work to keep the workers busy while the parent commits and fsyncs a group
-    limit = workers * 32
+    pending: dict[Future[list[_Signed | str]], list[int]] = {}
+    # enough queued work to keep the workers busy while the parent commits and syncs a group
+    per_task = 8
+    limit = workers * 8
     group = 64
     ready: list[tuple[str, str, str, bytes]] = []
 
@@ -265,9 +321,10 @@ def issue_batch(
     writes: list[Future[None]] = []
 
     def write_group(group_items: list[tuple[str, str, str, bytes]]) -> None:
-        for text, row_key, _sha, _blob in group_items:
-            write_atomically(out / _file_name(row_key), text, sync_dir=False)
-        _fsync_dir(out)
+        names = [_file_name(row_key) for _text, row_key, _sha, _blob in group_items]
+        for (text, *_rest), name in zip(group_items, names, strict=True):
+            write_atomically(out / name, text, sync=False)
+        sync_folder(out, names)
 
     def flush() -> None:
         # One ledger transaction for the group, then the files, written by a thread so that
@@ -288,12 +345,13 @@ def issue_batch(
             return
         done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for fut in done:
-            lineno = pending.pop(fut)
-            try:
-                ready.append(fut.result())
-            except McvcError as exc:
-                summary.failed += 1
-                summary.failures.append({"line": lineno, "reason": str(exc)})
+            linenos = pending.pop(fut)
+            for lineno, result in zip(linenos, fut.result(), strict=True):
+                if isinstance(result, str):
+                    summary.failed += 1
+                    summary.failures.append({"line": lineno, "reason": result})
+                else:
+                    ready.append(result)
         if len(ready) >= group:
             flush()
 
@@ -306,11 +364,16 @@ def issue_batch(
         reservations = ledger.reserve_many(
             [(key, ref) for _, key, _, ref in chunk], status_base=status_base, now=now
         )
-        for lineno, row_key, elements, _ref in chunk:
+        for start in range(0, len(chunk), per_task):
+            part = chunk[start : start + per_task]
             while len(pending) >= limit:
                 collect(block=True)
-            fut = pool.submit(_sign_row, elements, reservations[row_key], now.isoformat())
-            pending[fut] = lineno
+            fut = pool.submit(
+                _sign_rows,
+                [(elements, reservations[row_key]) for _, row_key, elements, _ref in part],
+                now.isoformat(),
+            )
+            pending[fut] = [lineno for lineno, *_rest in part]
         chunk.clear()
 
     with ProcessPoolExecutor(
@@ -338,7 +401,8 @@ def issue_batch(
                 if existing is not None and existing.state == "issued":
                     target = out / _file_name(row_key)
                     if existing.signed is not None and (
-                        not target.exists() or target.read_text("utf-8") != existing.signed
+                        not target.exists()
+                        or target.read_bytes() != existing.signed.encode("utf-8")
                     ):
                         write_atomically(target, existing.signed)
                     summary.skipped += 1

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from functools import lru_cache
 from typing import Any, Literal
 
 from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, EDC_AP, default_loader
@@ -22,15 +24,69 @@ Profile = Literal["edc", "vc2", "ob3"]
 EDC_SCHEMA = "http://data.europa.eu/snb/model/ap/edc-generic-full"
 
 
+# Nodes that describe the course (its specification, outcomes, bodies, places, notes) rather
+# than the learner or this award. Any other kind is scoped to the credential.
+_COURSE_KINDS = (
+    "organisation",
+    "legalIdentifier:org",
+    "location:org",
+    "address:org",
+    "note:address:org",
+    "location:agent",
+    "address:agent",
+    "location:award",
+    "address:award",
+    "note:address:award",
+    "identifier:deqar",
+    "homepage:",
+    "accreditation",
+    "report",
+    "learningOutcome",
+    "qualification",
+    "creditPoint",
+    "note:entryRequirement",
+    "note:qualityAssurance",
+    "note:stackability",
+    "note:furtherInformation",
+    "stackTarget",
+    "assessmentSpecification",
+    "gradingScheme",
+)
+# what differs between the learners of one course; everything else makes up the course
+_PER_AWARD: dict[str, Any] = {
+    "id": True,
+    "learner": True,
+    "issued": True,
+    "valid_from": True,
+    "valid_until": True,
+    "assessment": {"grade": True, "date": True},
+}
+
+
+@lru_cache(maxsize=8192)
+def _urn(namespace: uuid.UUID, name: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(namespace, name)}"
+
+
 class _Ids:
     """Stable node ids: every node gets one, so no blank-node lists reach canonicalization
-    (the reference stack refuses @list of blank nodes as a poison graph)."""
+    (the reference stack refuses @list of blank nodes as a poison graph).
 
-    def __init__(self, credential_id: str) -> None:
+    Nodes about the learner or the award are named within the credential; nodes about the
+    course are named from the course's own elements, so one course's specification, outcomes
+    and bodies have the same IRIs in every learner's credential (the same resource, and equal
+    sub-graphs that a batch canonicalizes once) and a changed course gets new ones."""
+
+    def __init__(self, credential_id: str, course: MicroCredential) -> None:
         self.ns = uuid.uuid5(uuid.NAMESPACE_URL, credential_id)
+        fingerprint = hashlib.sha256(
+            course.model_dump_json(exclude=_PER_AWARD).encode("utf-8")
+        ).hexdigest()
+        self.course_ns = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:mcvc:course:{fingerprint}")
 
     def __call__(self, kind: str, n: int = 1) -> str:
-        return f"urn:uuid:{uuid.uuid5(self.ns, f'{kind}:{n}')}"
+        ns = self.course_ns if kind.startswith(_COURSE_KINDS) else self.ns
+        return _urn(ns, f"{kind}:{n}")
 
 
 def _note(ids: _Ids, kind: str, text: dict[str, str], n: int = 1) -> dict[str, Any]:
@@ -408,7 +464,7 @@ def build_credential(
 
         return build_ob3(mc, issuer=issuer)
     cred_id = mc.id or f"urn:credential:{uuid.uuid5(uuid.NAMESPACE_URL, mc.model_dump_json())}"
-    ids = _Ids(cred_id)
+    ids = _Ids(cred_id, mc)
     issuer_id = issuer or mc.issuer_did or mc.awarding_bodies[0].did or ids("issuer")
     valid_from = isoformat(mc.valid_from or mc.issued)
     subject = _subject(mc, ids, issuer_id)
