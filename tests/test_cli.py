@@ -61,6 +61,28 @@ def test_build_sign_verify_flow(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "\x1b" not in out and "\\x1b[2J" in out
 
 
+def test_verify_command_leaves_pyld_http_loaders_unloaded() -> None:
+    # start-up time of `mcvc verify`: pyld's requests/aiohttp default loaders are never used
+    import subprocess
+    import sys
+
+    path = EDDSA / "eddsa-rdfc-2022" / "signedDataInt.json"
+    code = (
+        "import sys, io, contextlib\n"
+        "from mcvc.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = main(['verify', {str(path)!r}])\n"
+        "loaded = 'requests' in sys.modules or 'aiohttp' in sys.modules\n"
+        "import importlib.util\n"
+        "spec = importlib.util.find_spec('requests')\n"
+        "print(rc, loaded, spec is None or __import__('requests') is not None)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[1:] == ["False", "True"], out
+
+
 def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(tmp_path / "missing.json")]) == 2
     assert main(["verify"]) == 2

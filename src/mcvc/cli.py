@@ -56,6 +56,23 @@ def _instant(text: str | None, flag: str) -> datetime | None:
         raise _Usage(str(exc)) from None
 
 
+def _import_pyld_without_its_http_loaders() -> None:
+    """pyld sets up a default document loader when imported: a requests session when requests
+    is installed (about 60 ms of imports), else aiohttp. mcvc never uses it (its own loader is
+    always passed and never fetches), so the command line, a process of its own, hides both
+    while pyld loads; pyld then falls back to its dummy loader, and both can be imported later."""
+    if "pyld" in sys.modules:
+        return
+    hidden = [name for name in ("requests", "aiohttp") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+    try:
+        import pyld  # noqa: F401
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .model.reader import from_credential
     from .model.render import build_credential
@@ -237,6 +254,7 @@ def cmd_status_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    _import_pyld_without_its_http_loaders()
     from .keys import load_key
     from .signing import sign
 
@@ -248,6 +266,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    _import_pyld_without_its_http_loaders()
     from .display import render_report
     from .verification.pipeline import verify
     from .verification.trust import TrustList
@@ -353,6 +372,7 @@ def _render_stack(summary: list[dict[str, Any]]) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    _import_pyld_without_its_http_loaders()
     from . import __version__
     from .clock import SystemClock
     from .report_html import render_html
@@ -405,6 +425,7 @@ def _bundled(name: str) -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    _import_pyld_without_its_http_loaders()
     from .display import render_report
     from .keys import generate_key, load_key
     from .model.render import build_credential
