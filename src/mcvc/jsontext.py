@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import InvalidInput
@@ -88,35 +89,29 @@ def _fine(node: Any, room: int) -> bool:
     only non-ASCII strings pay for the surrogate search."""
     if isinstance(node, str):
         return node.isascii() or _SURROGATE.search(node) is None
+    children: Iterable[Any]
     if isinstance(node, dict):
         if isinstance(node, _DuplicateKeys):
             return False
-        if not node:
-            return True
-        if room <= 0:
-            return False
-        for key, child in node.items():
+        for key in node:
             if type(key) is not str or not (key.isascii() or _SURROGATE.search(key) is None):
                 return False
-            kind = type(child)
-            if kind is str:
-                if not (child.isascii() or _SURROGATE.search(child) is None):
-                    return False
-            elif kind not in _SCALARS and not _fine(child, room - 1):
-                return False
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
         return True
-    if isinstance(node, list):
-        if not node:
-            return True
-        if room <= 0:
-            return False
-        for child in node:
-            kind = type(child)
-            if kind is str:
-                if not (child.isascii() or _SURROGATE.search(child) is None):
-                    return False
-            elif kind not in _SCALARS and not _fine(child, room - 1):
+    if not node:
+        return True
+    if room <= 0:
+        return False
+    for child in children:
+        kind = type(child)
+        if kind is str:
+            if not (child.isascii() or _SURROGATE.search(child) is None):
                 return False
+        elif kind not in _SCALARS and not _fine(child, room - 1):
+            return False
     return True
 
 
