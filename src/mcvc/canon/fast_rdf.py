@@ -58,7 +58,7 @@ class SubtreeCache:
         self.entries: dict[
             tuple[Any, ...], list[tuple[dict[str, Any], Term, tuple[Quad, ...]]]
         ] = {}
-        self.sightings: dict[tuple[Any, ...], int] = {}
+        self.sightings: set[tuple[Any, ...]] = set()
         self.size = 0
         self.hits = 0
 
@@ -78,7 +78,7 @@ class SubtreeCache:
         if key not in self.entries and key not in self.sightings:
             if len(self.sightings) >= 4 * self.max_entries:
                 self.sightings.clear()
-            self.sightings[key] = 1
+            self.sightings.add(key)
             return
         variants = self.entries.setdefault(key, [])
         if len(variants) >= self.max_variants:
@@ -230,7 +230,7 @@ class _State:
     def _scalar_mode(self, active: Any, prop: str | None) -> tuple[str, str]:
         if prop is None:
             return ("pyld", "")
-        expanded = self.iri(active, prop, vocab=True, base=False)
+        expanded = self.term_iri(active, prop)
         if not isinstance(expanded, str) or expanded.startswith("@"):
             return ("pyld", "")  # @id, @type, @graph and other keywords
         mappings = active["mappings"]
@@ -375,9 +375,8 @@ def _objects(
     container: tuple[str, ...],
 ) -> list[Term]:
     """The RDF objects for ``value`` under ``prop``: ``container`` comes from the context that
-    defines ``prop``, ``active`` (its scoped context applied) expands the values, as in pyld."""
-    if "@index" in container or "@id" in container or "@type" in container:
-        raise Unsupported("map containers")
+    defines ``prop``, ``active`` (its scoped context applied) expands the values, as in pyld.
+    Map containers never get here: a key plan with one sends the document to pyld."""
     if "@language" in container and isinstance(value, dict):
         out: list[Term] = []
         for lang, texts in value.items():
@@ -443,7 +442,7 @@ def _one(
         mode, extra = st.scalar_mode(active, prop)
         if mode != "pyld":
             return [_string_object(st, active, mode, extra, item)]
-    if type(item) is not str:
+    else:
         st.impure += 1
     try:
         expanded = st.proc._expand_value(active, prop, item, st.options)

@@ -148,7 +148,7 @@ def write_atomically(path: Path, text: str, *, sync: bool = True) -> None:
             os.fsync(fh.fileno())
     os.replace(tmp, path)
     if sync:
-        _fsync_dir(path.parent)
+        _fsync_path(path.parent)
 
 
 def _syncfs() -> Any:
@@ -177,20 +177,17 @@ def sync_folder(folder: Path, names: list[str], *, syncfs: Any = _SYNCFS) -> Non
         finally:
             os.close(fd)
     for name in names:
-        fd = os.open(folder / name, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    _fsync_dir(folder)
+        _fsync_path(folder / name)
+    _fsync_path(folder)
 
 
-def _fsync_dir(folder: Path) -> None:
-    dir_fd = os.open(folder, os.O_RDONLY)
+def _fsync_path(path: Path) -> None:
+    """fsync a file or a folder (a folder's fsync makes the renames in it durable)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)
 
 
 # --- worker process ------------------------------------------------------------------------
@@ -315,12 +312,12 @@ def issue_batch(
     per_task = 8
     limit = workers * 8
     group = 64
-    ready: list[tuple[str, str, str, bytes]] = []
+    ready: list[_Signed] = []
 
     writer = ThreadPoolExecutor(max_workers=1)
     writes: list[Future[None]] = []
 
-    def write_group(group_items: list[tuple[str, str, str, bytes]]) -> None:
+    def write_group(group_items: list[_Signed]) -> None:
         names = [_file_name(row_key) for _text, row_key, _sha, _blob in group_items]
         for (text, *_rest), name in zip(group_items, names, strict=True):
             write_atomically(out / name, text, sync=False)
