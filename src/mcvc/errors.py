@@ -16,7 +16,9 @@ credential is never an exception (see :mod:`mcvc.verify`). Every class carries a
     ├── KeyFormatError               a key file or multikey/JWK value is malformed
     ├── UnsupportedSuite             unknown cryptosuite, or suite/key mismatch
     ├── DidResolutionError           a DID could not be resolved (offline or remote)
-    └── NetworkPolicyError           a fetch refused by the guarded HTTP client
+    ├── NetworkPolicyError           a fetch refused by the guarded HTTP client
+    ├── WorkLimitExceeded            a count limit of mcvc.limits.Limits was crossed
+    └── DeadlineExceeded             the caller's time limit ran out (work stopped)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "CanonicalizationLimitExceeded",
     "ContextIntegrityError",
     "ContextNotAllowed",
+    "DeadlineExceeded",
     "DidResolutionError",
     "DocumentLoaderError",
     "ElementsError",
@@ -37,6 +40,7 @@ __all__ = [
     "McvcError",
     "NetworkPolicyError",
     "UnsupportedSuite",
+    "WorkLimitExceeded",
 ]
 
 
@@ -138,3 +142,15 @@ class NetworkPolicyError(McvcError):
     """The guarded HTTP client refused or could not complete a fetch."""
 
     code = "NETWORK_ERROR"
+
+
+class WorkLimitExceeded(McvcError):
+    """Input crossed one of the per-stage caps of :class:`mcvc.limits.Limits`."""
+
+    code = "WORK_LIMIT"
+
+
+class DeadlineExceeded(McvcError):
+    """The caller's time limit ran out; the work was stopped, not abandoned."""
+
+    code = "TIMEOUT"

@@ -8,6 +8,7 @@ this module refuses them with a JSON pointer to the offending place.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -41,13 +42,42 @@ def _reject_constant(name: str) -> Any:
     raise InvalidInput(f"{name} is not allowed in JSON", code="PARSING_ERROR")
 
 
+# I-JSON (RFC 7493 §2.2): integers beyond ±(2**53 - 1) are not exact in other JSON parsers;
+# the reference JavaScript stack rounds them, so such a number would canonicalize to other
+# bytes there. They are refused rather than signed or verified ambiguously.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
         raise InvalidInput(
             f"integer with {len(text)} digits exceeds the limit of {_MAX_INT_DIGITS}",
             code="PARSING_ERROR",
         )
-    return int(text)
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise InvalidInput(_UNSAFE_INT.format(text[:40]), code="NUMBER_RANGE")
+    return value
+
+
+_UNSAFE_INT = "integer {} is beyond ±(2^53 - 1), which JSON parsers do not agree on (I-JSON)"
+_NOT_FINITE = "number {} is too large: JSON numbers must be finite"
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInput(_NOT_FINITE.format(text[:40]), code="NUMBER_RANGE")
+    return value
+
+
+def _bad_number(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return not math.isfinite(value)
+    if kind is int:
+        return not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    return False
 
 
 def copy_json(value: Any) -> Any:
@@ -89,6 +119,8 @@ def _fine(node: Any, room: int) -> bool:
     only non-ASCII strings pay for the surrogate search."""
     if isinstance(node, str):
         return node.isascii() or _SURROGATE.search(node) is None
+    if _bad_number(node):
+        return False
     children: Iterable[Any]
     if isinstance(node, dict):
         if isinstance(node, _DuplicateKeys):
@@ -110,7 +142,10 @@ def _fine(node: Any, room: int) -> bool:
         if kind is str:
             if not (child.isascii() or _SURROGATE.search(child) is None):
                 return False
-        elif kind not in _SCALARS and not _fine(child, room - 1):
+        elif kind in _SCALARS:
+            if _bad_number(child):
+                return False
+        elif not _fine(child, room - 1):
             return False
     return True
 
@@ -144,6 +179,12 @@ def _explain(value: Any, max_depth: int) -> None:
                 stack.append((child, (*path, key)))
         elif isinstance(node, list):
             stack.extend((child, (*path, i)) for i, child in enumerate(node))
+        elif _bad_number(node):
+            raise InvalidInput(
+                (_UNSAFE_INT if type(node) is int else _NOT_FINITE).format(str(node)[:40]),
+                code="NUMBER_RANGE",
+                pointer=pointer(path),
+            )
         elif isinstance(node, str) and _has_lone_surrogate(node):
             raise InvalidInput(
                 "lone surrogate in string", code="INVALID_STRING", pointer=pointer(path)
@@ -176,6 +217,7 @@ def parse_json(
             object_pairs_hook=_pairs,
             parse_constant=_reject_constant,
             parse_int=_parse_int,
+            parse_float=_parse_float,
         )
     except InvalidInput:
         raise

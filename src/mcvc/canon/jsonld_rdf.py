@@ -9,6 +9,7 @@ pyld 3.3.0, so the document is expanded only once.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pyld import jsonld
@@ -93,12 +94,48 @@ def _dropped(term: str) -> None:
     )
 
 
+class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld with the data-loss rules of jsonld.js safe mode (``_notSafeEventCodes``): pyld
+    drops free-floating scalars, ``{"@value": null}``, objects with only ``@language`` and
+    empty or ``@id``-only top-level objects without a word; here any non-null element whose
+    expansion is dropped is an error, because it would be shown but not signed."""
+
+    def _expand(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        element: Any,
+        options: Any,
+        inside_list: bool = False,
+        inside_index: bool = False,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        result = super()._expand(
+            active_ctx,
+            active_property,
+            element,
+            options,
+            inside_list=inside_list,
+            inside_index=inside_index,
+            type_scoped_ctx=type_scoped_ctx,
+        )
+        if result is None and element is not None and not isinstance(element, list):
+            shown = json.dumps(element, ensure_ascii=False)[:80]
+            raise JsonLdProcessingError(
+                f"{shown} under {active_property or 'the top level'!r} expands to nothing and "
+                "would be dropped from the signed data",
+                code="DATA_LOSS_DETECTION_ERROR",
+                property=str(active_property or ""),
+            )
+        return result
+
+
 def expand_strict(document: dict[str, Any], loader: StaticLoader) -> list[Any]:
     """Expand ``document``; raise :class:`JsonLdProcessingError` on any lossy step."""
     if not isinstance(document, dict):
         raise JsonLdProcessingError("a JSON-LD document must be an object", code="PARSING_ERROR")
     try:
-        expanded = jsonld.expand(document, _options(loader), on_property_dropped=_dropped)
+        expanded = _SafeProcessor(on_property_dropped=_dropped).expand(document, _options(loader))
     except jsonld.JsonLdError as exc:
         inner = _unwrap(exc)
         if inner is not None:
@@ -158,6 +195,16 @@ def to_dataset(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
     node_map: dict[str, Any] = {"@default": {}}
     try:
         proc._create_node_map(expanded, node_map, "@default", issuer)
+        for graph in node_map.values():
+            for node in graph.values():
+                for key in node:
+                    if key.startswith("_:"):
+                        raise JsonLdProcessingError(
+                            f"property {key!r} is a blank node, which RDF does not allow as a "
+                            "predicate: it would be dropped from the signed data",
+                            code="DATA_LOSS_DETECTION_ERROR",
+                            term=key,
+                        )
         quads: list[Quad] = []
         for graph_name, graph in sorted(node_map.items()):
             if graph_name == "@default":

@@ -1,34 +1,46 @@
-"""RDF Dataset Canonicalization (RDFC-1.0), with a work limit.
+"""RDF Dataset Canonicalization (RDFC-1.0), with a bound on the work itself.
 
 Written from the W3C Recommendation (https://www.w3.org/TR/rdf-canon/). The algorithm is
-exponential on adversarial graphs (the "poison" cliques of §Dataset Poisoning), so every call
-of Hash N-Degree Quads is counted and the run stops with
-:class:`CanonicalizationLimitExceeded` once the allowance is spent. The allowance follows the
-reference implementation (rdf-canonize): ``non_unique_nodes ** work_factor`` deep iterations,
-work factor 1 by default, so legitimate graphs with shared structure
-still canonicalize while a 10-node clique is refused within milliseconds. The count is one
-budget for the whole run, as in rdf-canonize 5, so mcvc and the reference stack accept and
-refuse the same graphs.
+exponential on adversarial graphs (§Dataset Poisoning), so three things bound it:
+
+- the reference implementation's limit on Hash N-Degree Quads calls: ``non_unique ** factor``
+  for the whole run (work factor 1 by default), so mcvc accepts what rdf-canonize accepts;
+- a step budget for the work those calls do not count: every permutation tried, every issuer
+  copied and every quad hashed costs steps in proportion to its size (``Limits.canon_steps``);
+- an optional :class:`~mcvc.limits.Deadline`, checked as steps are spent.
+
+Permutations of a related-node list are distinct orderings only: a list holds the same node
+once per quad that relates it (a graph name repeats for every quad in the graph), and
+orderings that differ only by swapping equal entries give the same path, so the result is
+the one the specification's "for each permutation" gives. Hash N-Degree Quads recurses as
+deep as a chain of equal blank nodes is long; it runs on an explicit stack here, so depth is
+bounded by the call budget, not by Python's recursion limit.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from itertools import permutations
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any
 
 from ..errors import CanonicalizationError, CanonicalizationLimitExceeded
+from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from .nquads import Quad, Term, serialize_quad
 
 __all__ = ["DEFAULT_WORK_FACTOR", "CanonicalResult", "canonicalize"]
 
 DEFAULT_WORK_FACTOR = 1
-_MAX_BLANK_NODES = 100_000
+_CHECK_EVERY = 2048
 
-_HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {
+_HASHES: dict[str, Callable[[bytes], Any]] = {
     "sha256": hashlib.sha256,
     "sha384": hashlib.sha384,
 }
+
+# What Hash N-Degree Quads yields to ask for a recursive call, and what it finally returns.
+_Request = tuple[str, "_Issuer"]
+_Result = tuple[str, "_Issuer"]
+_NDegree = Generator[_Request, _Result, _Result]
 
 
 class _Issuer:
@@ -75,8 +87,35 @@ def _replace(term: Term, target: str) -> Term:
     return term
 
 
+def _distinct_permutations(items: list[str]) -> Iterator[list[str]]:
+    """Every distinct ordering of ``items`` once, in lexicographic order (a multiset's
+    next-permutation walk): equal entries never produce the same ordering twice."""
+    current = sorted(items)
+    n = len(current)
+    while True:
+        yield current
+        i = n - 2
+        while i >= 0 and current[i] >= current[i + 1]:
+            i -= 1
+        if i < 0:
+            return
+        j = n - 1
+        while current[j] <= current[i]:
+            j -= 1
+        current = current[:]
+        current[i], current[j] = current[j], current[i]
+        current[i + 1 :] = reversed(current[i + 1 :])
+
+
 class _State:
-    def __init__(self, quads: list[Quad], hash_name: str, work_factor: int) -> None:
+    def __init__(
+        self,
+        quads: list[Quad],
+        hash_name: str,
+        work_factor: int,
+        limits: Limits,
+        deadline: Deadline | None,
+    ) -> None:
         try:
             self.hash = _HASHES[hash_name.lower().replace("-", "")]
         except KeyError:
@@ -88,35 +127,54 @@ class _State:
                     bucket = self.bnode_quads.setdefault(term[1], [])
                     if not bucket or bucket[-1] is not quad:
                         bucket.append(quad)
-        if len(self.bnode_quads) > _MAX_BLANK_NODES:
+        if len(self.bnode_quads) > limits.max_blank_nodes:
             raise CanonicalizationLimitExceeded(
-                f"{len(self.bnode_quads)} blank nodes exceed the limit of {_MAX_BLANK_NODES}"
+                f"{len(self.bnode_quads)} blank nodes exceed the limit of {limits.max_blank_nodes}"
             )
         self.canonical = _Issuer("c14n")
         self.work_factor = work_factor
         self.max_deep = 0
         self.remaining = 0
+        self.steps = 0
+        # first-degree hashing is linear in the input and not counted; the allowance grows
+        # with the input so that large, ordinary credentials are never refused
+        self.step_limit = limits.canon_steps + len(quads) if work_factor >= 0 else 2**62
+        self.deadline = deadline
+        self._next_check = _CHECK_EVERY
         self._first_degree: dict[str, str] = {}
 
+    def spend(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > self.step_limit:
+            raise CanonicalizationLimitExceeded(
+                f"canonicalization work limit reached ({self.step_limit} steps: permutations, "
+                "issuer copies and hashed quads); the graph looks like a poison graph",
+                steps=self.steps,
+            )
+        if self.steps >= self._next_check:
+            self._next_check = self.steps + _CHECK_EVERY
+            if self.deadline is not None:
+                self.deadline.check("canonicalization")
+
     def digest(self, text: str) -> str:
-        return self.hash(text.encode("utf-8")).hexdigest()
+        return str(self.hash(text.encode("utf-8")).hexdigest())
 
     def first_degree(self, node: str) -> str:
         cached = self._first_degree.get(node)
         if cached is not None:
             return cached
-        lines = []
-        for s, p, o, g in self.bnode_quads[node]:
-            lines.append(
-                serialize_quad(
-                    (
-                        _replace(s, node),
-                        p,
-                        _replace(o, node),
-                        _replace(g, node) if g is not None else None,
-                    )
+        quads = self.bnode_quads[node]
+        lines = [
+            serialize_quad(
+                (
+                    _replace(s, node),
+                    p,
+                    _replace(o, node),
+                    _replace(g, node) if g is not None else None,
                 )
             )
+            for s, p, o, g in quads
+        ]
         lines.sort()
         value = self.digest("".join(lines))
         self._first_degree[node] = value
@@ -134,16 +192,39 @@ class _State:
             text += "<" + quad[1][1] + ">"
         return self.digest(text + ident)
 
-    def n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+    def copy(self, issuer: _Issuer) -> _Issuer:
+        self.spend(1 + len(issuer.issued) // 16)
+        return issuer.copy()
+
+    def n_degree(self, node: str, issuer: _Issuer) -> _Result:
+        """Hash N-Degree Quads, driven on an explicit stack of suspended calls."""
+        stack: list[_NDegree] = [self._n_degree(node, issuer)]
+        reply: Any = None
+        while True:
+            try:
+                request = stack[-1].send(reply)
+            except StopIteration as done:
+                stack.pop()
+                if not stack:
+                    result: _Result = done.value
+                    return result
+                reply = done.value
+                continue
+            stack.append(self._n_degree(*request))
+            reply = None
+
+    def _n_degree(self, node: str, issuer: _Issuer) -> _NDegree:
         if self.remaining <= 0:
             raise CanonicalizationLimitExceeded(
                 f"blank node work limit reached ({self.max_deep} deep iterations, "
                 f"work factor {self.work_factor}); the graph looks like a poison graph"
             )
         self.remaining -= 1
+        quads = self.bnode_quads[node]
+        self.spend(2 * len(quads))  # a related hash per blank node in each quad
 
         groups: dict[str, list[str]] = {}
-        for quad in self.bnode_quads[node]:
+        for quad in quads:
             for term, position in ((quad[0], "s"), (quad[2], "o"), (quad[3], "g")):
                 if term is not None and term[0] == "B" and term[1] != node:
                     key = self.related_hash(term[1], quad, issuer, position)
@@ -154,8 +235,9 @@ class _State:
             data.append(related_hash)
             chosen_path = ""
             chosen_issuer: _Issuer | None = None
-            for perm in permutations(groups[related_hash]):
-                issuer_copy = issuer.copy()
+            for perm in _distinct_permutations(groups[related_hash]):
+                self.spend(len(perm))
+                issuer_copy = self.copy(issuer)
                 path = ""
                 recursion: list[str] = []
                 skip = False
@@ -172,7 +254,7 @@ class _State:
                 if skip:
                     continue
                 for related in recursion:
-                    result_hash, result_issuer = self.n_degree(related, issuer_copy)
+                    result_hash, result_issuer = yield (related, issuer_copy)
                     path += "_:" + issuer_copy.issue(related)
                     path += "<" + result_hash + ">"
                     issuer_copy = result_issuer
@@ -232,14 +314,19 @@ def canonicalize(
     *,
     hash_algorithm: str = "sha256",
     work_factor: int = DEFAULT_WORK_FACTOR,
+    limits: Limits = DEFAULT_LIMITS,
+    deadline: Deadline | None = None,
 ) -> CanonicalResult:
     """Canonicalize a dataset; duplicate quads are removed (a dataset is a set).
 
-    ``work_factor`` bounds the blank-node work: ``non_unique_blank_nodes ** work_factor`` calls
-    of Hash N-Degree Quads. A negative value lifts the bound (only for trusted input).
+    ``work_factor`` bounds the Hash N-Degree Quads calls to ``non_unique ** work_factor``,
+    ``limits.canon_steps`` the work inside them (multiplied by ``work_factor`` when it is
+    above 1); a negative ``work_factor`` lifts both bounds (only for trusted input).
     """
+    if work_factor > 1:
+        limits = Limits(**{**limits.__dict__, "canon_steps": limits.canon_steps * work_factor**2})
     unique = list(dict.fromkeys(quads))
-    state = _State(unique, hash_algorithm, work_factor)
+    state = _State(unique, hash_algorithm, work_factor, limits, deadline)
     state.run()
     mapping = state.canonical.issued
     lines = sorted(

@@ -20,6 +20,7 @@ from ..dates import parse_datetime
 from ..did import DidResolver, ResolvedMethod
 from ..errors import (
     CanonicalizationError,
+    DeadlineExceeded,
     DidResolutionError,
     InvalidInput,
     JsonLdProcessingError,
@@ -54,14 +55,31 @@ def _hash_data(
     unsecured: dict[str, Any],
     options: dict[str, Any],
     canon: Canonicalizer,
+    shared: dict[tuple[str, ...], str] | None = None,
+    shared_key: tuple[str, ...] = (),
 ) -> bytes:
+    """``shared`` keeps the document's canonical form across the proofs of one set: proofs
+    that secure the same unsecured document (same transformation, hash and previous proofs)
+    canonicalize it once."""
     if suite.transform == "rdfc":
         # ecdsa-rdfc-2019 with P-384 uses SHA-384 inside RDFC-1.0 as well (the W3C vectors'
         # blank-node labels depend on it), not only for the two proof hashes.
         algo = suite.hash_name(key.kind)
         options_nquads = canon.rdfc_small(options, algo)  # repeats across a batch
-        return _hash(suite, key, options_nquads) + _hash(suite, key, canon.rdfc(unsecured, algo))
-    return _hash(suite, key, canon.jcs(options)) + _hash(suite, key, canon.jcs(unsecured))
+        key_ = ("rdfc", algo, *shared_key)
+        document_form = shared.get(key_) if shared is not None else None
+        if document_form is None:
+            document_form = canon.rdfc(unsecured, algo)
+            if shared is not None:
+                shared[key_] = document_form
+        return _hash(suite, key, options_nquads) + _hash(suite, key, document_form)
+    key_ = ("jcs", *shared_key)
+    document_form = shared.get(key_) if shared is not None else None
+    if document_form is None:
+        document_form = canon.jcs(unsecured)
+        if shared is not None:
+            shared[key_] = document_form
+    return _hash(suite, key, canon.jcs(options)) + _hash(suite, key, document_form)
 
 
 def create_proof(
@@ -161,6 +179,7 @@ def _verify_one(
     purpose: ProofPurpose,
     resolver: DidResolver,
     canon: Canonicalizer,
+    shared: dict[tuple[str, ...], str],
 ) -> ProofResult:
     def fail(
         code: str, step: str, message: str, outcome: Outcome = "fail", **kw: Any
@@ -224,6 +243,7 @@ def _verify_one(
 
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = proof.get("previousProof")
+    shared_key: tuple[str, ...] = ()
     if previous is not None:
         wanted = previous if isinstance(previous, list) else [previous]
         if not all(isinstance(w, str) for w in wanted):
@@ -242,10 +262,13 @@ def _verify_one(
                 **info,
             )
         unsecured["proof"] = found[0] if len(found) == 1 else found
+        shared_key = tuple(str(i) for i, p in enumerate(all_proofs) if p in found)
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     options["@context"] = document.get("@context")
     try:
-        hashed = _hash_data(suite, method.key, unsecured, options, canon)
+        hashed = _hash_data(suite, method.key, unsecured, options, canon, shared, shared_key)
+    except DeadlineExceeded:
+        raise
     except (JsonLdProcessingError, CanonicalizationError, InvalidInput) as exc:
         return fail(exc.code, "transform", str(exc), **info)
     except McvcError as exc:
@@ -272,19 +295,39 @@ def verify_proofs(
     resolver: DidResolver | None = None,
     canon: Canonicalizer | None = None,
 ) -> list[ProofResult]:
-    """Verify every proof of ``document`` (a proof set passes only if all of them pass)."""
+    """Verify the proofs of ``document`` in order; a proof set passes only if all of them
+    pass, so the results end at the first proof that does not (the rest are not checked).
+    More proofs than ``canon.limits.max_proofs`` are refused before any is checked."""
     proofs = _proofs_of(document)
     if not proofs:
         return [ProofResult(0, "fail", "PROOF_MISSING", "parse", "the document has no proof")]
-    return [
-        _verify_one(
+    canon = canon or Canonicalizer()
+    if len(proofs) > canon.limits.max_proofs:
+        return [
+            ProofResult(
+                0,
+                "fail",
+                "PROOF_LIMIT",
+                "parse",
+                f"{len(proofs)} proofs exceed the limit of {canon.limits.max_proofs} per document",
+            )
+        ]
+    shared: dict[tuple[str, ...], str] = {}
+    results: list[ProofResult] = []
+    for i, proof in enumerate(proofs):
+        if canon.deadline is not None:
+            canon.deadline.check("proof verification")
+        result = _verify_one(
             document,
             proof,
             i,
             proofs,
             purpose=purpose or AssertionPurpose(),
             resolver=resolver or DidResolver(),
-            canon=canon or Canonicalizer(),
+            canon=canon,
+            shared=shared,
         )
-        for i, proof in enumerate(proofs)
-    ]
+        results.append(result)
+        if result.outcome != "pass":
+            break
+    return results

@@ -11,13 +11,14 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..canon.api import Canonicalizer
+from ..canon.api import Canonicalizer, fold_contexts
 from ..clock import ensure_aware
 from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, StaticLoader, default_loader
 from ..dates import parse_datetime
 from ..did import DidResolver
-from ..errors import InvalidInput, McvcError
+from ..errors import DeadlineExceeded, InvalidInput, McvcError, WorkLimitExceeded
 from ..jsontext import _check_tree, parse_json
+from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from ..model.reader import from_credential
 from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
@@ -60,11 +61,20 @@ class _Ctx:
         self.domain = domain
 
 
-def _contexts(doc: dict[str, Any], loader: StaticLoader) -> Check:
-    ctx = doc.get("@context")
+def _contexts(doc: dict[str, Any], loader: StaticLoader, limits: Limits = DEFAULT_LIMITS) -> Check:
+    ctx = fold_contexts(doc).get("@context")
     if ctx is None:
         return Check("contexts", "CONTEXT_MISSING", "fail", "the document has no @context")
     items = ctx if isinstance(ctx, list) else [ctx]
+    if len(items) > limits.max_contexts:
+        return Check(
+            "contexts",
+            "CONTEXT_LIMIT",
+            "fail",
+            f"{len(items)} @context entries (after folding repeats) exceed the limit of "
+            f"{limits.max_contexts}",
+            {"count": len(items), "limit": limits.max_contexts},
+        )
     base = items[0] if items else None
     if base not in (CREDENTIALS_V1, CREDENTIALS_V2):
         return Check(
@@ -317,7 +327,7 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
     report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
     if isinstance(doc.get("payload"), str) and isinstance(doc.get("signatures"), list):
         return _verify_sealed(doc, ctx, loader, report)
-    ctx_check = _contexts(doc, loader)
+    ctx_check = _contexts(doc, loader, ctx.canon.limits)
     report.checks.append(ctx_check)
     structure = _structure(doc, presentation=False)
     report.checks.append(structure)
@@ -344,7 +354,7 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
                     "proof",
                     first.code,
                     first.outcome,
-                    f"proof {first.index + 1} of {len(results)}: {first.message}",
+                    f"proof {first.index + 1} of {_proof_count(doc)}: {first.message}",
                     details,
                 )
             )
@@ -435,7 +445,7 @@ def _verify_sealed(
             Check("seal", "JADES_FORMAT", "fail", "the sealed payload is not a JSON object")
         )
         return report
-    ctx_check = _contexts(credential, loader)
+    ctx_check = _contexts(credential, loader, ctx.canon.limits)
     report.checks.append(ctx_check)
     report.checks.append(_structure(credential, presentation=False))
     seal = verify_seal(envelope, credential, ctx.anchors)
@@ -449,12 +459,17 @@ def _verify_sealed(
     return report
 
 
+def _proof_count(doc: dict[str, Any]) -> int:
+    proof = doc.get("proof")
+    return len(proof) if isinstance(proof, list) else int(proof is not None)
+
+
 def _verify_presentation(
     doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader
 ) -> VerificationReport:
     report = VerificationReport(kind="presentation")
     report.checks.append(Check("parse", "OK", "pass", "well-formed JSON"))
-    ctx_check = _contexts(doc, loader)
+    ctx_check = _contexts(doc, loader, ctx.canon.limits)
     report.checks.append(ctx_check)
     report.checks.append(_structure(doc, presentation=True))
     holder = doc.get("holder")
@@ -556,6 +571,9 @@ def verify(
     status_checker: StatusChecker | None = None,
     did_documents: dict[str, dict[str, Any]] | None = None,
     max_clock_skew: timedelta = DEFAULT_SKEW,
+    limits: Limits = DEFAULT_LIMITS,
+    timeout: float | None = None,
+    deadline: Deadline | None = None,
 ) -> VerificationReport:
     """Verify a credential or presentation (dict, JSON text or bytes) and explain the result.
 
@@ -563,7 +581,83 @@ def verify(
     nothing is fetched (did:web then cannot be resolved and the result is inconclusive).
     ``anchors`` are the certificates trusted for Europass (JAdES) seals; ``trust`` lists
     trusted issuer DIDs for Data Integrity credentials.
+
+    ``limits`` caps the work per stage (:class:`~mcvc.limits.Limits`); ``timeout`` (seconds)
+    or ``deadline`` stops the work cooperatively when the time is up, with an inconclusive
+    ``TIMEOUT`` verdict. Whatever the input, the answer is a report: an unexpected failure
+    inside mcvc is reported as ``VERIFIER_ERROR`` (inconclusive), never raised.
     """
+    if deadline is None:
+        deadline = Deadline(timeout) if timeout is not None else None
+    try:
+        return _verify(
+            document,
+            now=now,
+            trust=trust,
+            http=http,
+            fetch_policy=fetch_policy,
+            challenge=challenge,
+            domain=domain,
+            loader=loader,
+            anchors=anchors,
+            status_checker=status_checker,
+            did_documents=did_documents,
+            max_clock_skew=max_clock_skew,
+            limits=limits,
+            deadline=deadline,
+        )
+    except DeadlineExceeded as exc:
+        report = VerificationReport()
+        report.checks.append(Check("limits", exc.code, "error", str(exc), dict(exc.details)))
+        return report
+    except WorkLimitExceeded as exc:
+        report = VerificationReport()
+        report.checks.append(Check("limits", exc.code, "fail", str(exc), dict(exc.details)))
+        return report
+    except ValueError:
+        raise  # misuse: a naive ``now``, a bad timeout
+    except RecursionError:
+        report = VerificationReport()
+        report.checks.append(
+            Check(
+                "limits",
+                "TOO_DEEP",
+                "fail",
+                "the document nests or chains deeper than mcvc processes",
+            )
+        )
+        return report
+    except Exception as exc:
+        report = VerificationReport()
+        report.checks.append(
+            Check(
+                "internal",
+                "VERIFIER_ERROR",
+                "error",
+                f"mcvc could not finish verifying this document ({type(exc).__name__}); "
+                "it is not verified",
+            )
+        )
+        return report
+
+
+def _verify(
+    document: dict[str, Any] | str | bytes,
+    *,
+    now: datetime | None,
+    trust: TrustList | None,
+    http: httpx.Client | None,
+    fetch_policy: FetchPolicy | None,
+    challenge: str | None,
+    domain: str | None,
+    loader: StaticLoader | None,
+    anchors: TrustAnchors | None,
+    status_checker: StatusChecker | None,
+    did_documents: dict[str, dict[str, Any]] | None,
+    max_clock_skew: timedelta,
+    limits: Limits,
+    deadline: Deadline | None,
+) -> VerificationReport:
     if now is not None:
         ensure_aware(now, "now")
     from ..clock import SystemClock
@@ -576,7 +670,7 @@ def verify(
         max_clock_skew,
         trust,
         DidResolver(fetcher, did_documents),
-        Canonicalizer(loader),
+        Canonicalizer(loader, limits=limits, deadline=deadline),
         challenge,
         domain,
         anchors,

@@ -1,0 +1,271 @@
+"""Bounded work (issue 13): canonicalization, proof sets, contexts, numbers, data loss,
+deadlines. Every assertion counts work or reads a verdict code; none measures time."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import permutations
+from typing import Any
+
+import pytest
+
+import mcvc
+from mcvc.canon import rdfc
+from mcvc.canon.api import Canonicalizer, fold_contexts
+from mcvc.canon.nquads import parse_nquads
+from mcvc.errors import CanonicalizationLimitExceeded, DeadlineExceeded
+from mcvc.limits import Deadline, Limits
+from mcvc.proofs.engine import create_proof, verify_proofs
+
+from .conftest import ROOT
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def _graph_name_repeats(values: int) -> str:
+    return "".join(f'_:{n} <http://ex.org/p> "{i}" _:g .\n' for n in "xy" for i in range(values))
+
+
+def _ring(n: int) -> str:
+    return "".join(f"_:r{i} <http://ex.org/p> _:r{(i + 1) % n} .\n" for i in range(n))
+
+
+def _equal_list(n: int) -> str:
+    text = "<http://ex.org/s> <http://ex.org/p> _:l0 .\n"
+    for i in range(n):
+        rest = f"_:l{i + 1}" if i < n - 1 else f"<{RDF}nil>"
+        text += f'_:l{i} <{RDF}first> "x" .\n_:l{i} <{RDF}rest> {rest} .\n'
+    return text
+
+
+def _twin_chains(depth: int) -> str:
+    text = ""
+    for c in "ab":
+        text += f"<http://ex.org/s> <http://ex.org/p> _:{c}0 .\n"
+        text += "".join(f"_:{c}{i} <http://ex.org/p{i}> _:{c}{i + 1} .\n" for i in range(depth))
+    return text
+
+
+def test_repeated_graph_name_walks_distinct_orderings_only() -> None:
+    # one node with 40 quads in a blank-node graph lists that graph 40 times: 40! orderings
+    # before, one now; a tiny step budget proves the work is linear
+    quads = parse_nquads(_graph_name_repeats(40))
+    result = rdfc.canonicalize(quads, limits=Limits(canon_steps=2_000))
+    assert len(result.lines) == 80
+
+
+def _spec_canonicalize(text: str) -> str:
+    """The specification's literal "for each permutation", for small inputs."""
+    original = rdfc._distinct_permutations
+    rdfc._distinct_permutations = lambda items: (list(p) for p in permutations(items))  # type: ignore[assignment]
+    try:
+        return rdfc.canonicalize(parse_nquads(text), work_factor=-1).nquads
+    finally:
+        rdfc._distinct_permutations = original
+
+
+@pytest.mark.parametrize("text", [_graph_name_repeats(4), _twin_chains(3), _ring(3)])
+def test_distinct_orderings_give_the_specifications_result(text: str) -> None:
+    assert rdfc.canonicalize(parse_nquads(text), work_factor=-1).nquads == _spec_canonicalize(text)
+
+
+def test_distinct_permutations_of_a_multiset() -> None:
+    got = [tuple(p) for p in rdfc._distinct_permutations(["b", "a", "b", "a"])]
+    assert got == sorted(set(permutations("abab")))
+
+
+@pytest.mark.parametrize("text", [_ring(1000), _equal_list(1000)], ids=["ring", "list"])
+def test_long_chains_hit_the_call_limit_not_the_recursion_limit(text: str) -> None:
+    with pytest.raises(CanonicalizationLimitExceeded):
+        rdfc.canonicalize(parse_nquads(text))
+
+
+def test_deep_recursion_runs_on_an_explicit_stack() -> None:
+    # accepted by the reference at its default limit (2 x 601 calls); depth 600
+    quads = parse_nquads(_twin_chains(600))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        result = rdfc.canonicalize(quads, limits=Limits(canon_steps=10**7))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(result.lines) == 1202
+
+
+def test_step_budget_counts_issuer_copies() -> None:
+    quads = parse_nquads(_twin_chains(1000))
+    with pytest.raises(CanonicalizationLimitExceeded, match="steps"):
+        rdfc.canonicalize(quads)
+    assert rdfc.canonicalize(quads, limits=Limits(canon_steps=10**7)).lines
+
+
+@dataclass
+class _Clock:
+    t: float = 0.0
+
+    def __call__(self) -> float:
+        self.t += 1.0
+        return self.t
+
+
+def test_deadline_stops_canonicalization() -> None:
+    deadline = Deadline(5, clock=_Clock())
+    with pytest.raises(DeadlineExceeded) as info:
+        rdfc.canonicalize(
+            parse_nquads(_twin_chains(600)), limits=Limits(canon_steps=10**7), deadline=deadline
+        )
+    assert info.value.code == "TIMEOUT"
+
+
+def test_deadline_rejects_nonsense() -> None:
+    with pytest.raises(ValueError):
+        Deadline(0)
+    assert not Deadline.never().expired
+
+
+@pytest.fixture(scope="module")
+def signed() -> dict[str, Any]:
+    key = mcvc.load_key(ROOT / "keys" / "demo-ed25519.json")
+    elements = json.loads((ROOT / "examples" / "microcredential.json").read_text())
+    credential = mcvc.build_credential(elements, issuer=key.did_key, profile="vc2")
+    return mcvc.sign(credential, key, created=NOW)
+
+
+def _codes(report: mcvc.VerificationReport) -> list[str]:
+    return [c.code for c in report.checks if c.outcome not in ("pass", "skipped")]
+
+
+def test_verify_with_an_expired_deadline_is_inconclusive(signed: dict[str, Any]) -> None:
+    report = mcvc.verify(signed, now=NOW, deadline=Deadline(1, clock=_Clock()))
+    assert report.outcome == "inconclusive"
+    assert "TIMEOUT" in _codes(report)
+
+
+def test_verify_accepts_timeout(signed: dict[str, Any]) -> None:
+    assert mcvc.verify(signed, now=NOW, timeout=60).check("proof").outcome == "pass"  # type: ignore[union-attr]
+
+
+class _CountingCanon(Canonicalizer):
+    def __init__(self) -> None:
+        super().__init__()
+        object.__setattr__(self, "documents", [])
+
+    def rdfc(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
+        if "credentialSubject" in document:
+            self.documents.append(hash_algorithm)  # type: ignore[attr-defined]
+        return super().rdfc(document, hash_algorithm)
+
+
+def _with_proofs(
+    signed: dict[str, Any], count: int, *, break_first: bool = False
+) -> dict[str, Any]:
+    key = mcvc.load_key(ROOT / "keys" / "demo-ed25519.json")
+    unsecured = {k: v for k, v in signed.items() if k != "proof"}
+    proof = create_proof(unsecured, key, created=NOW, canon=Canonicalizer())
+    proofs = [dict(proof) for _ in range(count)]
+    if break_first:
+        proofs[0]["proofValue"] = signed["proof"]["proofValue"][:-2] + "11"
+    return {**unsecured, "proof": proofs}
+
+
+def test_proof_set_canonicalizes_the_document_once(signed: dict[str, Any]) -> None:
+    canon = _CountingCanon()
+    results = verify_proofs(_with_proofs(signed, 3), canon=canon)
+    assert [r.outcome for r in results] == ["pass"] * 3
+    assert canon.documents == ["sha256"]  # type: ignore[attr-defined]
+
+
+def test_proof_set_stops_at_the_first_failure(signed: dict[str, Any]) -> None:
+    results = verify_proofs(_with_proofs(signed, 4, break_first=True))
+    assert [r.outcome for r in results] == ["fail"]
+    report = mcvc.verify(_with_proofs(signed, 4, break_first=True), now=NOW)
+    assert "proof 1 of 4" in report.check("proof").message  # type: ignore[union-attr]
+
+
+def test_too_many_proofs(signed: dict[str, Any]) -> None:
+    report = mcvc.verify(_with_proofs(signed, 17), now=NOW)
+    assert report.outcome == "failed"
+    assert "PROOF_LIMIT" in _codes(report)
+    assert (
+        verify_proofs(_with_proofs(signed, 3), canon=Canonicalizer(limits=Limits(max_proofs=2)))[
+            0
+        ].code
+        == "PROOF_LIMIT"
+    )
+
+
+def test_repeated_context_urls_still_verify(signed: dict[str, Any]) -> None:
+    doc = copy.deepcopy(signed)
+    first = doc["@context"][0]
+    doc["@context"] = [first] * 20_000 + doc["@context"][1:]
+    report = mcvc.verify(doc, now=NOW)
+    assert report.check("proof").outcome == "pass"  # type: ignore[union-attr]
+    assert signed["@context"][0] == first and len(signed["@context"]) < 10  # input unchanged
+
+
+def test_alternating_contexts_hit_the_context_limit(signed: dict[str, Any]) -> None:
+    doc = copy.deepcopy(signed)
+    doc["@context"] = doc["@context"][:1] + doc["@context"][1:] * 40
+    report = mcvc.verify(doc, now=NOW)
+    assert report.outcome == "failed"
+    assert "CONTEXT_LIMIT" in _codes(report)
+
+
+def test_fold_contexts_keeps_distinct_neighbours() -> None:
+    doc = {"@context": ["a", "a", {"x": "y"}, {"x": "y"}, "b", "a", "a"]}
+    assert fold_contexts(doc)["@context"] == ["a", {"x": "y"}, {"x": "y"}, "b", "a"]
+    assert fold_contexts({"@context": "a"}) == {"@context": "a"}
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": 1e400}', '{"a": -1e400}', '{"a": 9007199254740993}', '{"a": -9007199254740993}']
+)
+def test_numbers_json_parsers_disagree_on_are_refused(text: str) -> None:
+    report = mcvc.verify(text)
+    assert report.outcome == "failed"
+    assert report.checks[0].code == "NUMBER_RANGE"
+
+
+def test_non_finite_numbers_in_a_dict_are_refused(signed: dict[str, Any]) -> None:
+    doc = copy.deepcopy(signed)
+    doc["credentialSubject"]["x"] = float("inf")
+    assert mcvc.verify(doc, now=NOW).checks[0].code == "NUMBER_RANGE"
+    doc["credentialSubject"]["x"] = 2**60
+    assert mcvc.verify(doc, now=NOW).checks[0].code == "NUMBER_RANGE"
+    doc["credentialSubject"]["x"] = 2**53 - 1
+    assert mcvc.verify(doc, now=NOW).checks[0].code == "OK"
+
+
+def _mutations() -> Iterator[tuple[str, Any]]:
+    yield "blank-node key in subject", lambda d: d["credentialSubject"].__setitem__("_:grade", "A+")
+    yield "blank-node key in proof", lambda d: d["proof"].__setitem__("_:x", "y")
+    yield "@included of strings", lambda d: d.__setitem__("@included", ["a", "b"])
+    yield "null @value", lambda d: d["credentialSubject"].__setitem__("extra", {"@value": None})
+    yield (
+        "only @language",
+        lambda d: d["credentialSubject"].__setitem__("name", {"@language": "en"}),
+    )
+
+
+@pytest.mark.parametrize(("name", "change"), list(_mutations()), ids=[n for n, _ in _mutations()])
+def test_anything_dropped_from_the_signed_graph_is_data_loss(
+    signed: dict[str, Any], name: str, change: Any
+) -> None:
+    doc = copy.deepcopy(signed)
+    change(doc)
+    report = mcvc.verify(doc, now=NOW)
+    assert report.outcome == "failed", name
+    assert report.check("proof").code == "DATA_LOSS_DETECTION_ERROR"  # type: ignore[union-attr]
+
+
+def test_verify_never_raises_for_values_that_are_not_json(signed: dict[str, Any]) -> None:
+    doc = copy.deepcopy(signed)
+    doc["credentialSubject"]["x"] = {1, 2}
+    report = mcvc.verify(doc, now=NOW)
+    assert report.outcome in ("failed", "inconclusive")
