@@ -54,7 +54,10 @@ class Canonicalizer:
     def rdfc(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
         """Canonical N-Quads (RDFC-1.0) of a JSON-LD document; ``hash_algorithm`` is the one
         RDFC-1.0 uses for blank-node labels (ecdsa-rdfc-2019 with P-384 uses SHA-384)."""
-        quads = self.dataset(document)
+        return self.rdfc_quads(self.dataset(document), hash_algorithm)
+
+    def rdfc_quads(self, quads: list[Quad], hash_algorithm: str = "sha256") -> str:
+        """Canonical N-Quads of a dataset already built by :meth:`dataset`."""
         return canonicalize(
             quads,
             hash_algorithm=hash_algorithm,

@@ -60,7 +60,9 @@ def _hash_data(
 ) -> bytes:
     """``shared`` keeps the document's canonical form across the proofs of one set: proofs
     that secure the same unsecured document (same transformation, hash and previous proofs)
-    canonicalize it once."""
+    canonicalize it once. It also keeps the document's dataset (key ``("dataset", ...)``),
+    which the verifier's checks read."""
+    shared_quads: Any = shared
     if suite.transform == "rdfc":
         # ecdsa-rdfc-2019 with P-384 uses SHA-384 inside RDFC-1.0 as well (the W3C vectors'
         # blank-node labels depend on it), not only for the two proof hashes.
@@ -69,7 +71,10 @@ def _hash_data(
         key_ = ("rdfc", algo, *shared_key)
         document_form = shared.get(key_) if shared is not None else None
         if document_form is None:
-            document_form = canon.rdfc(unsecured, algo)
+            quads = canon.dataset(unsecured)
+            if shared is not None:
+                shared_quads[("dataset", *shared_key)] = quads
+            document_form = canon.rdfc_quads(quads, algo)
             if shared is not None:
                 shared[key_] = document_form
         return _hash(suite, key, options_nquads) + _hash(suite, key, document_form)
@@ -151,6 +156,25 @@ class ProofResult:
         }
 
 
+_PROOF_KEYS = frozenset(
+    {
+        "@context",
+        "id",
+        "type",
+        "cryptosuite",
+        "verificationMethod",
+        "proofPurpose",
+        "proofValue",
+        "created",
+        "expires",
+        "challenge",
+        "domain",
+        "nonce",
+        "previousProof",
+    }
+)
+
+
 def _proofs_of(document: dict[str, Any]) -> list[Any]:
     proof = document.get("proof")
     if proof is None:
@@ -201,6 +225,17 @@ def _verify_one(
     except UnsupportedSuite as exc:
         return fail(exc.code, "suite", str(exc))
     info: dict[str, Any] = {"cryptosuite": suite.name}
+    unread = sorted(k for k in proof if k not in _PROOF_KEYS)
+    if unread:
+        # the signature covers the proof options' meaning, the checks read these keys: a
+        # property spelled otherwise (full IRI, alias, @nest) would be signed but not checked
+        return fail(
+            "PROOF_VERIFICATION_ERROR",
+            "parse",
+            f"proof.{unread[0]} is not a Data Integrity proof option that mcvc reads; "
+            "proof options must use the terms of the Data Integrity context",
+            **info,
+        )
     for name in ("verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str) or not proof[name]:
             return fail(
@@ -211,6 +246,19 @@ def _verify_one(
             )
     vm_id = proof["verificationMethod"]
     info["verification_method"] = vm_id
+    for text_field in ("id", "challenge", "nonce"):
+        if text_field in proof and not isinstance(proof[text_field], str):
+            return fail(
+                "PROOF_VERIFICATION_ERROR", "parse", f"proof.{text_field} must be a string", **info
+            )
+    domain = proof.get("domain")
+    if domain is not None and not (
+        isinstance(domain, str)
+        or (isinstance(domain, list) and all(isinstance(d, str) for d in domain))
+    ):
+        return fail(
+            "PROOF_VERIFICATION_ERROR", "parse", "proof.domain must be a string or strings", **info
+        )
     for date_field in ("created", "expires"):
         if date_field in proof:
             try:
@@ -294,6 +342,7 @@ def verify_proofs(
     purpose: ProofPurpose | None = None,
     resolver: DidResolver | None = None,
     canon: Canonicalizer | None = None,
+    shared: dict[tuple[str, ...], Any] | None = None,
 ) -> list[ProofResult]:
     """Verify the proofs of ``document`` in order; a proof set passes only if all of them
     pass, so the results end at the first proof that does not (the rest are not checked).
@@ -312,7 +361,7 @@ def verify_proofs(
                 f"{len(proofs)} proofs exceed the limit of {canon.limits.max_proofs} per document",
             )
         ]
-    shared: dict[tuple[str, ...], str] = {}
+    shared = {} if shared is None else shared
     results: list[ProofResult] = []
     for i, proof in enumerate(proofs):
         if canon.deadline is not None:

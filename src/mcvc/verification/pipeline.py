@@ -25,6 +25,7 @@ from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
 from ..status.checker import StatusChecker, default_list_verifier
 from .report import Check, VerificationReport
+from .signed import compare_signed_reading
 from .trust import TrustList
 
 if TYPE_CHECKING:
@@ -342,10 +343,15 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
             )
         )
     else:
+        shared: dict[tuple[str, ...], Any] = {}
         results = verify_proofs(
-            doc, purpose=AssertionPurpose(), resolver=ctx.resolver, canon=ctx.canon
+            doc, purpose=AssertionPurpose(), resolver=ctx.resolver, canon=ctx.canon, shared=shared
         )
         bad = [r for r in results if r.outcome != "pass"]
+        if not bad:
+            reading = _signed_reading(doc, ctx, shared, presentation=False)
+            if reading is not None:
+                report.checks.append(reading)
         details = {"proofs": [r.to_dict() for r in results]}
         if bad:
             first = bad[0]
@@ -459,6 +465,21 @@ def _verify_sealed(
     return report
 
 
+def _signed_reading(
+    doc: dict[str, Any], ctx: _Ctx, shared: dict[tuple[str, ...], Any], *, presentation: bool
+) -> Check | None:
+    """Compare what the checks read with the signed graph (see :mod:`.signed`)."""
+    quads = shared.get(("dataset",))
+    if quads is None:  # JCS proofs hash the JSON; the meaning still comes from the graph
+        try:
+            quads = ctx.canon.dataset({k: v for k, v in doc.items() if k != "proof"})
+        except DeadlineExceeded:
+            raise
+        except McvcError as exc:
+            return Check("signed-data", exc.code, "fail", str(exc))
+    return compare_signed_reading(doc, quads, presentation=presentation)
+
+
 def _proof_count(doc: dict[str, Any]) -> int:
     proof = doc.get("proof")
     return len(proof) if isinstance(proof, list) else int(proof is not None)
@@ -476,8 +497,15 @@ def _verify_presentation(
     holder_id = str(holder.get("id", "")) if isinstance(holder, dict) else str(holder or "")
     if ctx_check.outcome != "fail":
         purpose = AuthenticationPurpose(challenge=ctx.challenge, domain=ctx.domain)
-        results = verify_proofs(doc, purpose=purpose, resolver=ctx.resolver, canon=ctx.canon)
+        shared_vp: dict[tuple[str, ...], Any] = {}
+        results = verify_proofs(
+            doc, purpose=purpose, resolver=ctx.resolver, canon=ctx.canon, shared=shared_vp
+        )
         bad = [r for r in results if r.outcome != "pass"]
+        if not bad:
+            reading = _signed_reading(doc, ctx, shared_vp, presentation=True)
+            if reading is not None:
+                report.checks.append(reading)
         details = {"proofs": [r.to_dict() for r in results]}
         if bad:
             report.checks.append(
