@@ -362,3 +362,15 @@ def test_extra_status_property_is_refused(signed_v1: dict[str, Any]) -> None:
     doc["credentialStatus"]["https://w3id.org/vc/status-list#statusPurpose"] = "suspension"
     report = mcvc.verify(doc, now=NOW)
     assert report.outcome == "failed"
+
+
+def test_cli_timeout_option(tmp_path: Any, signed: dict[str, Any], capsys: Any) -> None:
+    from mcvc.cli import main
+
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps(signed))
+    assert main(["verify", str(path), "--timeout", "0"]) == 2
+    capsys.readouterr()
+    code = main(["verify", str(path), "--timeout", "60", "--json", "--now", "2026-12-01T00:00:00Z"])
+    assert code == 0
+    assert "TIMEOUT" not in capsys.readouterr().out

@@ -265,6 +265,16 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError("the timeout must be between 0 and 86400 seconds")
+    return value
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     _import_pyld_without_its_http_loaders()
     from .display import render_report
@@ -306,6 +316,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             http=client,
             challenge=args.challenge,
             domain=args.domain,
+            timeout=args.timeout,
         )
         report.source = path
         reports.append(report)
@@ -595,6 +606,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        help="stop verifying a file after this many seconds (inconclusive, TIMEOUT); default 30",
+    )
     p.add_argument("--trust", help="trust list JSON file")
     p.add_argument(
         "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
