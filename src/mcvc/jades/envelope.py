@@ -11,6 +11,7 @@ from cryptography import x509
 
 from ..errors import InvalidInput, McvcError
 from ..jsontext import parse_json
+from ..limits import DEFAULT_LIMITS, Limits
 from ..multibase import b64url_decode
 
 __all__ = ["ALGORITHMS", "Envelope", "SealSignature", "is_envelope", "parse_envelope"]
@@ -62,33 +63,70 @@ def _fail(code: str, message: str) -> InvalidInput:
     return InvalidInput(message, code=code)
 
 
-def _certs_from_etsiu(entries: Any) -> tuple[tuple[x509.Certificate, ...], dict[str, Any]]:
-    certs: list[x509.Certificate] = []
-    revocation: dict[str, Any] = {}
+def _revocation_count(values: dict[str, Any]) -> int:
+    return sum(
+        len(v) if isinstance(v, list) else 1
+        for k, v in values.items()
+        if k in ("crlVals", "ocspVals", "otherVals")
+    )
+
+
+def _certs_from_etsiu(
+    entries: Any, room: int, limits: Limits, where: str
+) -> tuple[tuple[x509.Certificate, ...], dict[str, Any]]:
+    """Certificates (``xVals``) and revocation values (``rVals``) of the unsigned header.
+
+    Anyone can add to these without breaking the seal, and each one costs signature checks
+    later, so their number is capped before any is decoded (``room`` certificates are left
+    after ``x5c``); a seal padded beyond the caps fails instead of being searched."""
     if not isinstance(entries, list):
         return (), {}
-    for entry in entries[:32]:
+    if len(entries) > 32:
+        raise _fail("JADES_FORMAT", f"{where}: more than 32 etsiU entries")
+    parsed: list[dict[str, Any]] = []
+    for entry in entries:
         # unsigned, optional material: what cannot be read is simply not used
         try:
             data = parse_json(b64url_decode(entry)) if isinstance(entry, str) else entry
         except McvcError:
             data = None
-        if not isinstance(data, dict):
-            continue
-        for item in data.get("xVals", []) if isinstance(data.get("xVals"), list) else []:
-            value = item.get("x509Cert") if isinstance(item, dict) else None
-            value = value.get("val") if isinstance(value, dict) else value
-            if isinstance(value, str):
-                try:
-                    certs.append(x509.load_der_x509_certificate(base64.b64decode(value)))
-                except ValueError:
-                    continue
-        if isinstance(data.get("rVals"), dict):
-            revocation = data["rVals"]
+        if isinstance(data, dict):
+            parsed.append(data)
+    values = [
+        item for data in parsed if isinstance(data.get("xVals"), list) for item in data["xVals"]
+    ]
+    if len(values) > room:
+        raise _fail(
+            "SEAL_CERTIFICATE_LIMIT",
+            f"{where}: the seal carries more than {limits.max_seal_certificates} certificates "
+            "(x5c and unsigned xVals together)",
+        )
+    revocation: dict[str, Any] = {}
+    for data in parsed:
+        for kind, found in data["rVals"].items() if isinstance(data.get("rVals"), dict) else ():
+            if isinstance(found, list) and isinstance(revocation.get(kind, []), list):
+                revocation[kind] = revocation.get(kind, []) + found
+            else:
+                revocation.setdefault(kind, found)
+    if _revocation_count(revocation) > limits.max_seal_revocation_values:
+        raise _fail(
+            "SEAL_REVOCATION_LIMIT",
+            f"{where}: the seal carries more than {limits.max_seal_revocation_values} CRLs and "
+            "OCSP responses",
+        )
+    certs: list[x509.Certificate] = []
+    for item in values:
+        value = item.get("x509Cert") if isinstance(item, dict) else None
+        value = value.get("val") if isinstance(value, dict) else value
+        if isinstance(value, str):
+            try:
+                certs.append(x509.load_der_x509_certificate(base64.b64decode(value)))
+            except ValueError:
+                continue
     return tuple(certs), revocation
 
 
-def parse_envelope(doc: dict[str, Any]) -> Envelope:
+def parse_envelope(doc: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Envelope:
     """Parse and check the envelope's form; raise :class:`InvalidInput` with a stable code."""
     if not is_envelope(doc):
         raise _fail("JADES_FORMAT", "not a JWS JSON serialization with a payload string")
@@ -157,11 +195,16 @@ def parse_envelope(doc: dict[str, Any]) -> Envelope:
         x5c = header.get("x5c")
         if not isinstance(x5c, list) or not x5c or not isinstance(x5c[0], str):
             raise _fail("X5C_MISSING", f"{where}: no x5c signing certificate")
+        if len(x5c) > limits.max_seal_certificates:
+            raise _fail(
+                "SEAL_CERTIFICATE_LIMIT",
+                f"{where}: x5c carries more than {limits.max_seal_certificates} certificates",
+            )
         try:
             leaf_der = base64.b64decode(x5c[0], validate=True)
             leaf = x509.load_der_x509_certificate(leaf_der)
             chain = tuple(
-                x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c[1:8]
+                x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c[1:]
             )
         except (ValueError, TypeError) as exc:
             raise _fail(
@@ -175,7 +218,9 @@ def parse_envelope(doc: dict[str, Any]) -> Envelope:
             signature = b64url_decode(str(raw.get("signature", "")))
         except McvcError:
             raise _fail("JADES_FORMAT", f"{where}: signature is not base64url") from None
-        extra, revocation = _certs_from_etsiu(unprotected.get("etsiU"))
+        extra, revocation = _certs_from_etsiu(
+            unprotected.get("etsiU"), limits.max_seal_certificates - len(x5c), limits, where
+        )
         sigs.append(
             SealSignature(
                 raw["protected"], header, unprotected, signature, leaf, chain + extra, revocation

@@ -26,6 +26,7 @@ from .envelope import Envelope, SealSignature
 __all__ = ["SealVerification", "verify_seal"]
 
 _HASH = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+_MAX_RESPONDER_CERTS = 4
 _CURVE_FOR = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 
 
@@ -128,7 +129,10 @@ def _embedded(values: dict[str, Any], name: str) -> Iterator[bytes]:
 
 def _revocation(sig: SealSignature, pool: list[x509.Certificate]) -> Check:
     leaf = sig.certificate
-    issuers = [c for c in pool if c.subject == leaf.issuer]
+    # Only the certificate that really issued the leaf may sign its CRL or OCSP answer; finding
+    # it first keeps the work at one check per pool certificate plus one per CRL, however the
+    # unsigned header is padded.
+    issuers = [c for c in pool if c.subject == leaf.issuer and _issued_by(leaf, c)][:1]
     values = sig.revocation_values
     seen_any = False
     for der in _embedded(values, "ocspVals"):
@@ -138,13 +142,13 @@ def _revocation(sig: SealSignature, pool: list[x509.Certificate]) -> Check:
             continue
         if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
             continue
-        for single in response.responses:
-            if single.serial_number != leaf.serial_number:
-                continue
-            signer = _ocsp_signer(response, issuers, pool)
-            if signer is None:
-                seen_any = True
-                continue
+        matching = [r for r in response.responses if r.serial_number == leaf.serial_number]
+        if not matching:
+            continue
+        if _ocsp_signer(response, issuers, pool) is None:
+            seen_any = True
+            continue
+        for single in matching:
             if single.certificate_status == ocsp.OCSPCertStatus.REVOKED:
                 return Check(
                     "revocation",
@@ -199,7 +203,7 @@ def _revocation(sig: SealSignature, pool: list[x509.Certificate]) -> Check:
 def _ocsp_signer(
     response: ocsp.OCSPResponse, issuers: list[x509.Certificate], pool: list[x509.Certificate]
 ) -> x509.Certificate | None:
-    candidates = list(response.certificates) + pool
+    candidates = list(response.certificates)[:_MAX_RESPONDER_CERTS] + pool
     for cert in candidates:
         if response.responder_name is not None and cert.subject != response.responder_name:
             continue

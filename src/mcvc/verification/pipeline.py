@@ -441,7 +441,7 @@ def _verify_sealed(
 
     report.kind = "jades-envelope"
     try:
-        envelope = parse_envelope(doc)
+        envelope = parse_envelope(doc, ctx.canon.limits)
         credential = parse_json(envelope.payload)
     except InvalidInput as exc:
         report.checks.append(Check("seal", exc.code, "fail", str(exc)))
