@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mcvc import verify
+from mcvc.errors import InvalidInput
 from mcvc.jades.envelope import parse_envelope
 from mcvc.limits import Limits
 from mcvc.multibase import b64url_encode
@@ -107,8 +108,9 @@ def test_too_many_revocation_values(
 def test_too_many_x5c_certificates(sample: dict[str, Any]) -> None:
     env = parse_envelope(sample)
     assert len(env.signatures[0].header["x5c"]) == 1
-    with pytest.raises(Exception, match="SEAL_CERTIFICATE_LIMIT|more than 0"):
+    with pytest.raises(InvalidInput) as caught:
         parse_envelope(sample, Limits(max_seal_certificates=0))
+    assert caught.value.code == "SEAL_CERTIFICATE_LIMIT"
 
 
 def test_caps_are_the_limits_fields(
