@@ -374,3 +374,75 @@ def test_cli_timeout_option(tmp_path: Any, signed: dict[str, Any], capsys: Any) 
     code = main(["verify", str(path), "--timeout", "60", "--json", "--now", "2026-12-01T00:00:00Z"])
     assert code == 0
     assert "TIMEOUT" not in capsys.readouterr().out
+
+
+E = "https://ex.org/"
+_NODE_MAP_CASES = [
+    {
+        "@id": "urn:a",
+        E + "p": [
+            {"@id": "urn:b"},
+            {"@id": "urn:b"},
+            "x",
+            "x",
+            1,
+            True,
+            {"@value": "x", "@language": "en"},
+        ],
+        "@reverse": {E + "q": [{"@id": "urn:c"}, {"@id": "urn:c"}]},
+    },
+    {
+        "@id": "urn:a",
+        E + "l": {"@list": ["a", "a", {"@id": "urn:b"}, {"@list": [1, 1]}]},
+        "@included": [{"@id": "urn:a", E + "p": "x"}],
+    },
+    {
+        "@id": "urn:g",
+        "@graph": [
+            {"@id": "urn:a", E + "p": "y"},
+            {"@id": "urn:a", E + "p": "y", "@type": ["urn:T", "urn:T"]},
+        ],
+    },
+    {"@graph": [{E + "p": {"@id": "_:x"}}, {"@id": "_:x", E + "p": {"@id": "_:x"}}]},
+    {"@id": "urn:a", E + "p": [{"@id": "urn:a", E + "p": ["x", "z"]}, "x"]},
+]
+
+
+@pytest.mark.parametrize("case", _NODE_MAP_CASES)
+def test_node_map_is_pylds(case: dict[str, Any]) -> None:
+    from pyld import jsonld
+    from pyld.identifier_issuer import IdentifierIssuer
+
+    from mcvc.canon import jsonld_rdf
+    from mcvc.contexts import default_loader
+
+    expanded = jsonld.expand(case, {"documentLoader": default_loader()})
+    maps = []
+    for proc in (jsonld.JsonLdProcessor(), jsonld_rdf._NodeMapper()):
+        node_map: dict[str, Any] = {"@default": {}}
+        proc._create_node_map(
+            copy.deepcopy(expanded), node_map, "@default", IdentifierIssuer("_:b")
+        )
+        maps.append(node_map)
+    assert maps[0] == maps[1]
+
+
+def test_many_values_of_one_property_build_in_linear_time(signed: dict[str, Any]) -> None:
+    # pyld compares each new value with all earlier ones (30,000 values: about 150 s); the
+    # deadline is 30 times what the linear build needs on a slow machine
+    from mcvc.canon.jsonld_rdf import to_dataset
+    from mcvc.contexts import default_loader
+
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {
+            "id": "did:example:s",
+            E + "v": [f"value {i}" for i in range(30_000)],
+        },
+    }
+    quads = to_dataset(doc, default_loader(), Deadline(30))
+    assert len(quads) == 30_000 + 3  # two types and the issuer
+    canon = Canonicalizer()
+    assert canon.rdfc_quads(quads) == canon.rdfc_quads(canon.dataset(doc))

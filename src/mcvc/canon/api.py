@@ -78,7 +78,7 @@ class Canonicalizer:
         except DeadlineExceeded:
             raise
         except (Unsupported, McvcError):
-            return to_dataset(document, self.loader)
+            return to_dataset(document, self.loader, self.deadline)
 
     def rdfc_small(self, document: dict[str, Any], hash_algorithm: str = "sha256") -> str:
         """``rdfc`` for small documents that repeat (proof options in a batch): memoized per

@@ -18,6 +18,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from ..contexts import StaticLoader
 from ..errors import JsonLdProcessingError, McvcError
+from ..limits import Deadline
 from .nquads import XSD_STRING, Quad, Term
 
 __all__ = ["expand_strict", "to_dataset"]
@@ -98,7 +99,15 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     """pyld with the data-loss rules of jsonld.js safe mode (``_notSafeEventCodes``): pyld
     drops free-floating scalars, ``{"@value": null}``, objects with only ``@language`` and
     empty or ``@id``-only top-level objects without a word; here any non-null element whose
-    expansion is dropped is an error, because it would be shown but not signed."""
+    expansion is dropped is an error, because it would be shown but not signed.
+
+    It also looks at the deadline every 256 elements, so a large document's expansion stops
+    when the verification's time is up instead of running on in an abandoned thread."""
+
+    def __init__(self, deadline: Deadline | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._deadline = deadline
+        self._elements = 0
 
     def _expand(
         self,
@@ -110,6 +119,9 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         inside_index: bool = False,
         type_scoped_ctx: Any = None,
     ) -> Any:
+        self._elements += 1
+        if self._deadline is not None and not self._elements & 255:
+            self._deadline.check("JSON-LD expansion")
         result = super()._expand(
             active_ctx,
             active_property,
@@ -130,12 +142,171 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         return result
 
 
-def expand_strict(document: dict[str, Any], loader: StaticLoader) -> list[Any]:
+def _value_key(value: Any) -> tuple[str, str]:
+    # JSON text tells 1, 1.0 and true apart, as RDF does (pyld's == does not)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, dict) and "@value" in value:
+        fields = {k: value.get(k) for k in ("@value", "@type", "@language", "@direction", "@index")}
+        return ("v", json.dumps(fields, sort_keys=True, ensure_ascii=False))
+    if isinstance(value, dict) and "@id" in value and len(value) == 1:
+        return ("n", str(value["@id"]))
+    return ("o", str(id(value)))
+
+
+class _NodeMapper(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's node map generation with a hashed duplicate check.
+
+    pyld adds each value to a node with ``add_value(..., allowDuplicate=False)``, which compares
+    it with every value already there: one property with k values costs k^2 comparisons, so
+    1.7 MB with 8,000 values on one property took 11 s. Here each (graph, node, property)
+    keeps a set of the values it holds. The map is otherwise built exactly as pyld builds it
+    (same order, same blank-node labels)."""
+
+    def __init__(self, deadline: Deadline | None = None) -> None:
+        super().__init__()
+        self._deadline = deadline
+        self._held: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
+        self._calls = 0
+
+    def _add(
+        self, graph: str, node: dict[str, Any], prop: str, value: Any, duplicates: bool
+    ) -> None:
+        values = node.setdefault(prop, [])
+        if duplicates:
+            values.append(value)
+            return
+        held = self._held.setdefault((graph, str(node.get("@id")), prop), set())
+        if not held and values:  # values placed by another route (kept for exactness)
+            held.update(_value_key(v) for v in values)
+        key = _value_key(value)
+        if key not in held:
+            held.add(key)
+            values.append(value)
+
+    def _create_node_map(
+        self,
+        input_: Any,
+        graph_map: dict[str, Any],
+        active_graph: str,
+        issuer: IdentifierIssuer,
+        active_subject: Any = None,
+        active_property: str | None = None,
+        list_: dict[str, Any] | None = None,
+    ) -> None:
+        self._calls += 1
+        if self._deadline is not None and not self._calls & 255:
+            self._deadline.check("JSON-LD node map")
+        if isinstance(input_, list):
+            for item in input_:
+                self._create_node_map(
+                    item, graph_map, active_graph, issuer, active_subject, active_property, list_
+                )
+            return
+        graph = graph_map.setdefault(active_graph, {})
+        subject_node = graph.get(active_subject) if isinstance(active_subject, str) else None
+        for type_ in input_.get("@type", []) if isinstance(input_.get("@type"), list) else []:
+            if type_.startswith("_:"):
+                issuer.get_id(type_)
+        if "@value" in input_:
+            type_ = input_.get("@type")
+            if isinstance(type_, str) and type_.startswith("_:"):
+                input_["@type"] = issuer.get_id(type_)
+            if list_ is not None:
+                list_["@list"].append(input_)
+            elif subject_node is not None and active_property is not None:
+                self._add(active_graph, subject_node, active_property, input_, False)
+            return
+        if "@list" in input_:
+            found: dict[str, Any] = {"@list": []}
+            self._create_node_map(
+                input_["@list"],
+                graph_map,
+                active_graph,
+                issuer,
+                active_subject,
+                active_property,
+                found,
+            )
+            if list_ is not None:
+                list_["@list"].append(found)
+            elif subject_node is not None and active_property is not None:
+                self._add(active_graph, subject_node, active_property, found, True)
+            return
+        id_ = input_.get("@id")
+        if id_ is None or (isinstance(id_, str) and id_.startswith("_:")):
+            id_ = issuer.get_id(id_)
+        node = graph.setdefault(id_, {"@id": id_})
+        if isinstance(active_subject, dict):
+            assert active_property is not None
+            self._add(active_graph, node, active_property, active_subject, False)
+        elif active_property:
+            reference = {"@id": id_}
+            if list_ is not None:
+                list_["@list"].append(reference)
+            elif subject_node is not None:
+                self._add(active_graph, subject_node, active_property, reference, False)
+        for prop, objects in sorted(input_.items()):
+            if prop == "@id":
+                continue
+            if prop == "@reverse":
+                referenced = {"@id": id_}
+                for reverse_property, items in objects.items():
+                    for item in items:
+                        self._create_node_map(
+                            item,
+                            graph_map,
+                            active_graph,
+                            issuer,
+                            active_subject=referenced,
+                            active_property=reverse_property,
+                        )
+                continue
+            if prop == "@graph":
+                graph_map.setdefault(id_, {})
+                target = active_graph if active_graph == "@merged" else id_
+                self._create_node_map(objects, graph_map, target, issuer)
+                continue
+            if prop == "@included":
+                self._create_node_map(objects, graph_map, active_graph, issuer)
+                continue
+            if prop != "@type" and prop.startswith("@"):
+                if prop == "@index" and "@index" in node and node["@index"] != objects:
+                    raise JsonLdProcessingError(
+                        "conflicting @index values for one node", code="JSONLD_ERROR"
+                    )
+                node[prop] = objects
+                continue
+            if prop.startswith("_:"):
+                prop = issuer.get_id(prop)
+            if not objects:
+                node.setdefault(prop, [])
+                continue
+            for obj in objects:
+                if prop == "@type":
+                    label = issuer.get_id(obj) if obj.startswith("_:") else obj
+                    self._add(active_graph, node, prop, label, False)
+                else:
+                    self._create_node_map(
+                        obj,
+                        graph_map,
+                        active_graph,
+                        issuer,
+                        active_subject=id_,
+                        active_property=prop,
+                    )
+
+
+def expand_strict(
+    document: dict[str, Any], loader: StaticLoader, deadline: Deadline | None = None
+) -> list[Any]:
     """Expand ``document``; raise :class:`JsonLdProcessingError` on any lossy step."""
     if not isinstance(document, dict):
         raise JsonLdProcessingError("a JSON-LD document must be an object", code="PARSING_ERROR")
     try:
-        expanded = _SafeProcessor(on_property_dropped=_dropped).expand(document, _options(loader))
+        expanded = _SafeProcessor(deadline, on_property_dropped=_dropped).expand(
+            document, _options(loader)
+        )
     except jsonld.JsonLdError as exc:
         inner = _unwrap(exc)
         if inner is not None:
@@ -185,10 +356,12 @@ def _term(node: dict[str, Any]) -> Term:
     return ("L", value, datatype, language.lower() if language else "")
 
 
-def to_dataset(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
+def to_dataset(
+    document: dict[str, Any], loader: StaticLoader, deadline: Deadline | None = None
+) -> list[Quad]:
     """The RDF dataset of a JSON-LD document, refusing every lossy or relative construct."""
-    expanded = expand_strict(document, loader)
-    proc = jsonld.JsonLdProcessor()
+    expanded = expand_strict(document, loader, deadline)
+    proc = _NodeMapper(deadline)
     options = _options(loader)
     options["produceGeneralizedRdf"] = False
     issuer = IdentifierIssuer("_:b")
@@ -205,6 +378,8 @@ def to_dataset(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
                             code="DATA_LOSS_DETECTION_ERROR",
                             term=key,
                         )
+        if deadline is not None:
+            deadline.check("JSON-LD to RDF")
         quads: list[Quad] = []
         for graph_name, graph in sorted(node_map.items()):
             if graph_name == "@default":
@@ -228,4 +403,5 @@ def to_dataset(document: dict[str, Any], loader: StaticLoader) -> list[Quad]:
         raise JsonLdProcessingError(
             f"malformed JSON-LD: {type(exc).__name__}: {exc}", code="JSONLD_ERROR"
         ) from None
-    return quads
+    # a dataset is a set: 1 and 1.0 are one literal, kept apart by the node map's JSON keys
+    return list(dict.fromkeys(quads))
