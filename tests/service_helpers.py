@@ -53,7 +53,8 @@ def base_config(port: int, ledger: str, **extra: Any) -> dict[str, Any]:
             }
         ],
         "verify": {"allow_network": True, "allow_private": True, "allow_http": True},
-        "limits": {"verify_per_minute": 60_000, "verify_burst": 1000},
+        # threads keep the in-process tests fast; the process tests turn worker processes on
+        "limits": {"verify_per_minute": 60_000, "verify_burst": 1000, "verify_processes": False},
     }
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):
@@ -98,10 +99,16 @@ def running(config: dict[str, Any], clock: Clock | None = None) -> Iterator[str]
         app.state.service.close()
 
 
+class ServedUrl(str):
+    """The service's base URL, and the process id of the ``mcvc serve`` serving it."""
+
+    pid: int = 0
+
+
 @contextlib.contextmanager
 def serve_process(
     config: dict[str, Any], folder: Path, *args: str, port: int | None = None
-) -> Iterator[str]:
+) -> Iterator[ServedUrl]:
     """``mcvc serve`` as a subprocess (the command operators run), on the port of its
     public_url unless another is given (a replica behind the same public URL)."""
     path = folder / f"service-{time.monotonic_ns()}.toml"
@@ -128,7 +135,8 @@ def serve_process(
         stderr=subprocess.PIPE,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServedUrl(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -32,7 +32,7 @@ def _unsigned() -> dict[str, Any]:
 def test_replicas_share_the_ledger(tmp_path: Path) -> None:
     ledger = PG_URL or f"sqlite:///{tmp_path / 'shared.db'}"
     public = free_port()
-    config = base_config(public, ledger)
+    config = base_config(public, ledger, limits={"verify_processes": True})
     unsigned = _unsigned()
     unsigned["id"] = f"urn:uuid:{uuid.uuid4()}"  # the PostgreSQL ledger outlives this test
     body = {"credential": unsigned, "options": {"credentialId": unsigned["id"]}}
@@ -84,14 +84,19 @@ def load_body() -> bytes:
     return json.dumps({"verifiableCredential": signed}).encode()
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_bounded_verify_load(tmp_path: Path, workers: int, load_body: bytes) -> None:
+@pytest.mark.parametrize(("workers", "processes"), [(1, True), (2, True), (1, False)])
+def test_bounded_verify_load(
+    tmp_path: Path, workers: int, processes: bool, load_body: bytes
+) -> None:
     port = free_port()
-    config = base_config(port, f"sqlite:///{tmp_path / 'l.db'}")
+    config = base_config(
+        port, f"sqlite:///{tmp_path / 'l.db'}", limits={"verify_processes": processes}
+    )
     with serve_process(config, tmp_path, "--workers", str(workers)) as url:
         result = run_load(
             f"{url}/credentials/verify", load_body, requests=400, seconds=15, concurrency=4
         )
-    print(f"\nverify load, {workers} worker(s): {json.dumps(result)}")
+    mode = "worker processes" if processes else "threads"
+    print(f"\nverify load, {workers} server process(es), {mode}: {json.dumps(result)}")
     assert result["errors"] == 0, result
     assert result["requests"] >= 20  # it ran: a count, not a speed

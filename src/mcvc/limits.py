@@ -37,6 +37,10 @@ class Limits:
     max_seal_revocation_values: int = 16
     """CRLs plus OCSP responses carried in one JAdES seal."""
     max_blank_nodes: int = 100_000
+    max_values: int = 10_000
+    """JSON values in one document, containers and scalars (``VALUE_LIMIT``), counted before
+    any JSON-LD work: the reference path costs up to about 15 µs per value, so this bounds
+    each of its stages to about 100 ms; the largest real Europass credential has about 1,000."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -59,6 +63,11 @@ class Deadline:
     @classmethod
     def never(cls) -> Deadline:
         return cls(None)
+
+    @property
+    def remaining(self) -> float:
+        """Seconds left (``inf`` for a deadline that never comes), never negative."""
+        return float("inf") if self._at is None else max(0.0, self._at - self._clock())
 
     @property
     def expired(self) -> bool:

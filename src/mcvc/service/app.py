@@ -13,8 +13,12 @@ import contextlib
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +38,7 @@ from ..errors import InvalidInput, McvcError
 from ..issuing.ledger import Ledger, LedgerError
 from ..jsontext import parse_json
 from ..keys import load_key
+from ..limits import Deadline, Limits
 from ..net import FetchPolicy
 from ..status.checker import StatusChecker, status_checker
 from ..verification.pipeline import verify
@@ -44,6 +49,7 @@ from .config import ConfigError, ServiceConfig
 from .issuer import IssueRefused, ServiceIssuer
 from .openapi import openapi_document
 from .ratelimit import RateLimiter
+from .slots import Slots
 
 if TYPE_CHECKING:
     import httpx
@@ -56,6 +62,8 @@ __all__ = ["CONFIG_ENV", "create_app", "create_app_from_env"]
 CONFIG_ENV = "MCVC_SERVICE_CONFIG"
 log = logging.getLogger("mcvc.service")
 _JSON_TYPES = ("application/json", "application/ld+json")
+_DEADLINE_GRACE = 2.0
+_PARSE_INLINE_BYTES = 64 * 1024
 _STATUS_OF = {"verified": 200, "failed": 400, "inconclusive": 422}
 M = TypeVar("M", bound=BaseModel)
 
@@ -81,6 +89,37 @@ class _Refusal(Exception):
         return JSONResponse(body.model_dump(exclude_none=True), self.status, headers=self.headers)
 
 
+def _answer(response: Response) -> tuple[int, bytes, dict[str, str]]:
+    """A response as plain data (it crosses a process boundary)."""
+    headers = {
+        k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
+    }
+    return response.status_code, bytes(response.body), headers
+
+
+# The verifier of a worker process: one per process, made by the pool's initializer.
+_WORKER: list[_Service] = []
+
+
+def _start_worker(config_json: str, base_dir: str) -> None:
+    config = ServiceConfig.from_dict(json.loads(config_json), base_dir=base_dir)
+    _WORKER.append(_Service(config, clock=SystemClock(), http=None, loader=default_loader()))
+
+
+def _job_in_process(kind: str, raw: bytes, seconds: float) -> tuple[int, bytes, dict[str, str]]:
+    if seconds <= 0:
+        return _answer(_Refusal(503, "TIMEOUT", "the request took too long").response())
+    return _answer(_WORKER[0].verification_job(kind, raw, Deadline(seconds)))
+
+
+def _warm() -> None:
+    time.sleep(0.05)  # long enough for the pool to hand each call to another worker
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return Response(text, status, headers=headers, media_type="application/json")
@@ -94,6 +133,7 @@ class _Service:
         clock: Clock,
         http: httpx.Client | None,
         loader: StaticLoader,
+        processes: bool = False,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -109,6 +149,13 @@ class _Service:
             self.ledger.engine, secret, ttl=timedelta(seconds=config.limits.challenge_ttl_seconds)
         )
         self.limiter = RateLimiter(config.limits.verify_per_minute, config.limits.verify_burst)
+        self.limits = Limits(max_values=config.verify.max_values)
+        self._slots: tuple[asyncio.AbstractEventLoop, Slots] | None = None
+        # Verification runs in worker processes unless the caller injected a clock, an HTTP
+        # client or a loader (tests), which cannot cross into another process.
+        self.pool: ProcessPoolExecutor | None = (
+            self._new_pool() if processes and config.limits.verify_processes else None
+        )
         self.issuers: dict[str, ServiceIssuer] = {}
         self.by_did: dict[str, ServiceIssuer] = {}
         self.tokens: dict[str, set[str]] = {}
@@ -138,6 +185,8 @@ class _Service:
         )
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
         if self._own_http and self.http is not None:
             self.http.close()
         self.ledger.close()
@@ -198,6 +247,13 @@ class _Service:
     # --- request plumbing -------------------------------------------------------------------
 
     async def body(self, request: Request) -> Any:
+        raw = await self.raw_body(request)
+        if len(raw) <= _PARSE_INLINE_BYTES:
+            return self.parse_body(raw)
+        # about 0.1 s per MB: on the event loop it would hold up every other request
+        return await run_in_threadpool(self.parse_body, raw)
+
+    async def raw_body(self, request: Request) -> bytes:
         limit = self.config.limits.max_body_bytes
         ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
@@ -219,13 +275,15 @@ class _Service:
             return b"".join(chunks)
 
         try:
-            raw = await asyncio.wait_for(read(), self.config.limits.request_timeout)
+            return await asyncio.wait_for(read(), self.config.limits.request_timeout)
         except TimeoutError:
             raise _Refusal(
                 408, "REQUEST_TIMEOUT", "the request body did not arrive in time"
             ) from None
+
+    def parse_body(self, raw: bytes) -> Any:
         try:
-            return parse_json(raw, max_bytes=limit)
+            return parse_json(raw, max_bytes=self.config.limits.max_body_bytes)
         except InvalidInput as exc:
             raise _Refusal(400, exc.code, f"request body: {exc}", field=exc.pointer) from None
 
@@ -262,8 +320,7 @@ class _Service:
         return names
 
     def rate_limit(self, request: Request) -> None:
-        client = request.client.host if request.client else "unknown"
-        wait = self.limiter.take(client)
+        wait = self.limiter.take(_client(request))
         if wait > 0:
             raise _Refusal(
                 429,
@@ -281,6 +338,135 @@ class _Service:
             raise _Refusal(
                 503, "TIMEOUT", "the request took too long", headers={"Retry-After": "5"}
             ) from None
+
+    async def verification(self, request: Request, kind: str) -> Response:
+        """Answer one verification request: its body is parsed, checked and verified by
+        :meth:`verification_job` in a worker process (or a thread, see ``verify_processes``),
+        holding one of the client's slots, under the request's deadline.
+
+        The deadline goes into :func:`mcvc.verify`, whose loops stop when it passes, so the
+        work ends with the answer instead of running on after it. Waiting for a slot
+        (:class:`~mcvc.service.slots.Slots`) counts against the same deadline."""
+        self.rate_limit(request)
+        raw = await self.raw_body(request)
+        deadline = Deadline(self.config.limits.request_timeout)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            limits = self.config.limits
+            self._slots = (loop, Slots(limits.verify_concurrency, limits.verify_per_client))
+        slots = self._slots[1]
+        client = _client(request)
+        try:
+            await slots.acquire(client, deadline.remaining)
+        except TimeoutError:
+            raise _Refusal(
+                503,
+                "BUSY",
+                "no verification slot came free in time; retry later",
+                headers={"Retry-After": "5"},
+            ) from None
+        pool = self.pool
+        if pool is not None:
+            running = loop.run_in_executor(pool, _job_in_process, kind, raw, deadline.remaining)
+        else:
+            running = loop.run_in_executor(
+                None, lambda: _answer(self.verification_job(kind, raw, deadline))
+            )
+        # the slot is free when the work has really ended, not when the wait below gives up
+        running.add_done_callback(lambda _: slots.release(client))
+        try:
+            status, body, headers = await asyncio.wait_for(
+                asyncio.shield(running), deadline.remaining + _DEADLINE_GRACE
+            )
+        except TimeoutError:
+            log.error("a verification ran past its deadline by %s s", _DEADLINE_GRACE)
+            if pool is not None:
+                self._replace_pool(pool)
+            raise _Refusal(
+                503, "TIMEOUT", "the request took too long", headers={"Retry-After": "5"}
+            ) from None
+        except BrokenProcessPool:
+            if pool is not None:
+                self._replace_pool(pool)
+            raise _Refusal(
+                503, "BUSY", "the verifier was restarted; retry", headers={"Retry-After": "1"}
+            ) from None
+        return Response(body, status, headers=headers, media_type="application/json")
+
+    def _replace_pool(self, pool: ProcessPoolExecutor) -> None:
+        """Stop a pool whose worker overran its deadline and start a fresh one. The standard
+        library cannot stop one task, so every worker of the old pool is ended (the requests
+        they held answer 503 BUSY)."""
+        if self.pool is not pool:
+            return
+        self.pool = self._new_pool()
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def pool_size(self) -> int:
+        # one process per slot: a client holding all of its slots never holds up another's
+        return self.config.limits.verify_concurrency
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.pool_size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.config.model_dump_json(), self.config.base_dir),
+        )
+
+    def verification_job(self, kind: str, raw: bytes, deadline: Deadline) -> Response:
+        """Everything a verification request needs after its body has arrived."""
+        try:
+            data, answer = self._judged_body(raw)
+            if answer is not None:
+                return answer
+            if kind == "credential":
+                req = self.envelope(m.VerifyCredentialRequest, data)
+                report = self._verify(req.verifiableCredential, None, None, deadline)
+                return self._report_response(report)
+            return self._presentation_job(data, deadline)
+        except _Refusal as refusal:
+            return refusal.response()
+
+    def _presentation_job(self, data: Any, deadline: Deadline) -> Response:
+        req = self.envelope(m.VerifyPresentationRequest, data)
+        vp = req.verifiablePresentation or req.presentation
+        if vp is None or (req.verifiablePresentation is not None and req.presentation is not None):
+            raise _Refusal(
+                400,
+                "REQUEST_INVALID",
+                "give exactly one of verifiablePresentation or presentation",
+                field="verifiablePresentation",
+            )
+        challenge, domain = req.options.challenge, req.options.domain
+        if domain is not None and challenge is None:
+            raise _Refusal(
+                400,
+                "REQUEST_INVALID",
+                "options.domain needs options.challenge",
+                field="options.domain",
+            )
+        issued_check = None
+        if challenge is not None:
+            code, message = self._consume_challenge(challenge)
+            if code != "OK" and not (
+                code == "CHALLENGE_UNKNOWN" and self.config.verify.accept_foreign_challenges
+            ):
+                issued_check = Check("challenge-issued", code, "fail", message)
+            else:
+                issued_check = Check(
+                    "challenge-issued",
+                    "OK" if code == "OK" else "CHALLENGE_FOREIGN",
+                    "pass",
+                    message,
+                )
+        report = self._verify(vp, challenge, domain, deadline)
+        if issued_check is not None:
+            report.checks.insert(0, issued_check)
+        return self._report_response(report)
 
     # --- endpoints --------------------------------------------------------------------------
 
@@ -395,12 +581,11 @@ class _Service:
         )
         return _json(body.model_dump())
 
-    async def _judged_body(self, request: Request) -> tuple[Any, Response | None]:
+    def _judged_body(self, raw: bytes) -> tuple[Any, Response | None]:
         """The body of a verification request, or the answer already: a body that is not
         strict JSON is a credential that failed to parse (a report), not a usage error."""
-        self.rate_limit(request)
         try:
-            return await self.body(request), None
+            return self.parse_body(raw), None
         except _Refusal as refusal:
             if refusal.status != 400:
                 raise
@@ -411,52 +596,10 @@ class _Service:
             return None, self._report_response(report)
 
     async def verify_credential(self, request: Request) -> Response:
-        data, answer = await self._judged_body(request)
-        if answer is not None:
-            return answer
-        req = self.envelope(m.VerifyCredentialRequest, data)
-        report = await self.cpu(self._verify, req.verifiableCredential, None, None)
-        return self._report_response(report)
+        return await self.verification(request, "credential")
 
     async def verify_presentation(self, request: Request) -> Response:
-        data, answer = await self._judged_body(request)
-        if answer is not None:
-            return answer
-        req = self.envelope(m.VerifyPresentationRequest, data)
-        vp = req.verifiablePresentation or req.presentation
-        if vp is None or (req.verifiablePresentation is not None and req.presentation is not None):
-            raise _Refusal(
-                400,
-                "REQUEST_INVALID",
-                "give exactly one of verifiablePresentation or presentation",
-                field="verifiablePresentation",
-            )
-        challenge, domain = req.options.challenge, req.options.domain
-        if domain is not None and challenge is None:
-            raise _Refusal(
-                400,
-                "REQUEST_INVALID",
-                "options.domain needs options.challenge",
-                field="options.domain",
-            )
-        issued_check = None
-        if challenge is not None:
-            code, message = await self.cpu(self._consume_challenge, challenge)
-            if code != "OK" and not (
-                code == "CHALLENGE_UNKNOWN" and self.config.verify.accept_foreign_challenges
-            ):
-                issued_check = Check("challenge-issued", code, "fail", message)
-            else:
-                issued_check = Check(
-                    "challenge-issued",
-                    "OK" if code == "OK" else "CHALLENGE_FOREIGN",
-                    "pass",
-                    message,
-                )
-        report = await self.cpu(self._verify, vp, challenge, domain)
-        if issued_check is not None:
-            report.checks.insert(0, issued_check)
-        return self._report_response(report)
+        return await self.verification(request, "presentation")
 
     def _consume_challenge(self, challenge: str) -> tuple[str, str]:
         return self.challenges.consume(challenge, self.clock.now())
@@ -507,7 +650,7 @@ class _Service:
     # --- verification -----------------------------------------------------------------------
 
     def _verify(
-        self, document: Any, challenge: str | None, domain: str | None
+        self, document: Any, challenge: str | None, domain: str | None, deadline: Deadline
     ) -> VerificationReport:
         return verify(
             document,
@@ -520,6 +663,8 @@ class _Service:
             challenge=challenge,
             domain=domain,
             loader=self.loader,
+            limits=self.limits,
+            deadline=deadline,
         )
 
     @staticmethod
@@ -575,7 +720,11 @@ def create_app(
     """The ASGI application for ``config``. ``clock`` and ``http`` (the guarded client's
     transport for did:web and status lists) are injectable for tests."""
     service = _Service(
-        config, clock=clock or SystemClock(), http=http, loader=loader or default_loader()
+        config,
+        clock=clock or SystemClock(),
+        http=http,
+        loader=loader or default_loader(),
+        processes=clock is None and http is None and loader is None,
     )
     s = service
     routes = [
@@ -593,6 +742,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if service.pool is not None:
+            # start the workers now (each imports mcvc once), not on the first request
+            loop = asyncio.get_running_loop()
+            pool, size = service.pool, service.pool_size
+            await asyncio.gather(*(loop.run_in_executor(pool, _warm) for _ in range(size)))
         yield
         service.close()
 

@@ -78,6 +78,13 @@ class IssuerConfig(_Strict):
 class LimitsConfig(_Strict):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     request_timeout: float = Field(default=15.0, gt=0, le=300)
+    verify_concurrency: int = Field(default=4, ge=1, le=256)
+    """Verifications at once per server process, each in its own worker process."""
+    verify_per_client: int = Field(default=2, ge=1, le=256)
+    """Verifications at once for one client address (the rest queue)."""
+    verify_processes: bool = True
+    """False: verify in threads of the server process (the GIL then lets a client's heavy
+    requests slow everyone's)."""
     verify_per_minute: float = Field(default=120.0, gt=0)
     verify_burst: int = Field(default=30, ge=1)
     challenge_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
@@ -91,6 +98,7 @@ class VerifyConfig(_Strict):
     allow_http: bool = False
     fetch_timeout: float = Field(default=10.0, gt=0, le=60)
     accept_foreign_challenges: bool = False
+    max_values: int = Field(default=10_000, ge=100, le=10_000_000)
 
 
 class ServiceConfig(_Strict):

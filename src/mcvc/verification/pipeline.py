@@ -669,6 +669,24 @@ def verify(
         return report
 
 
+def _more_values_than(doc: Any, limit: int) -> bool:
+    """Whether ``doc`` holds more than ``limit`` JSON values; stops as soon as it does."""
+    count = 1
+    stack = [doc]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        children = node.values() if type(node) is dict else node
+        count += len(children)
+        if count > limit:
+            return True
+        for child in children:
+            kind = type(child)
+            if (kind is dict or kind is list) and child:
+                push(child)
+    return False
+
+
 def _verify(
     document: dict[str, Any] | str | bytes,
     *,
@@ -735,6 +753,18 @@ def _verify(
         report = VerificationReport()
         report.checks.append(
             Check("parse", "PARSING_ERROR", "fail", "the document is not a JSON object")
+        )
+        return report
+    if _more_values_than(fold_contexts(doc), limits.max_values):
+        report = VerificationReport()
+        report.checks.append(
+            Check(
+                "parse",
+                "VALUE_LIMIT",
+                "fail",
+                f"the document holds more than {limits.max_values} JSON values",
+                {"limit": limits.max_values},
+            )
         )
         return report
     types = doc.get("type")
