@@ -300,9 +300,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise _Usage("--domain needs --challenge")
     client = None
     if args.allow_network:
-        import httpx
+        from .net import guarded_client
 
-        client = httpx.Client(timeout=10.0)
+        client = guarded_client()
     reports = []
     for path in args.files:
         p = Path(path)

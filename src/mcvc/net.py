@@ -3,7 +3,10 @@
 mcvc never opens a connection on its own: callers pass an ``httpx.Client`` (tests pass one
 with ``httpx.MockTransport``). :class:`Fetcher` adds the policy: HTTPS only, no IP literals,
 no loopback/private/link-local destinations unless configured, no redirects, a byte cap
-enforced while streaming, and a timeout.
+enforced while streaming, and a timeout. :func:`guarded_client` makes the client mcvc's own
+commands and service use: it applies the address rule again when it connects, to the address
+it connects to, so a name that resolves to a public address for the check and to a private
+one for the connection (DNS rebinding) is refused.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import NetworkPolicyError
@@ -20,7 +23,7 @@ from .errors import NetworkPolicyError
 if TYPE_CHECKING:  # httpx is imported only when a fetch happens (keeps the CLI fast)
     import httpx
 
-__all__ = ["FetchPolicy", "Fetched", "Fetcher"]
+__all__ = ["FetchPolicy", "Fetched", "Fetcher", "guarded_client"]
 
 Resolve = Callable[[str], list[str]]
 
@@ -155,3 +158,56 @@ class Fetcher:
             raise NetworkPolicyError(
                 f"{url}: {type(exc).__name__}: {exc}", code="NETWORK_ERROR"
             ) from None
+
+
+def _allowed_addresses(host: str, policy: FetchPolicy) -> list[str]:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        addresses = [host.strip("[]")]
+    except ValueError:
+        addresses = policy.resolve(host)
+    if policy.allow_private:
+        return addresses
+    refused = [a for a in addresses if not _is_public(a)]
+    if refused:
+        raise NetworkPolicyError(
+            f"{host} resolves to non-public address {refused[0]} at connection time",
+            code="URL_NOT_ALLOWED",
+        )
+    return addresses
+
+
+def guarded_client(policy: FetchPolicy | None = None) -> httpx.Client:
+    """An ``httpx.Client`` whose connections go only to addresses ``policy`` allows, checked
+    on the address actually connected to (one lookup, no second one to rebind). TLS still
+    verifies the certificate for the host name in the URL."""
+    import httpcore
+    import httpx
+
+    rule = policy or FetchPolicy()
+
+    class GuardedBackend(httpcore.SyncBackend):
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> Any:
+            last: Exception | None = None
+            for address in _allowed_addresses(host, rule):
+                try:
+                    return super().connect_tcp(
+                        address, port, timeout, local_address, socket_options
+                    )
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                    last = exc
+            raise last or httpcore.ConnectError(f"{host}: no address")
+
+    transport = httpx.HTTPTransport()
+    # httpx does not take a network backend; its pool does (httpcore's public API)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend()
+    )
+    return httpx.Client(transport=transport, timeout=rule.timeout, follow_redirects=False)

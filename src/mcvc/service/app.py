@@ -173,9 +173,9 @@ class _Service:
             timeout=config.verify.fetch_timeout,
         )
         if http is None and config.verify.allow_network:
-            import httpx
+            from ..net import guarded_client
 
-            self.http = httpx.Client(timeout=config.verify.fetch_timeout, follow_redirects=False)
+            self.http = guarded_client(self.fetch_policy)
             self._own_http = True
         # one checker per worker: its cache of status lists serves every request
         self.status_checker: StatusChecker | None = (

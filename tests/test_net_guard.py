@@ -1,0 +1,78 @@
+"""The guarded client connects only to addresses the policy allows, checked on the address it
+connects to: a name that resolves to a public address for the URL check and to a private one
+for the connection (DNS rebinding) is refused."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from mcvc.errors import NetworkPolicyError
+from mcvc.net import FetchPolicy, Fetcher, guarded_client
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b'{"hello": "world"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def local_port() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+class _Rebinding:
+    """A resolver that answers a public address first and loopback afterwards."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, host: str) -> list[str]:
+        self.calls += 1
+        return ["93.184.215.14"] if self.calls == 1 else ["127.0.0.1"]
+
+
+def test_rebinding_to_loopback_is_refused_at_connection(local_port: int) -> None:
+    resolve = _Rebinding()
+    policy = FetchPolicy(allow_http=True, resolve=resolve, timeout=5)
+    with guarded_client(policy) as client:
+        with pytest.raises(NetworkPolicyError) as caught:
+            Fetcher(client, policy).get(f"http://rebind.example:{local_port}/x")
+    assert caught.value.code == "URL_NOT_ALLOWED"
+    assert "connection time" in str(caught.value)
+    assert resolve.calls == 2  # checked once for the URL, once for the connection
+
+
+def test_connection_goes_to_the_checked_address(local_port: int) -> None:
+    # "never.invalid" cannot be resolved by the system: the body can only come from the
+    # address the policy's resolver gave
+    policy = FetchPolicy(
+        allow_http=True, allow_private=True, resolve=lambda host: ["127.0.0.1"], timeout=5
+    )
+    with guarded_client(policy) as client:
+        body = Fetcher(client, policy).get(f"http://never.invalid:{local_port}/x")
+    assert body == b'{"hello": "world"}'
+
+
+def test_private_literal_refused_by_the_client_itself(local_port: int) -> None:
+    # even a caller that skips the Fetcher's URL check cannot reach a private address
+    with guarded_client(FetchPolicy(allow_http=True)) as client:
+        with pytest.raises(NetworkPolicyError) as caught:
+            client.get(f"http://127.0.0.1:{local_port}/x")
+    assert caught.value.code == "URL_NOT_ALLOWED"
