@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from mcvc.errors import NetworkPolicyError
-from mcvc.net import FetchPolicy, Fetcher, guarded_client
+from mcvc.net import Fetcher, FetchPolicy, guarded_client
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):
@@ -51,9 +51,8 @@ class _Rebinding:
 def test_rebinding_to_loopback_is_refused_at_connection(local_port: int) -> None:
     resolve = _Rebinding()
     policy = FetchPolicy(allow_http=True, resolve=resolve, timeout=5)
-    with guarded_client(policy) as client:
-        with pytest.raises(NetworkPolicyError) as caught:
-            Fetcher(client, policy).get(f"http://rebind.example:{local_port}/x")
+    with guarded_client(policy) as client, pytest.raises(NetworkPolicyError) as caught:
+        Fetcher(client, policy).get(f"http://rebind.example:{local_port}/x")
     assert caught.value.code == "URL_NOT_ALLOWED"
     assert "connection time" in str(caught.value)
     assert resolve.calls == 2  # checked once for the URL, once for the connection
@@ -72,7 +71,7 @@ def test_connection_goes_to_the_checked_address(local_port: int) -> None:
 
 def test_private_literal_refused_by_the_client_itself(local_port: int) -> None:
     # even a caller that skips the Fetcher's URL check cannot reach a private address
-    with guarded_client(FetchPolicy(allow_http=True)) as client:
-        with pytest.raises(NetworkPolicyError) as caught:
-            client.get(f"http://127.0.0.1:{local_port}/x")
+    client = guarded_client(FetchPolicy(allow_http=True))
+    with client, pytest.raises(NetworkPolicyError) as caught:
+        client.get(f"http://127.0.0.1:{local_port}/x")
     assert caught.value.code == "URL_NOT_ALLOWED"
