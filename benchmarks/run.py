@@ -115,7 +115,7 @@ def _reference_tree() -> Path | None:
         cwd=tmp / "interop" / "dbvc",
         check=True,
         capture_output=True,
-    )  # noqa: S607
+    )
     return tmp
 
 
@@ -133,7 +133,7 @@ def bench_reference(
             text=True,
             env=env,
             check=False,
-        )  # noqa: S607
+        )
         if result.returncode != 0:
             print(f"reference failed on {name}: {result.stderr.strip()[:300]}", file=sys.stderr)
             continue
@@ -164,7 +164,7 @@ def _median_wall(cmd: list[str], runs: int, env: dict[str, str] | None = None) -
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=False, env=env)  # noqa: S603
+        subprocess.run(cmd, capture_output=True, check=False, env=env)
         times.append(time.perf_counter() - start)
     return round(statistics.median(times), 3)
 
@@ -212,7 +212,7 @@ def bench_batch(rows: int) -> dict[str, Any]:
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True
-        )  # noqa: S603
+        )
         seconds = time.perf_counter() - start
         peak_kib = int(done.stdout.strip().splitlines()[-1])
     return {
