@@ -25,3 +25,10 @@ def load(path: Path) -> Any:
 @pytest.fixture
 def example_elements() -> dict[str, Any]:
     return load(ROOT / "examples" / "microcredential.json")
+
+
+def trust_file(folder: Path, *dids: str) -> Path:
+    """A trust list naming ``dids`` (the officer's own list of accepted issuers)."""
+    path = folder / "trust.json"
+    path.write_text(json.dumps({"name": "test trust list", "issuers": [{"did": d} for d in dids]}))
+    return path

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mcvc.cli import main
+from mcvc.verification.trust import DEMO_DIDS
 
-from .conftest import EDDSA, ROOT, SAMPLES
+from .conftest import EDDSA, ROOT, SAMPLES, trust_file
 
 
 def test_build_sign_verify_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,9 +50,21 @@ def test_build_sign_verify_flow(tmp_path: Path, capsys: pytest.CaptureFixture[st
         == 0
     )
     capsys.readouterr()
-    assert main(["verify", str(signed), "--json", "--now", "2026-11-01T00:00:00Z"]) == 0
+    # a key of one's own proves the content is intact, not who the issuer is (issue 14)
+    when = ["--json", "--now", "2026-11-01T00:00:00Z"]
+    assert main(["verify", str(signed), *when]) == 3
+    report = json.loads(capsys.readouterr().out)
+    assert report["outcome"] == "unconfirmed" and report["verified"] is False
+    assert report["facets"] == {"intact": "pass", "issuer": "unknown", "valid": "pass"}
+    # what a VC-API client expects: verified, the unconfirmed issuer as a warning
+    assert main(["verify", str(signed), *when, "--policy", "vc-api"]) == 0
+    assert json.loads(capsys.readouterr().out)["outcome"] == "verified"
+    # the officer's trust list names the issuer: verified
+    trust = trust_file(tmp_path, did)
+    assert main(["verify", str(signed), *when, "--trust", str(trust)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["verified"] is True and report["outcome"] == "verified"
+    assert report["facets"] == {"intact": "pass", "issuer": "pass", "valid": "pass"}
     assert all({"code", "outcome", "message"} <= set(c) for c in report["checks"])
     data = json.loads(signed.read_text())
     data["credentialSubject"]["hasClaim"]["title"]["en"] = "\u001b[2J\u001b[32mVALID"
@@ -104,6 +117,8 @@ def test_several_files_give_a_stacking_summary(
             str(tmp_path / "demo.json"),
             str(tmp_path / "demo.json"),
             str(EDDSA / "eddsa-rdfc-2022" / "signedDataInt.json"),
+            "--trust",
+            str(trust_file(tmp_path, *DEMO_DIDS)),
         ]
     )
     out = capsys.readouterr().out

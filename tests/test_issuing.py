@@ -278,21 +278,29 @@ def test_revocation_round_trip_over_http(ledger_url: str, tmp_path: Path) -> Non
         import httpx
 
         with httpx.Client() as client:
-            report = verify(record.signed, now=checked_at, http=client, fetch_policy=policy)
+            report = verify(
+                record.signed, now=checked_at, http=client, fetch_policy=policy, policy="vc-api"
+            )
             assert report.outcome == "verified", report.to_json()
             ledger.set_status(record.credential_id, "revocation", 1, sign_list=signer, now=NOW)
             publish(ledger, status_dir / "lists", signer=signer, now=NOW)
-            report = verify(record.signed, now=checked_at, http=client, fetch_policy=policy)
+            report = verify(
+                record.signed, now=checked_at, http=client, fetch_policy=policy, policy="vc-api"
+            )
             assert report.outcome == "failed" and report.check("status").code == "REVOKED"  # type: ignore[union-attr]
             other = ledger.get("R00002")
             assert other is not None and other.signed is not None
             assert (
-                verify(other.signed, now=checked_at, http=client, fetch_policy=policy).outcome
+                verify(
+                    other.signed, now=checked_at, http=client, fetch_policy=policy, policy="vc-api"
+                ).outcome
                 == "verified"
             )
             server.shutdown()
             server.server_close()
-            report = verify(other.signed, now=checked_at, http=client, fetch_policy=policy)
+            report = verify(
+                other.signed, now=checked_at, http=client, fetch_policy=policy, policy="vc-api"
+            )
             assert report.outcome == "inconclusive"
             assert report.check("status").code == "STATUS_RETRIEVAL_ERROR"  # type: ignore[union-attr]
         ledger.close()

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from mcvc.cli import main
+from mcvc.verification.trust import DEMO_DIDS
+
+from .conftest import trust_file
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("MCVC_REQUIRE_CHROMIUM") == "1":
@@ -89,8 +92,13 @@ def _colour_share(png: Path, rgb: tuple[int, int, int]) -> float:
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
 def test_report_renders_with_the_verdict_colour(tmp_path: Path) -> None:
     signed = _demo(tmp_path)
-    good, bad = tmp_path / "good.html", tmp_path / "bad.html"
-    assert main(["report", str(signed), "-o", str(good), "--now", NOW]) == 0
+    good, bad, amber = tmp_path / "good.html", tmp_path / "bad.html", tmp_path / "amber.html"
+    trust = trust_file(tmp_path, *DEMO_DIDS)
+    assert main(["report", str(signed), "-o", str(good), "--now", NOW, "--trust", str(trust)]) == 0
+    # without a trust source: authentic signature, issuer not confirmed (issue 14)
+    assert main(["report", str(signed), "-o", str(amber), "--now", NOW]) == 3
+    page = amber.read_text()
+    assert "Not confirmed" in page and "DEMO KEY" in page and "as written in the file" in page
     doc = json.loads(signed.read_text())
     doc["credentialSubject"]["hasClaim"]["specifiedBy"]["creditPoint"]["point"] = "30"
     tampered = tmp_path / "tampered.json"
@@ -98,7 +106,10 @@ def test_report_renders_with_the_verdict_colour(tmp_path: Path) -> None:
     assert main(["report", str(tampered), "-o", str(bad), "--now", NOW]) == 1
     _screenshot(good, tmp_path / "good.png")
     _screenshot(bad, tmp_path / "bad.png")
-    green, red = (0x1B, 0x7A, 0x33), (0xB3, 0x26, 0x1E)
+    _screenshot(amber, tmp_path / "amber.png")
+    green, red, brown = (0x1B, 0x7A, 0x33), (0xB3, 0x26, 0x1E), (0x8A, 0x61, 0x00)
+    assert _colour_share(tmp_path / "amber.png", brown) > 0.03
+    assert _colour_share(tmp_path / "amber.png", green) < 0.001
     assert _colour_share(tmp_path / "good.png", green) > 0.03
     assert _colour_share(tmp_path / "good.png", red) < 0.001
     assert _colour_share(tmp_path / "bad.png", red) > 0.03

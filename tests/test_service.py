@@ -94,7 +94,10 @@ def test_issue_then_verify_over_http(service: str, unsigned: dict[str, Any]) -> 
     body = v.json()
     assert body["verified"] is True and body["outcome"] == "verified"
     assert _codes(body)["status"] == "OK" and _codes(body)["proof"] == "OK"
-    assert body["problemDetails"] == [] and body["warnings"] == []
+    # the VC-API policy: verified, and the issuer no trust source confirms is a warning
+    assert body["policy"] == "vc-api" and body["facets"]["issuer"] == "unknown"
+    assert body["problemDetails"] == []
+    assert [w["title"] for w in body["warnings"]] == ["TRUST_NOT_CHECKED"]
     # and independently of the service
     assert verify(vc, now=NOW).check("proof").code == "OK"  # type: ignore[union-attr]
 
@@ -302,7 +305,10 @@ def test_verify_verdicts_and_status_codes(
         r = _verify(url, vc)
         assert r.status_code == 422
         assert r.json()["outcome"] == "inconclusive"
-        assert {w["title"] for w in r.json()["warnings"]} == {"STATUS_NOT_CHECKED"}
+        assert {w["title"] for w in r.json()["warnings"]} == {
+            "STATUS_NOT_CHECKED",
+            "TRUST_NOT_CHECKED",
+        }
 
 
 # --- revocation and status lists ------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_revocation_round_trip() -> None:
     credential = _issue(key)
     _publish(server, key, Bitstring.empty())
     checker = status_checker(server.client(), fetch_policy=POLICY)
-    report = verify(credential, now=NOW, status_checker=checker)
+    report = verify(credential, now=NOW, status_checker=checker, policy="vc-api")
     assert report.outcome == "verified" and _status(report).code == "OK"
     verify(credential, now=NOW, status_checker=checker)
     assert server.requests == [LIST_URL], "the list is cached within its ttl"
@@ -259,5 +259,8 @@ def test_cache_revalidates_with_etag() -> None:
         clock=lambda: next(ticks),
     )
     for _ in range(3):
-        assert verify(credential, now=NOW, status_checker=checker).outcome == "verified"
+        assert (
+            verify(credential, now=NOW, status_checker=checker, policy="vc-api").outcome
+            == "verified"
+        )
     assert seen == [None, '"v1"'], "fresh within ttl; afterwards revalidated with If-None-Match"

@@ -40,13 +40,30 @@ def _code(report: Any, name: str) -> str:
     return str(check.code)
 
 
-def test_valid_credential(signed: dict[str, Any]) -> None:
-    report = verify(signed, now=NOW)
+def _trusting(*dids: str) -> TrustList:
+    return TrustList.from_dict({"name": "test list", "issuers": [{"did": d} for d in dids]})
+
+
+def test_valid_credential(signed: dict[str, Any], key) -> None:  # type: ignore[no-untyped-def]
+    report = verify(signed, now=NOW, trust=_trusting(key.did_key))
     assert report.verified and report.outcome == "verified"
+    assert report.facets == {"intact": "pass", "issuer": "pass", "valid": "pass"}
     assert _code(report, "proof") == "OK" and _code(report, "issuer") == "OK"
-    assert _code(report, "trust") == "TRUST_NOT_CHECKED"
+    assert _code(report, "trust") == "OK"
     assert report.elements is not None and report.elements["missing"] == []
     json.loads(report.to_json())
+
+
+def test_valid_signature_without_trust_is_unconfirmed(signed: dict[str, Any]) -> None:
+    # issue 14: a fresh key of one's own, naming a real university, is not "verified"
+    report = verify(signed, now=NOW)
+    assert report.outcome == "unconfirmed" and not report.verified
+    assert report.facets == {"intact": "pass", "issuer": "unknown", "valid": "pass"}
+    assert _code(report, "trust") == "TRUST_NOT_CHECKED"
+    vc_api = verify(signed, now=NOW, policy="vc-api")
+    assert vc_api.outcome == "verified" and vc_api.to_dict()["policy"] == "vc-api"
+    with pytest.raises(ValueError):
+        verify(signed, now=NOW, policy="lenient")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("profile", ["vc2", "ob3"])
@@ -56,7 +73,7 @@ def test_other_profiles_verify(example_elements: dict[str, Any], key, profile: s
         key,
         created=SIGNED_AT,
     )
-    assert verify(doc, now=NOW).outcome == "verified"
+    assert verify(doc, now=NOW, trust=_trusting(key.did_key)).outcome == "verified"
 
 
 def test_tampered_fails(signed: dict[str, Any]) -> None:
@@ -153,7 +170,7 @@ def test_trust_list(signed: dict[str, Any], key) -> None:  # type: ignore[no-unt
         {"issuers": [{"did": "did:web:other.example", "legal_name": "Charles University"}]}
     )
     report = verify(signed, now=NOW, trust=other)
-    assert report.trusted is False and report.outcome == "inconclusive"
+    assert report.trusted is False and report.outcome == "unconfirmed"
     assert _code(report, "trust") == "ISSUER_NOT_TRUSTED"
 
 
@@ -171,9 +188,9 @@ def test_parse_failures_are_reports(text: bytes, code: str) -> None:
     assert report.outcome == "failed" and _code(report, "parse") == code
 
 
-def test_sealed_europass_without_anchors_is_inconclusive_with_elements() -> None:
+def test_sealed_europass_without_anchors_is_unconfirmed_with_elements() -> None:
     report = verify((SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW)
-    assert report.outcome == "inconclusive"
+    assert report.outcome == "unconfirmed"
     assert _code(report, "seal") == "OK"
     assert _code(report, "trust") == "CERTIFICATE_NOT_TRUSTED"
     assert report.elements is not None and report.elements["missing"] == ["quality_assurance"]
@@ -192,7 +209,10 @@ def test_presentation_roundtrip(example_elements: dict[str, Any], key) -> None: 
         domain="uni.example",
         created=SIGNED_AT,
     )
-    assert verify(vp, now=NOW, challenge="abc", domain="uni.example").outcome == "verified"
+    trust = _trusting(key.did_key)
+    ok = verify(vp, now=NOW, challenge="abc", domain="uni.example", trust=trust)
+    assert ok.outcome == "verified"
+    assert verify(vp, now=NOW, challenge="abc", domain="uni.example").outcome == "unconfirmed"
     report = verify(vp, now=NOW, challenge="xyz", domain="uni.example")
     assert report.outcome == "failed" and _code(report, "proof") == "INVALID_CHALLENGE_ERROR"
     report = verify(vp, now=NOW, challenge="abc", domain="evil.example")
@@ -229,7 +249,7 @@ def test_did_web_issuer_through_injected_client(example_elements: dict[str, Any]
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
     policy = FetchPolicy(resolve=lambda host: ["93.184.216.34"])
-    report = verify(credential, now=NOW, http=client, fetch_policy=policy)
+    report = verify(credential, now=NOW, http=client, fetch_policy=policy, policy="vc-api")
     assert report.outcome == "verified", report.to_json()
     assert seen == ["https://credentials.uni.example/.well-known/did.json"]
     offline = verify(credential, now=NOW)

@@ -372,8 +372,11 @@ def test_cli_timeout_option(tmp_path: Any, signed: dict[str, Any], capsys: Any) 
     assert main(["verify", str(path), "--timeout", "0"]) == 2
     capsys.readouterr()
     code = main(["verify", str(path), "--timeout", "60", "--json", "--now", "2026-12-01T00:00:00Z"])
-    assert code == 0
-    assert "TIMEOUT" not in capsys.readouterr().out
+    out = json.loads(capsys.readouterr().out)
+    # signed with the public demo key and no trust list: authentic, issuer not confirmed
+    assert code == 3 and out["outcome"] == "unconfirmed"
+    assert "TIMEOUT" not in [c["code"] for c in out["checks"]]
+    assert "DEMO_KEY" in [c["code"] for c in out["checks"]]
 
 
 E = "https://ex.org/"

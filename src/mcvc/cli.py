@@ -18,7 +18,7 @@ from .dates import parse_datetime
 from .errors import ElementsError, McvcError
 from .jsontext import parse_json
 
-EXIT = {"verified": 0, "failed": 1, "inconclusive": 3}
+EXIT = {"verified": 0, "failed": 1, "inconclusive": 3, "unconfirmed": 3}
 DEMO_NOTE = "DEMO KEY - for tests and demonstrations only, never for production credentials"
 
 
@@ -275,48 +275,88 @@ def _seconds(text: str) -> float:
     return value
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    _import_pyld_without_its_http_loaders()
-    from .display import render_report
-    from .verification.pipeline import verify
+def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``verify`` needs from the options ``mcvc verify`` and ``mcvc report`` share."""
     from .verification.trust import TrustList
 
-    now = _instant(args.now, "--now")
-    trust = None
+    options: dict[str, Any] = {"policy": args.policy, "timeout": args.timeout}
     if args.trust:
         try:
-            trust = TrustList.load(args.trust)
+            options["trust"] = TrustList.load(args.trust)
         except (OSError, ValueError, McvcError) as exc:
             raise _Usage(f"--trust: {exc}") from None
-    anchors = None
     if args.anchors:
         from .jades.certs import TrustAnchors
 
         try:
-            anchors = TrustAnchors.load(args.anchors)
+            options["anchors"] = TrustAnchors.load(args.anchors)
         except (OSError, McvcError) as exc:
             raise _Usage(f"--anchors: {exc}") from None
-    if (args.challenge is None) != (args.domain is None) and args.domain is not None:
-        raise _Usage("--domain needs --challenge")
     client = None
     if args.allow_network:
         from .net import guarded_client
 
         client = guarded_client()
+        options["http"] = client
+    if args.status_list:
+        from .status.local import local_status_checker
+
+        try:
+            options["status_checker"] = local_status_checker(args.status_list, http=client)
+        except (OSError, McvcError) as exc:
+            raise _Usage(f"--status-list: {exc}") from None
+    return options
+
+
+def _add_verdict_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        help="stop verifying a file after this many seconds (inconclusive, TIMEOUT); default 30",
+    )
+    p.add_argument("--trust", help="trust list JSON file (issuer DIDs the officer accepts)")
+    p.add_argument(
+        "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
+    )
+    p.add_argument(
+        "--status-list",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a status list credential you have as a file (repeatable); checked instead of fetching",
+    )
+    p.add_argument(
+        "--policy",
+        choices=["officer", "vc-api"],
+        default="officer",
+        help="officer (default): verified only when a trust source confirms the issuer; "
+        "vc-api: a valid signature from an unconfirmed issuer is verified with a warning",
+    )
+    p.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="allow did:web resolution and status list fetches over HTTPS",
+    )
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    _import_pyld_without_its_http_loaders()
+    from .display import render_report
+    from .verification.pipeline import verify
+
+    now = _instant(args.now, "--now")
+    if (args.challenge is None) != (args.domain is None) and args.domain is not None:
+        raise _Usage("--domain needs --challenge")
+    options = _verdict_options(args)
     reports = []
     for path in args.files:
         p = Path(path)
         if not p.is_file():
             raise _Usage(f"no such file: {path}")
         report = verify(
-            p.read_bytes(),
-            anchors=anchors,
-            now=now,
-            trust=trust,
-            http=client,
-            challenge=args.challenge,
-            domain=args.domain,
-            timeout=args.timeout,
+            p.read_bytes(), now=now, challenge=args.challenge, domain=args.domain, **options
         )
         report.source = path
         reports.append(report)
@@ -334,7 +374,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print()
         if len(reports) > 1:
             print(_render_stack(_stack_summary(reports)))
-    worst = max(reports, key=lambda r: {"verified": 0, "inconclusive": 1, "failed": 2}[r.outcome])
+    rank = {"verified": 0, "unconfirmed": 1, "inconclusive": 2, "failed": 3}
+    worst = max(reports, key=lambda r: rank[r.outcome])
     return EXIT[worst.outcome]
 
 
@@ -388,15 +429,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .clock import SystemClock
     from .report_html import render_html
     from .verification.pipeline import verify
-    from .verification.trust import TrustList
 
     p = Path(args.file)
     if not p.is_file():
         raise _Usage(f"no such file: {args.file}")
     now = _instant(args.now, "--now") or SystemClock().now()
-    trust = TrustList.load(args.trust) if args.trust else None
+    options = _verdict_options(args)
     data = p.read_bytes()
-    report = verify(data, now=now, trust=trust)
+    report = verify(data, now=now, **options)
     page = render_html(
         report, source_name=p.name, source_bytes=data, generated_at=now, version=__version__
     )
@@ -442,6 +482,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .model.render import build_credential
     from .signing import sign
     from .verification.pipeline import verify
+    from .verification.trust import demo_trust_list
 
     example = _bundled("microcredential.json")
     elements = parse_json(example.read_bytes())
@@ -456,8 +497,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if out:
         out.write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", "utf-8")
         print(f"   written to {out}")
-    print("3. Verify:")
-    report = verify(signed)
+    print(f"3. Verify, trusting {demo_trust_list().name}:")
+    report = verify(signed, trust=demo_trust_list())
     print(render_report(report, color=sys.stdout.isatty()))
     return EXIT[report.outcome]
 
@@ -605,20 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="verify credentials or presentations")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
-    p.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=30.0,
-        help="stop verifying a file after this many seconds (inconclusive, TIMEOUT); default 30",
-    )
-    p.add_argument("--trust", help="trust list JSON file")
-    p.add_argument(
-        "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
-    )
-    p.add_argument(
-        "--allow-network", action="store_true", help="allow did:web resolution over HTTPS"
-    )
+    _add_verdict_options(p)
     p.add_argument("--challenge")
     p.add_argument("--domain")
     p.set_defaults(func=cmd_verify)
@@ -626,8 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write a printable HTML verification report")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--now")
-    p.add_argument("--trust")
+    _add_verdict_options(p)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("elements", help="show the EU standard elements of a credential")

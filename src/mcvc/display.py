@@ -7,7 +7,7 @@ from typing import Any
 
 from .verification.report import VerificationReport
 
-__all__ = ["mixed_script", "render_report", "safe"]
+__all__ = ["HEADLINES", "demo_note", "facet_rows", "mixed_script", "render_report", "safe"]
 
 _BIDI = {
     "\u202a",
@@ -48,11 +48,58 @@ def mixed_script(text: str) -> bool:
 
 
 _MARK = {"pass": "ok  ", "fail": "FAIL", "error": "??  ", "skipped": "--  "}
-_HEADLINE = {
-    "verified": "VERIFIED: authentic, intact and currently valid",
+HEADLINES = {
+    "verified": "VERIFIED: intact, issuer confirmed by a trust source, currently valid",
+    "unconfirmed": (
+        "NOT CONFIRMED: the signature is authentic, but no trust source confirms who the issuer is"
+    ),
     "failed": "FAILED: do not rely on this credential",
     "inconclusive": "INCONCLUSIVE: could not be fully checked",
 }
+COLOURS = {"verified": "32", "unconfirmed": "33", "failed": "31", "inconclusive": "33"}
+_FACET_TEXT = {
+    "intact": {
+        "pass": "yes: the signature or seal covers exactly this content",
+        "fail": "NO: the content is not what was signed, or the signature is not valid",
+        "unknown": "not established",
+    },
+    "issuer": {
+        "pass": "confirmed",
+        "fail": "NO: the trust source does not vouch for this issuer",
+        "unknown": "NOT confirmed",
+    },
+    "valid": {
+        "pass": "yes (dates and status)",
+        "fail": "NO",
+        "unknown": "not established",
+    },
+}
+_FACET_CHECKS = {"issuer": ("trust",), "valid": ("dates", "status")}
+
+
+def demo_note(report: VerificationReport) -> str:
+    """A marker for the headline when the public demo key or the demo trust list is involved."""
+    reports = [report, *report.credentials]
+    if any(r.check("demo-key") is not None for r in reports):
+        return " [DEMO KEY: proves nothing about any institution]"
+    return ""
+
+
+def facet_rows(report: VerificationReport) -> list[tuple[str, str]]:
+    """The three facets of a verdict, each with the check that decided it."""
+    rows = []
+    for name, label in (("intact", "Intact"), ("issuer", "Issuer"), ("valid", "Currently valid")):
+        value = report.facet(name)  # type: ignore[arg-type]
+        text = _FACET_TEXT[name][value]
+        deciding = [
+            c
+            for c in report.checks
+            if c.name in _FACET_CHECKS.get(name, ()) and (value == "pass" or c.outcome != "pass")
+        ]
+        if deciding and name != "intact":
+            text += f" ({deciding[0].message})"
+        rows.append((label, text))
+    return rows
 
 
 def first_text(text: Any) -> str:
@@ -90,11 +137,12 @@ def level_text(el: dict[str, Any]) -> str:
 
 def render_report(report: VerificationReport, *, color: bool = False, name: str = "") -> str:
     lines = []
-    head = _HEADLINE[report.outcome]
+    head = HEADLINES[report.outcome] + demo_note(report)
     if color:
-        code = {"verified": "32", "failed": "31", "inconclusive": "33"}[report.outcome]
-        head = f"\x1b[1;{code}m{head}\x1b[0m"
+        head = f"\x1b[1;{COLOURS[report.outcome]}m{head}\x1b[0m"
     lines.append(f"{safe(name) + ': ' if name else ''}{head}")
+    for label, text in facet_rows(report):
+        lines.append(f"  {label + ':':<17}{safe(text)}")
     lines.append("")
     for check in report.checks:
         mark = "info" if check.informative else _MARK[check.outcome]
@@ -114,7 +162,11 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
     el = report.elements
     if el:
         lines.append("")
-        lines.append("  Standard elements")
+        lines.append(
+            "  Standard elements"
+            if report.outcome == "verified"
+            else "  Standard elements, as written in the file (NOT confirmed by the checks above)"
+        )
         rows = [
             ("Title", first_text(el["title"])),
             ("Learner", learner_text(el)),

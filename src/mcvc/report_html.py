@@ -14,6 +14,8 @@ from typing import Any
 
 from .display import (
     bodies_text,
+    demo_note,
+    facet_rows,
     first_text,
     learner_text,
     level_text,
@@ -25,9 +27,17 @@ from .verification.report import VerificationReport
 
 __all__ = ["render_html"]
 
-_COLOURS = {"verified": "#1b7a33", "failed": "#b3261e", "inconclusive": "#8a6100"}
+_COLOURS = {
+    "verified": "#1b7a33",
+    "unconfirmed": "#8a6100",
+    "failed": "#b3261e",
+    "inconclusive": "#8a6100",
+}
 _HEADLINES = {
-    "verified": "Verified: authentic, intact and currently valid",
+    "verified": "Verified: intact, issuer confirmed by a trust source, currently valid",
+    "unconfirmed": (
+        "Not confirmed: the signature is authentic, but no trust source confirms who the issuer is"
+    ),
     "failed": "Failed: do not rely on this credential",
     "inconclusive": "Inconclusive: could not be fully checked",
 }
@@ -83,7 +93,8 @@ def render_html(
             else ""
         )
         + f" &middot; checked {_e(generated_at.isoformat())} &middot; mcvc {_e(version)}</p>",
-        f'<div id="verdict" class="verdict" style="background:{_COLOURS[outcome]}">{_e(_HEADLINES[outcome])}</div>',
+        f'<div id="verdict" class="verdict" style="background:{_COLOURS[outcome]}">{_e(_HEADLINES[outcome] + demo_note(report))}</div>',
+        '<table id="facets">' + _rows(facet_rows(report)) + "</table>",
         "<h2>Checks</h2>",
         "<table><tr><th>Check</th><th>Result</th><th>Code</th><th>Explanation</th></tr>",
     ]
@@ -119,18 +130,21 @@ def render_html(
                 ]
             )
         )
-        trusted = {
-            True: "on the trust list",
-            False: "NOT on the trust list",
-            None: "no trust list used",
-        }[report.trusted]
-        parts.append(_rows([("Trust", trusted)]))
+        trust = report.check("trust")
+        parts.append(_rows([("Trust", trust.message if trust else "not checked")]))
         parts.append("</table>")
     el = report.elements
     if el:
         qa = el.get("quality_assurance") or {}
         stack = el.get("stackability") or {}
-        parts.append("<h2>Standard elements (EU Council Recommendation 2022)</h2><table>")
+        parts.append(
+            "<h2>Standard elements (EU Council Recommendation 2022)</h2>"
+            if outcome == "verified"
+            else "<h2>Standard elements, as written in the file</h2>"
+            '<p class="warn">Not confirmed: the checks above did not establish this '
+            "credential, so nothing below can be relied on.</p>"
+        )
+        parts.append("<table>")
         parts.append(
             _rows(
                 [

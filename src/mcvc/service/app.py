@@ -64,7 +64,7 @@ log = logging.getLogger("mcvc.service")
 _JSON_TYPES = ("application/json", "application/ld+json")
 _DEADLINE_GRACE = 2.0
 _PARSE_INLINE_BYTES = 64 * 1024
-_STATUS_OF = {"verified": 200, "failed": 400, "inconclusive": 422}
+_STATUS_OF = {"verified": 200, "failed": 400, "inconclusive": 422, "unconfirmed": 422}
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -665,6 +665,7 @@ class _Service:
             loader=self.loader,
             limits=self.limits,
             deadline=deadline,
+            policy=self.config.verify.policy,
         )
 
     @staticmethod

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -99,6 +99,9 @@ class VerifyConfig(_Strict):
     fetch_timeout: float = Field(default=10.0, gt=0, le=60)
     accept_foreign_challenges: bool = False
     max_values: int = Field(default=10_000, ge=100, le=10_000_000)
+    policy: Literal["officer", "vc-api"] = "vc-api"
+    """vc-api: a valid credential from an unconfirmed issuer is verified, with a warning (what
+    VC-API clients expect); officer: it is unconfirmed (422)."""
 
 
 class ServiceConfig(_Strict):

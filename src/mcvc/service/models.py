@@ -129,7 +129,9 @@ class VerificationResult(BaseModel):
 
     reportVersion: int
     verified: bool
-    outcome: Literal["verified", "failed", "inconclusive"]
+    outcome: Literal["verified", "unconfirmed", "failed", "inconclusive"]
+    facets: dict[str, Literal["pass", "fail", "unknown"]]
+    policy: Literal["officer", "vc-api"]
     kind: str
     checks: list[CheckModel]
     issuer: JsonObject

@@ -70,14 +70,22 @@ def encode_list(bitstring: Bitstring) -> str:
 
 
 def decode_list(
-    encoded: object, *, status_size: int = 1, max_bytes: int = MAX_DECODED
+    encoded: object,
+    *,
+    status_size: int = 1,
+    max_bytes: int = MAX_DECODED,
+    multibase: bool = True,
 ) -> Bitstring:
-    if not isinstance(encoded, str) or not encoded.startswith("u"):
+    """``multibase=False`` for StatusList2021, whose encodedList is base64url without the
+    multibase ``u`` prefix."""
+    if multibase and (not isinstance(encoded, str) or not encoded.startswith("u")):
         raise StatusListError(
             "encodedList must be a multibase base64url string ('u...')",
             code="STATUS_VERIFICATION_ERROR",
         )
-    body = encoded[1:]
+    if not isinstance(encoded, str):
+        raise StatusListError("encodedList must be a string", code="STATUS_VERIFICATION_ERROR")
+    body = encoded[1:] if multibase else encoded.rstrip("=")
     if len(body) > max_bytes or re.search(r"[^A-Za-z0-9_-]", body):
         raise StatusListError("encodedList is not base64url", code="STATUS_VERIFICATION_ERROR")
     try:

@@ -22,8 +22,14 @@ from .bitstring import Bitstring, StatusListError, decode_list, parse_index
 
 __all__ = ["StatusChecker", "StatusResult"]
 
-ENTRY_TYPES = {"BitstringStatusListEntry"}
-LIST_TYPES = {"BitstringStatusListCredential"}
+# entry type -> (list credential type, list subject type, multibase encodedList)
+FORMATS = {
+    "BitstringStatusListEntry": ("BitstringStatusListCredential", "BitstringStatusList", True),
+    # VC Status List 2021 (W3C CCG), used with VCDM 1.1 credentials and in Europass samples
+    "StatusList2021Entry": ("StatusList2021Credential", "StatusList2021", False),
+}
+ENTRY_TYPES = set(FORMATS)
+LIST_TYPES = {f[0] for f in FORMATS.values()}
 _MAX_LIST_DOC = 20 * 1024 * 1024
 _DEFAULT_TTL = timedelta(minutes=5)
 
@@ -95,12 +101,15 @@ class StatusChecker:
             )
         types = entry.get("type")
         types = types if isinstance(types, list) else [types]
-        if not ENTRY_TYPES & set(types):
+        known = [t for t in types if t in FORMATS]
+        if not known:
             return StatusResult(
                 "error",
                 "UNSUPPORTED_STATUS_TYPE",
-                f"status type {types} is not supported; status not checked",
+                f"status entry of type {types}, which mcvc cannot check: whether the "
+                "credential was revoked or suspended is NOT known",
             )
+        fmt = known[0]
         purpose = entry.get("statusPurpose")
         url = entry.get("statusListCredential")
         if not isinstance(purpose, str) or not purpose:
@@ -109,7 +118,7 @@ class StatusChecker:
             return StatusResult(
                 "fail", "MALFORMED_VALUE_ERROR", "statusListCredential must be an http(s) URL"
             )
-        size = entry.get("statusSize", 1)
+        size = entry.get("statusSize", 1) if fmt == "BitstringStatusListEntry" else 1
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 8:
             return StatusResult(
                 "fail", "MALFORMED_VALUE_ERROR", "statusSize must be an integer from 1 to 8"
@@ -123,7 +132,7 @@ class StatusChecker:
         except StatusListError as exc:
             return StatusResult("fail", exc.code, str(exc))
         try:
-            cached = self._load(url, size, now)
+            cached = self._load(url, size, now, fmt)
         except StatusListError as exc:
             outcome = "error" if exc.code == "STATUS_RETRIEVAL_ERROR" else "fail"
             return StatusResult(outcome, exc.code, str(exc), {"url": url})
@@ -158,8 +167,9 @@ class StatusChecker:
         details["summary"] = summary
         return StatusResult("pass", "OK", summary, details)
 
-    def _load(self, url: str, size: int, now: datetime) -> _Cached:
-        cached = self._cache.get(url)
+    def _load(self, url: str, size: int, now: datetime, fmt: str) -> _Cached:
+        list_type, subject_type, multibase = FORMATS[fmt]
+        cached = self._cache.get(f"{fmt} {url}")
         if (
             cached is not None
             and self.clock() < cached.expires_at
@@ -199,10 +209,8 @@ class StatusChecker:
             )
         raw_types = doc.get("type")
         types: list[Any] = raw_types if isinstance(raw_types, list) else [raw_types]
-        if not LIST_TYPES & set(types):
-            raise StatusListError(
-                f"{url} is not a BitstringStatusListCredential", code="STATUS_VERIFICATION_ERROR"
-            )
+        if list_type not in types:
+            raise StatusListError(f"{url} is not a {list_type}", code="STATUS_VERIFICATION_ERROR")
         valid, issuer, reason = self.verify_list(doc)
         if not valid:
             raise StatusListError(
@@ -210,31 +218,31 @@ class StatusChecker:
                 code="STATUS_VERIFICATION_ERROR",
             )
         subject = doc.get("credentialSubject")
-        if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
+        if not isinstance(subject, dict) or subject.get("type") != subject_type:
             raise StatusListError(
-                "the list's credentialSubject is not a BitstringStatusList",
+                f"the list's credentialSubject is not a {subject_type}",
                 code="STATUS_VERIFICATION_ERROR",
             )
         purposes = subject.get("statusPurpose")
         purposes = purposes if isinstance(purposes, list) else [purposes]
         valid_until = None
-        for name in ("validFrom", "validUntil"):
+        for name in ("validFrom", "validUntil", "issuanceDate", "expirationDate"):
             if name in doc:
                 try:
                     moment = parse_datetime(doc[name], f"statusList.{name}")
                 except InvalidInput as exc:
                     raise StatusListError(str(exc), code="STATUS_VERIFICATION_ERROR") from None
-                if name == "validFrom" and now + self.skew < moment:
+                if name in ("validFrom", "issuanceDate") and now + self.skew < moment:
                     raise StatusListError(
                         "the status list is not valid yet", code="STATUS_VERIFICATION_ERROR"
                     )
-                if name == "validUntil":
+                if name in ("validUntil", "expirationDate"):
                     if now - self.skew > moment:
                         raise StatusListError(
                             "the status list has expired", code="STATUS_VERIFICATION_ERROR"
                         )
                     valid_until = moment
-        bitstring = decode_list(subject.get("encodedList"), status_size=size)
+        bitstring = decode_list(subject.get("encodedList"), status_size=size, multibase=multibase)
         ttl = subject.get("ttl")
         seconds = (
             ttl / 1000
@@ -250,7 +258,7 @@ class StatusChecker:
             fetched.etag,
             seconds,
         )
-        self._cache[url] = entry
+        self._cache[f"{fmt} {url}"] = entry
         return entry
 
 

@@ -24,9 +24,9 @@ from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
 from ..status.checker import StatusChecker, default_list_verifier
-from .report import Check, VerificationReport
+from .report import Check, TrustPolicy, VerificationReport
 from .signed import compare_signed_reading
-from .trust import TrustList
+from .trust import DEMO_DIDS, TrustList
 
 if TYPE_CHECKING:
     import httpx
@@ -257,9 +257,48 @@ def _dates(doc: dict[str, Any], ctx: _Ctx) -> Check:
     return Check("dates", "OK", "pass", "within its validity period", details)
 
 
+def _status_summary(entries: list[Any]) -> str:
+    kinds = sorted(
+        {
+            f"{e.get('type')} ({e.get('statusPurpose', 'no purpose')})"
+            for e in entries
+            if isinstance(e, dict)
+        }
+    )
+    count = f"{len(entries)} status entr{'y' if len(entries) == 1 else 'ies'}"
+    return f"{count}: {', '.join(kinds) or 'not objects'}"
+
+
 def _status(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> Check:
-    if doc.get("credentialStatus") is None:
+    status = doc.get("credentialStatus")
+    if status is None:
+        # Some issuers (the MyNextID Europass sample) put status entries under "status";
+        # a credential that declares a way to be revoked is never reported as having none.
+        loose = doc.get("status")
+        loose_entries = loose if isinstance(loose, list) else [loose]
+        if any(
+            isinstance(e, dict) and ("statusListCredential" in e or "statusPurpose" in e)
+            for e in loose_entries
+        ):
+            return Check(
+                "status",
+                "STATUS_NOT_CHECKABLE",
+                "error",
+                f"{_status_summary(loose_entries)} under the non-standard key 'status' (not "
+                "credentialStatus), which mcvc does not check: whether the credential was "
+                "revoked or suspended is NOT known",
+                {"key": "status"},
+            )
         return Check("status", "NO_STATUS", "skipped", "the credential has no status entry")
+    entries = status if isinstance(status, list) else [status]
+    if report.kind == "jades-envelope":
+        return Check(
+            "status",
+            "STATUS_NOT_CHECKABLE",
+            "error",
+            f"{_status_summary(entries)}; status lists of sealed (JAdES) credentials are not "
+            "checked yet: whether the credential was revoked or suspended is NOT known",
+        )
     authentic = all(
         c.outcome == "pass" for c in report.checks if c.name in ("proof", "seal", "issuer")
     ) and any(c.name in ("proof", "seal") for c in report.checks)
@@ -391,13 +430,24 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
                     )
                 )
     issuer_check = report.check("issuer")
+    if _issuer_id(doc) in DEMO_DIDS:
+        report.checks.append(
+            Check(
+                "demo-key",
+                "DEMO_KEY",
+                "error",
+                "signed with one of mcvc's public demo keys (keys/ in its repository): anyone "
+                "can sign with it, so this credential proves nothing about any institution",
+                informative=True,
+            )
+        )
     if ctx.trust is None:
         report.checks.append(
             Check(
                 "trust",
                 "TRUST_NOT_CHECKED",
-                "skipped",
-                "no trust list was given; the issuer's identity is not vouched for",
+                "error",
+                "no trust source was given: nothing confirms who the issuer is",
             )
         )
     else:
@@ -407,10 +457,12 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
             report.checks.append(
                 Check(
                     "trust",
-                    "OK",
+                    "DEMO_TRUST_LIST" if ctx.trust.demo else "OK",
                     "pass",
-                    f"issuer {entry.did} is on the trust list",
+                    f"issuer {entry.did} is on {ctx.trust.name or 'the trust list given'}",
                     {
+                        "source": ctx.trust.name,
+                        "demo": ctx.trust.demo,
                         "legal_name": entry.legal_name,
                         "country": entry.country,
                         "deqar_id": entry.deqar_id,
@@ -602,8 +654,15 @@ def verify(
     limits: Limits = DEFAULT_LIMITS,
     timeout: float | None = None,
     deadline: Deadline | None = None,
+    policy: TrustPolicy = "officer",
 ) -> VerificationReport:
     """Verify a credential or presentation (dict, JSON text or bytes) and explain the result.
+
+    The verdict names three facets (``report.facets``): intact, issuer confirmed by a trust
+    source, currently valid. Under the default ``policy="officer"`` it is ``verified`` only
+    when all three hold, and ``unconfirmed`` when the signature is valid but no trust source
+    vouches for the issuer; ``policy="vc-api"`` calls that ``verified`` with the issuer as a
+    warning (docs/verification.md).
 
     ``now`` defaults to the current time; pass it for reproducible results. Without ``http``
     nothing is fetched (did:web then cannot be resolved and the result is inconclusive).
@@ -615,25 +674,31 @@ def verify(
     ``TIMEOUT`` verdict. Whatever the input, the answer is a report: an unexpected failure
     inside mcvc is reported as ``VERIFIER_ERROR`` (inconclusive), never raised.
     """
+    if policy not in ("officer", "vc-api"):
+        raise ValueError(f"policy must be 'officer' or 'vc-api', not {policy!r}")
     if deadline is None:
         deadline = Deadline(timeout) if timeout is not None else None
+    return _verify_guarded(
+        document,
+        now=now,
+        trust=trust,
+        http=http,
+        fetch_policy=fetch_policy,
+        challenge=challenge,
+        domain=domain,
+        loader=loader,
+        anchors=anchors,
+        status_checker=status_checker,
+        did_documents=did_documents,
+        max_clock_skew=max_clock_skew,
+        limits=limits,
+        deadline=deadline,
+    ).with_policy(policy)
+
+
+def _verify_guarded(document: dict[str, Any] | str | bytes, **options: Any) -> VerificationReport:
     try:
-        return _verify(
-            document,
-            now=now,
-            trust=trust,
-            http=http,
-            fetch_policy=fetch_policy,
-            challenge=challenge,
-            domain=domain,
-            loader=loader,
-            anchors=anchors,
-            status_checker=status_checker,
-            did_documents=did_documents,
-            max_clock_skew=max_clock_skew,
-            limits=limits,
-            deadline=deadline,
-        )
+        return _verify(document, **options)
     except DeadlineExceeded as exc:
         report = VerificationReport()
         report.checks.append(Check("limits", exc.code, "error", str(exc), dict(exc.details)))

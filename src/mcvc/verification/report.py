@@ -6,11 +6,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Check", "CheckOutcome", "Verdict", "VerificationReport"]
+__all__ = ["Check", "CheckOutcome", "Facet", "TrustPolicy", "Verdict", "VerificationReport"]
 
 CheckOutcome = Literal["pass", "fail", "error", "skipped"]
-Verdict = Literal["verified", "failed", "inconclusive"]
-REPORT_VERSION = 1
+Verdict = Literal["verified", "unconfirmed", "failed", "inconclusive"]
+Facet = Literal["pass", "fail", "unknown"]
+TrustPolicy = Literal["officer", "vc-api"]
+"""``officer`` (the default): ``verified`` only when a trust source vouches for the issuer;
+a valid signature from an issuer none vouches for is ``unconfirmed``. ``vc-api``: a
+cryptographically valid, currently valid credential is ``verified`` and the unconfirmed issuer
+is a warning, as the W3C VC-API expects."""
+REPORT_VERSION = 2
+
+# Which of the three facets a check speaks to; every other check is about integrity.
+_FACET_OF = {"trust": "issuer", "dates": "valid", "status": "valid"}
 
 
 @dataclass
@@ -48,22 +57,56 @@ class VerificationReport:
     trusted: bool | None = None
     credentials: list[VerificationReport] = field(default_factory=list)
     source: str = ""
+    policy: TrustPolicy = "officer"
+
+    def facet(self, name: Literal["intact", "issuer", "valid"]) -> Facet:
+        """One of the three things a verdict names: ``intact`` (the signature or seal covers
+        exactly this content), ``issuer`` (a trust source vouches for who signed it) and
+        ``valid`` (dates and status). Nested credentials count."""
+        checks = [
+            c for c in self.checks if not c.informative and _FACET_OF.get(c.name, "intact") == name
+        ]
+        nested = [r.facet(name) for r in self.credentials]
+        if any(c.outcome == "fail" for c in checks) or "fail" in nested:
+            return "fail"
+        if any(c.outcome == "error" for c in checks) or "unknown" in nested:
+            return "unknown"
+        if name == "issuer":
+            # vouched for only by a passing trust check, never by its absence
+            return "pass" if any(c.outcome == "pass" for c in checks) or nested else "unknown"
+        if name == "intact" and not any(c.outcome == "pass" for c in checks):
+            return "unknown"
+        return "pass"
+
+    @property
+    def facets(self) -> dict[str, Facet]:
+        return {
+            "intact": self.facet("intact"),
+            "issuer": self.facet("issuer"),
+            "valid": self.facet("valid"),
+        }
 
     @property
     def outcome(self) -> Verdict:
-        relevant = [c for c in self.checks if not c.informative]
-        nested = [r.outcome for r in self.credentials]
-        if any(c.outcome == "fail" for c in relevant) or "failed" in nested:
+        intact, issuer, valid = self.facet("intact"), self.facet("issuer"), self.facet("valid")
+        if "fail" in (intact, issuer, valid):
             return "failed"
-        if any(c.outcome == "error" for c in relevant) or "inconclusive" in nested:
+        if "unknown" in (intact, valid):
             return "inconclusive"
-        if not any(c.outcome == "pass" for c in relevant):
-            return "inconclusive"
+        if issuer != "pass" and self.policy == "officer":
+            return "unconfirmed"
         return "verified"
 
     @property
     def verified(self) -> bool:
         return self.outcome == "verified"
+
+    def with_policy(self, policy: TrustPolicy) -> VerificationReport:
+        """Set the trust policy of this report and the credentials inside it."""
+        self.policy = policy
+        for inner in self.credentials:
+            inner.with_policy(policy)
+        return self
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -77,6 +120,8 @@ class VerificationReport:
             "reportVersion": REPORT_VERSION,
             "verified": self.verified,
             "outcome": self.outcome,
+            "facets": self.facets,
+            "policy": self.policy,
             "kind": self.kind,
             "checks": [c.to_dict() for c in self.checks],
             "issuer": self.issuer,

@@ -9,7 +9,16 @@ from typing import Any
 
 from ..errors import InvalidInput
 
-__all__ = ["TrustList", "TrustedIssuer"]
+__all__ = ["DEMO_DIDS", "TrustList", "TrustedIssuer", "demo_trust_list"]
+
+# The controllers of the public keys in keys/ (their private halves are in git): anything
+# signed with them proves nothing about anyone.
+DEMO_DIDS = frozenset(
+    {
+        "did:key:z6MkmxaCLFx2ZBfg8r7iZLa93cQgJ6Mh7EUbWX7F3sVWhjUk",  # keys/demo-ed25519.json
+        "did:key:zDnaeSsWobzw1ePNLxojkdBCM94wsmCRktWJZFZDn3GyqqQut",  # keys/test-p256.json
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,8 @@ class TrustList:
 
     issuers: tuple[TrustedIssuer, ...] = field(default_factory=tuple)
     name: str = ""
+    demo: bool = False
+    """A list for demonstrations (``mcvc demo``): the verdict says so wherever it is used."""
 
     @classmethod
     def from_dict(cls, data: Any, name: str = "") -> TrustList:
@@ -57,3 +68,15 @@ class TrustList:
 
     def find(self, did: str) -> TrustedIssuer | None:
         return next((i for i in self.issuers if i.did == did), None)
+
+
+def demo_trust_list() -> TrustList:
+    """The trust list ``mcvc demo`` uses: it names only the public demo and test keys."""
+    return TrustList(
+        tuple(
+            TrustedIssuer(did, "mcvc demo issuer (public demo key, not an institution)")
+            for did in sorted(DEMO_DIDS)
+        ),
+        name="the mcvc DEMO trust list (public demo keys only; never use it for decisions)",
+        demo=True,
+    )

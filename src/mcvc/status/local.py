@@ -1,0 +1,83 @@
+"""Status lists the caller has as files (``mcvc verify --status-list FILE``).
+
+An officer who downloaded a status list credential, or received it with the credential, checks
+against it without any network access. The files are served to the status checker by their
+``id`` (the URL credentials name in ``statusListCredential``); the checker verifies each list's
+proof and issuer exactly as for a fetched one. A list the files do not hold is fetched only when
+the caller also passed an HTTP client, and is otherwise not checked (inconclusive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidInput, NetworkPolicyError
+from ..jsontext import parse_json
+from ..net import Fetched, Fetcher, FetchPolicy
+from .checker import StatusChecker, default_list_verifier
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["LocalLists", "local_status_checker"]
+
+
+class LocalLists(Fetcher):
+    """A :class:`~mcvc.net.Fetcher` that answers from files first."""
+
+    def __init__(
+        self,
+        documents: dict[str, bytes],
+        client: httpx.Client | None = None,
+        policy: FetchPolicy | None = None,
+    ) -> None:
+        super().__init__(client, policy)  # type: ignore[arg-type]
+        self.documents = documents
+
+    @classmethod
+    def from_files(
+        cls, paths: Iterable[str | Path], client: httpx.Client | None = None
+    ) -> LocalLists:
+        documents: dict[str, bytes] = {}
+        for path in paths:
+            raw = Path(path).read_bytes()
+            doc = parse_json(raw)
+            list_id = doc.get("id") if isinstance(doc, dict) else None
+            if not isinstance(list_id, str) or not list_id:
+                raise InvalidInput(
+                    f"{path}: not a status list credential with an id",
+                    code="STATUS_VERIFICATION_ERROR",
+                )
+            documents[list_id] = raw
+        return cls(documents, client)
+
+    def fetch(
+        self, url: str, *, accept: str = "application/json", etag: str | None = None
+    ) -> Fetched:
+        body = self.documents.get(url)
+        if body is not None:
+            return Fetched(200, body, None)
+        if self.client is None:
+            raise NetworkPolicyError(
+                f"{url} is not among the status list files given, and fetching is off",
+                code="NETWORK_NOT_ALLOWED",
+            )
+        return super().fetch(url, accept=accept, etag=etag)
+
+
+def local_status_checker(
+    paths: Iterable[str | Path], *, http: Any = None, loader: Any = None
+) -> StatusChecker:
+    """A status checker that reads the lists in ``paths`` (and fetches others through
+    ``http`` when given)."""
+    from ..canon.api import Canonicalizer
+    from ..contexts import default_loader
+    from ..did import DidResolver
+
+    lists = LocalLists.from_files(paths, http)
+    resolver = DidResolver(Fetcher(http) if http is not None else None)
+    return StatusChecker(
+        lists, default_list_verifier(resolver, Canonicalizer(loader or default_loader()))
+    )
