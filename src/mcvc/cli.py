@@ -353,6 +353,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     reports = []
     for path in args.files:
         p = Path(path)
+        if p.is_dir():
+            raise _Usage(f"{path} is a folder, not a credential file")
         if not p.is_file():
             raise _Usage(f"no such file: {path}")
         report = verify(

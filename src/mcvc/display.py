@@ -7,7 +7,15 @@ from typing import Any
 
 from .verification.report import VerificationReport
 
-__all__ = ["HEADLINES", "demo_note", "facet_rows", "mixed_script", "render_report", "safe"]
+__all__ = [
+    "HEADLINES",
+    "demo_note",
+    "facet_rows",
+    "headline",
+    "mixed_script",
+    "render_report",
+    "safe",
+]
 
 _BIDI = {
     "\u202a",
@@ -77,6 +85,13 @@ _FACET_TEXT = {
 _FACET_CHECKS = {"issuer": ("trust",), "valid": ("dates", "status")}
 
 
+def headline(report: VerificationReport) -> str:
+    parse = report.check("parse")
+    if parse is not None and parse.code == "NOT_A_CREDENTIAL":
+        return "NOT A DIGITAL CREDENTIAL: " + parse.message.split(": ", 1)[-1]
+    return HEADLINES[report.outcome] + demo_note(report)
+
+
 def demo_note(report: VerificationReport) -> str:
     """A marker for the headline when the public demo key or the demo trust list is involved."""
     reports = [report, *report.credentials]
@@ -137,7 +152,7 @@ def level_text(el: dict[str, Any]) -> str:
 
 def render_report(report: VerificationReport, *, color: bool = False, name: str = "") -> str:
     lines = []
-    head = HEADLINES[report.outcome] + demo_note(report)
+    head = headline(report)
     if color:
         head = f"\x1b[1;{COLOURS[report.outcome]}m{head}\x1b[0m"
     lines.append(f"{safe(name) + ': ' if name else ''}{head}")

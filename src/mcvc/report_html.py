@@ -63,6 +63,13 @@ tr.fail td { background: #fbe9e7; } tr.error td { background: #fff6db; }
 """
 
 
+def _page_headline(report: VerificationReport) -> str:
+    parse = report.check("parse")
+    if parse is not None and parse.code == "NOT_A_CREDENTIAL":
+        return "Not a digital credential: " + parse.message.split(": ", 1)[-1]
+    return _HEADLINES[report.outcome] + demo_note(report)
+
+
 def _e(value: Any) -> str:
     return html.escape(safe(value), quote=True)
 
@@ -93,14 +100,15 @@ def render_html(
             else ""
         )
         + f" &middot; checked {_e(generated_at.isoformat())} &middot; mcvc {_e(version)}</p>",
-        f'<div id="verdict" class="verdict" style="background:{_COLOURS[outcome]}">{_e(_HEADLINES[outcome] + demo_note(report))}</div>',
+        f'<div id="verdict" class="verdict" style="background:{_COLOURS[outcome]}">{_e(_page_headline(report))}</div>',
         '<table id="facets">' + _rows(facet_rows(report)) + "</table>",
         "<h2>Checks</h2>",
         "<table><tr><th>Check</th><th>Result</th><th>Code</th><th>Explanation</th></tr>",
     ]
     for check in report.checks:
         parts.append(
-            f'<tr class="{check.outcome}"><td>{_e(check.name)}</td><td>{_e(_OUTCOME_LABEL[check.outcome])}</td>'
+            f'<tr class="{"note" if check.informative else check.outcome}"><td>{_e(check.name)}</td>'
+            f"<td>{_e('note (not part of the verdict)' if check.informative else _OUTCOME_LABEL[check.outcome])}</td>"
             f'<td class="code">{_e(check.code)}</td><td>{_e(check.message)}</td></tr>'
         )
     parts.append("</table>")

@@ -47,11 +47,17 @@ class QcInfo:
         return self.compliance and QC_TYPE_ESEAL in self.types
 
     def describe(self) -> str:
+        # What the certificate says of itself: only a Trusted List can confirm it is qualified
+        # (test certificates carry the same statements).
         if self.qualified_seal:
-            return "qualified e-seal certificate" + (" on a QSCD" if self.sscd else "")
+            return (
+                "the certificate declares itself a qualified e-seal certificate"
+                + (" on a QSCD" if self.sscd else "")
+                + " (a Trusted List must confirm it)"
+            )
         if self.compliance:
-            return "qualified certificate, but not marked as an e-seal"
-        return "advanced (not qualified) seal certificate"
+            return "the certificate declares itself qualified, but not as an e-seal"
+        return "an advanced (not qualified) seal certificate"
 
 
 def qc_statements(cert: x509.Certificate) -> QcInfo:

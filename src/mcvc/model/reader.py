@@ -11,6 +11,36 @@ from typing import Any
 from ..jsontext import copy_json
 from . import vocab
 
+_INSTANT = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
+
+
+def birth_date(value: Any) -> str:
+    """A date of birth as a date. ELM writes it as a dateTime, and issuers often store local
+    midnight converted to UTC (``1999-10-01T22:00:00Z`` for 2 October in Central Europe):
+    a time in the evening UTC is read as the next day's midnight east of Greenwich, and the
+    text as written is shown beside it so that nobody has to trust the reading."""
+    import datetime as dt
+
+    text = str(value or "")
+    found = _INSTANT.match(text)
+    if not found:
+        return text
+    day, hour, minute, zone = (
+        found.group(1),
+        int(found.group(2)),
+        int(found.group(3)),
+        found.group(4),
+    )
+    if hour == 0 and minute == 0:
+        return day
+    if zone in ("Z", "+00:00") and hour >= 12 and minute == 0:
+        following = dt.date.fromisoformat(day) + dt.timedelta(days=1)
+        return f"{following.isoformat()} (written as {text}: midnight at UTC+{24 - hour})"
+    return f"{day} (written as {text})"
+
+
 __all__ = ["MANDATORY", "StandardElements", "from_credential"]
 
 MANDATORY = (
@@ -200,7 +230,7 @@ def from_credential(document: dict[str, Any]) -> StandardElements:
         out.learner = {
             "name": name,
             "id": _id(subject),
-            "date_of_birth": str(subject.get("dateOfBirth", "")),
+            "date_of_birth": birth_date(subject.get("dateOfBirth")),
             "national_id": str((subject.get("nationalID") or {}).get("notation", ""))
             if isinstance(subject.get("nationalID"), dict)
             else "",

@@ -328,7 +328,7 @@ def _elements(doc: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
             Check(
                 "elements",
                 "ELEMENTS_MISSING",
-                "pass",
+                "fail",
                 "missing mandatory standard elements: " + ", ".join(elements.missing),
                 {"missing": elements.missing},
                 informative=True,
@@ -734,6 +734,40 @@ def _verify_guarded(document: dict[str, Any] | str | bytes, **options: Any) -> V
         return report
 
 
+_MAGIC = (
+    (
+        b"%PDF",
+        "a PDF document (a Europass PDF may carry the credential as an attachment: ask "
+        "for the .json or .jsonld file)",
+    ),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive or an Office document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+)
+
+
+def _not_a_credential(document: str | bytes) -> str | None:
+    """What the input is when it is plainly not a JSON credential (named, not parsed)."""
+    head = (
+        document[:512] if isinstance(document, bytes) else document[:512].encode("utf-8", "replace")
+    )
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text:
+        return "the file is empty"
+    if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"<")):
+        return "an HTML or XML page"
+    if _looks_like_compact_jws(document):
+        return None
+    if not text.startswith((b"{", b"[")):
+        return "text that is not JSON"
+    return None
+
+
 def _more_values_than(doc: Any, limit: int) -> bool:
     """Whether ``doc`` holds more than ``limit`` JSON values; stops as soon as it does."""
     count = 1
@@ -802,6 +836,13 @@ def _verify(
                 "error",
                 "a compact JWS (VC-JOSE); only Data Integrity proofs are verified in this version",
             )
+        )
+        return report
+    what = _not_a_credential(document) if isinstance(document, (str, bytes)) else None
+    if what is not None:
+        report = VerificationReport()
+        report.checks.append(
+            Check("parse", "NOT_A_CREDENTIAL", "fail", f"this is not a digital credential: {what}")
         )
         return report
     try:
