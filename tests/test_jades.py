@@ -16,7 +16,13 @@ from mcvc import build_credential, from_credential, verify
 from mcvc.cli import main
 from mcvc.jades.certs import TrustAnchors
 from mcvc.jades.envelope import parse_envelope
-from mcvc.jades.seal import SealKey, make_test_seal_certificate, prepare_for_seal, seal
+from mcvc.jades.seal import (
+    SealKey,
+    make_test_ca,
+    make_test_seal_certificate,
+    prepare_for_seal,
+    seal,
+)
 from mcvc.multibase import b64url_decode, b64url_encode
 
 from .conftest import NOW, SAMPLES
@@ -108,14 +114,19 @@ def seal_key(request: pytest.FixtureRequest) -> SealKey:
         if request.param == "rsa"
         else ec.generate_private_key(ec.SECP256R1())
     )
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = make_test_ca(
+        ca_key, name="Test QTSP", country="CZ", not_before=SIG_TIME - timedelta(days=90)
+    )
     cert = make_test_seal_certificate(
         key,
         organization="Charles University",
         organization_identifier="VATCZ-00216208",
         country="CZ",
         not_before=SIG_TIME - timedelta(days=30),
+        issuer=(ca_key, ca),
     )
-    return SealKey(key, [cert])
+    return SealKey(key, [cert, ca])
 
 
 def test_mcvc_seal_verifies_in_mcvc_and_elements_match(
@@ -123,7 +134,7 @@ def test_mcvc_seal_verifies_in_mcvc_and_elements_match(
 ) -> None:
     credential = build_credential(example_elements)
     envelope = seal(credential, seal_key, sig_time=SIG_TIME)
-    anchors = TrustAnchors(tuple(seal_key.certificates))
+    anchors = TrustAnchors((seal_key.certificates[-1],))
     report = verify(envelope, now=NOW, anchors=anchors)
     assert report.outcome == "verified", report.to_json()
     assert report.elements == from_credential(credential).to_dict()
@@ -169,7 +180,7 @@ def test_europass_sealing_changes(seal_key: SealKey, example_elements: dict[str,
     report = verify(
         seal(prepared, seal_key, sig_time=SIG_TIME),
         now=NOW,
-        anchors=TrustAnchors(tuple(seal_key.certificates)),
+        anchors=TrustAnchors((seal_key.certificates[-1],)),
     )
     assert report.outcome == "verified", report.to_json()
     assert "sealed by mandate" in report.check("issuer").message  # type: ignore[union-attr]
@@ -178,7 +189,7 @@ def test_europass_sealing_changes(seal_key: SealKey, example_elements: dict[str,
 def test_issuer_must_match_certificate(seal_key: SealKey, example_elements: dict[str, Any]) -> None:
     example_elements["awarding_bodies"][0]["legal_identifiers"][1]["value"] = "VATCZ-99999999"
     envelope = seal(build_credential(example_elements), seal_key, sig_time=SIG_TIME)
-    report = verify(envelope, now=NOW, anchors=TrustAnchors(tuple(seal_key.certificates)))
+    report = verify(envelope, now=NOW, anchors=TrustAnchors((seal_key.certificates[-1],)))
     assert report.outcome == "failed" and _code(report, "issuer") == "ISSUER_CERT_MISMATCH"
 
 
@@ -191,7 +202,7 @@ def test_certificate_not_valid_at_signing_time(
     report = verify(
         envelope,
         now=SIG_TIME + timedelta(days=801),
-        anchors=TrustAnchors(tuple(seal_key.certificates)),
+        anchors=TrustAnchors((seal_key.certificates[-1],)),
     )
     assert _code(report, "certificate") == "CERT_NOT_VALID_AT_SIGNING"
 
@@ -341,8 +352,9 @@ def test_cli_seal_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["seal", str(cred), "--key", str(key), "-o", str(sealed)]) == 0
     capsys.readouterr()
     assert main(["verify", str(sealed)]) == 3
-    assert main(["verify", str(sealed), "--anchors", str(key)]) == 0
-    assert "certificate chains to a trust anchor" in capsys.readouterr().out
+    # a self-signed certificate named as its own anchor confirms nothing (issue 14)
+    assert main(["verify", str(sealed), "--anchors", str(key)]) == 3
+    assert "ANCHOR_IS_SEAL_CERTIFICATE" in capsys.readouterr().out
 
 
 def test_pkcs12_seal_key(
@@ -364,6 +376,18 @@ def test_pkcs12_seal_key(
     loaded = load_seal_key(path, password=b"pw")
     envelope = seal(build_credential(example_elements), loaded, sig_time=SIG_TIME)
     assert (
-        verify(envelope, now=NOW, anchors=TrustAnchors(tuple(seal_key.certificates))).outcome
+        verify(envelope, now=NOW, anchors=TrustAnchors((seal_key.certificates[-1],))).outcome
         == "verified"
     )
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_the_seals_own_certificate_is_no_anchor(name: str) -> None:
+    # issue 14: extracting x5c[0] and passing it as the anchor gave VERIFIED
+    raw = (SAMPLES / name).read_bytes()
+    leaf = parse_envelope(json.loads(raw)).signatures[0].certificate
+    anchors = TrustAnchors.from_pem(leaf.public_bytes(serialization.Encoding.PEM), "own x5c")
+    report = verify(raw, now=NOW, anchors=anchors)
+    assert _code(report, "trust") == "ANCHOR_IS_SEAL_CERTIFICATE"
+    assert report.trusted is False and report.facet("issuer") == "unknown"
+    assert report.outcome != "verified"

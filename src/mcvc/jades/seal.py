@@ -229,9 +229,10 @@ def make_test_seal_certificate(
     not_before: datetime,
     days: int = 365,
     qualified_markers: bool = True,
+    issuer: tuple[SealPrivateKey, x509.Certificate] | None = None,
 ) -> x509.Certificate:
-    """A self-signed certificate shaped like a qualified e-seal certificate, FOR TESTS ONLY
-    (its OU says so; it chains to nothing)."""
+    """A certificate shaped like a qualified e-seal certificate, FOR TESTS ONLY (its OU says
+    so): self-signed, or issued by ``issuer`` (a test CA from :func:`make_test_ca`)."""
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, country),
@@ -244,7 +245,7 @@ def make_test_seal_certificate(
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
-        .issuer_name(name)
+        .issuer_name(issuer[1].subject if issuer else name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
@@ -273,9 +274,51 @@ def make_test_seal_certificate(
         builder = builder.add_extension(
             x509.UnrecognizedExtension(QC_STATEMENTS, statements), critical=False
         )
-    digest = (
-        hashes.SHA256()
-        if isinstance(key, rsa.RSAPrivateKey) or key.curve.key_size <= 256
-        else hashes.SHA384()
+    signer = issuer[0] if issuer else key
+    return builder.sign(signer, _digest_for(signer))
+
+
+def _digest_for(key: SealPrivateKey) -> hashes.HashAlgorithm:
+    if isinstance(key, rsa.RSAPrivateKey) or key.curve.key_size <= 256:
+        return hashes.SHA256()
+    return hashes.SHA384()
+
+
+def make_test_ca(
+    key: SealPrivateKey, *, name: str, country: str, not_before: datetime, days: int = 3650
+) -> x509.Certificate:
+    """A self-signed CA certificate FOR TESTS ONLY, to issue test seal certificates (and to
+    sign test Trusted Lists)."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "TEST CA - NOT FOR PRODUCTION"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
     )
-    return builder.sign(key, digest)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, _digest_for(key))
+    )

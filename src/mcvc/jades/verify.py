@@ -364,7 +364,21 @@ def verify_seal(
         pool = list(sig.unprotected_certificates)
         path = build_path(sig.certificate, pool, anchors or TrustAnchors(), when)
         result.trusted = path.trusted
-        if path.trusted:
+        if path.trusted and len(path.path) == 1:
+            # The seal's own certificate as its anchor vouches for nothing: anyone can make a
+            # certificate, seal with it, and name it as the anchor.
+            result.trusted = False
+            result.checks.append(
+                Check(
+                    "trust",
+                    "ANCHOR_IS_SEAL_CERTIFICATE",
+                    "error",
+                    "the seal's own certificate was given as the trust anchor, which confirms "
+                    "nothing; use the anchors of a trust source (the EU Trusted Lists)",
+                    {"anchors": anchors.source if anchors else ""},
+                )
+            )
+        elif path.trusted:
             result.checks.append(
                 Check(
                     "trust",
