@@ -278,7 +278,7 @@ def make_test_seal_certificate(
     return builder.sign(signer, _digest_for(signer))
 
 
-def _digest_for(key: SealPrivateKey) -> hashes.HashAlgorithm:
+def _digest_for(key: SealPrivateKey) -> hashes.SHA256 | hashes.SHA384:
     if isinstance(key, rsa.RSAPrivateKey) or key.curve.key_size <= 256:
         return hashes.SHA256()
     return hashes.SHA384()
