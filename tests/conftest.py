@@ -32,3 +32,11 @@ def trust_file(folder: Path, *dids: str) -> Path:
     path = folder / "trust.json"
     path.write_text(json.dumps({"name": "test trust list", "issuers": [{"did": d} for d in dids]}))
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_trust_cache_of_this_machine(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``mcvc verify`` reads stored Trusted Lists by default; tests never read this machine's."""
+    import os
+
+    os.environ["MCVC_TRUST_DIR"] = str(tmp_path_factory.mktemp("no-trusted-lists"))

@@ -285,13 +285,18 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
             options["trust"] = TrustList.load(args.trust)
         except (OSError, ValueError, McvcError) as exc:
             raise _Usage(f"--trust: {exc}") from None
-    if args.anchors:
-        from .jades.certs import TrustAnchors
+    from .cli_trust import trusted_list_anchors
+    from .jades.certs import TrustAnchors
 
+    anchors = trusted_list_anchors(args.trusted_lists, _Usage)
+    if args.anchors:
         try:
-            options["anchors"] = TrustAnchors.load(args.anchors)
+            given = TrustAnchors.load(args.anchors)
         except (OSError, McvcError) as exc:
             raise _Usage(f"--anchors: {exc}") from None
+        anchors = given if anchors is None else anchors.merged(given)
+    if anchors is not None:
+        options["anchors"] = anchors
     client = None
     if args.allow_network:
         from .net import guarded_client
@@ -319,6 +324,12 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trust", help="trust list JSON file (issuer DIDs the officer accepts)")
     p.add_argument(
         "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
+    )
+    p.add_argument(
+        "--trusted-lists",
+        metavar="DIR",
+        help="EU Trusted Lists stored by 'mcvc trust update' (default: that command's folder, "
+        "when it holds any)",
     )
     p.add_argument(
         "--status-list",
@@ -664,6 +675,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--rules")
     p.set_defaults(func=cmd_elements)
+
+    from .cli_trust import add_trust_commands
+
+    add_trust_commands(sub, _Usage)
 
     p = sub.add_parser("serve", help="run the VC-API service (needs the serve extra)")
     p.add_argument(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from cryptography import x509
@@ -115,6 +116,21 @@ class TrustAnchors:
 
     certificates: tuple[x509.Certificate, ...] = ()
     source: str = ""
+    services: dict[bytes, Any] = field(default_factory=dict, compare=False)
+    """For anchors read from Trusted Lists: SHA-256 of a certificate -> the listed service
+    (:class:`mcvc.tsl.store.ListedService`), whose status at the signing time decides."""
+
+    def merged(self, other: TrustAnchors) -> TrustAnchors:
+        return TrustAnchors(
+            self.certificates + other.certificates,
+            f"{self.source}; {other.source}",
+            {**other.services, **self.services},
+        )
+
+    def service_for(self, cert: x509.Certificate) -> Any:
+        from cryptography.hazmat.primitives import hashes
+
+        return self.services.get(cert.fingerprint(hashes.SHA256()))
 
     @classmethod
     def from_pem(cls, data: bytes, source: str = "") -> TrustAnchors:

@@ -338,8 +338,58 @@ def _binding(credential: dict[str, Any], sig: SealSignature) -> Check:
     )
 
 
+def _service_check(listed: Any, when: datetime, now: datetime | None, source: str) -> Check:
+    """What a Trusted List says of the CA that issued the seal's certificate, at the signing
+    time: its service must have been granted then (ETSI TS 119 612 status history), and the
+    list must not be past its next update."""
+    from ..tsl.parse import GRANTED
+
+    service = listed.service
+    details = {
+        "source": source,
+        "territory": listed.territory,
+        "service": service.name,
+        "provider": service.provider,
+        "list_issued": listed.list_issued.isoformat() if listed.list_issued else "",
+        "fetched": listed.fetched,
+    }
+    where = f"the {listed.territory} Trusted List (issued {details['list_issued'] or '?'}, fetched {listed.fetched or '?'})"
+    if now is not None and listed.next_update is not None and now > listed.next_update:
+        return Check(
+            "trust",
+            "TSL_EXPIRED",
+            "error",
+            f"{where} was due for replacement on {listed.next_update.isoformat()}: run "
+            "mcvc trust update before relying on it",
+            details,
+        )
+    status = service.status_at(when)
+    if status is None or status[0] not in GRANTED:
+        said = "not listed yet" if status is None else status[0].rsplit("/", 1)[-1]
+        return Check(
+            "trust",
+            "SERVICE_NOT_GRANTED",
+            "error",
+            f"{where}: the service '{service.name}' of {service.provider} was {said} at the "
+            f"signing time {when.isoformat()}, so it does not vouch for this seal",
+            details,
+        )
+    since = status[1].date().isoformat() if status[1] else "?"
+    return Check(
+        "trust",
+        "OK",
+        "pass",
+        f"{where}: the seal certificate was issued by '{service.name}' of {service.provider}, "
+        f"a qualified CA granted since {since}, in force at the signing time",
+        details,
+    )
+
+
 def verify_seal(
-    env: Envelope, credential: dict[str, Any], anchors: TrustAnchors | None
+    env: Envelope,
+    credential: dict[str, Any],
+    anchors: TrustAnchors | None,
+    now: datetime | None = None,
 ) -> SealVerification:
     result = SealVerification()
     for sig in env.signatures:
@@ -378,6 +428,10 @@ def verify_seal(
                     {"anchors": anchors.source if anchors else ""},
                 )
             )
+        elif path.trusted and anchors is not None and anchors.service_for(path.path[-1]):
+            check = _service_check(anchors.service_for(path.path[-1]), when, now, anchors.source)
+            result.trusted = check.outcome == "pass"
+            result.checks.append(check)
         elif path.trusted:
             result.checks.append(
                 Check(

@@ -506,7 +506,7 @@ def _verify_sealed(
     ctx_check = _contexts(credential, loader, ctx.canon.limits)
     report.checks.append(ctx_check)
     report.checks.append(_structure(credential, presentation=False))
-    seal = verify_seal(envelope, credential, ctx.anchors)
+    seal = verify_seal(envelope, credential, ctx.anchors, ctx.now)
     report.checks.extend(seal.checks)
     report.trusted = seal.trusted
     report.issuer = {**_issuer_summary(credential), "certificate": seal.certificate}

@@ -1,0 +1,137 @@
+"""``mcvc trust update`` and ``mcvc trust show``: the EU Trusted Lists on this machine.
+
+The only commands that fetch trust sources: ``mcvc verify`` reads what they stored, offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EU_LOTL = "https://ec.europa.eu/tools/lotl/eu-lotl.xml"
+
+__all__ = ["EU_LOTL", "add_trust_commands", "default_trust_dir", "trusted_list_anchors"]
+
+
+def default_trust_dir() -> Path:
+    """``$MCVC_TRUST_DIR``, else ``$XDG_CACHE_HOME/mcvc/trusted-lists`` (``~/.cache``)."""
+    explicit = os.environ.get("MCVC_TRUST_DIR")
+    if explicit:
+        return Path(explicit)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "mcvc" / "trusted-lists"
+
+
+def trusted_list_anchors(folder: str | None, usage: type[Exception]) -> Any:
+    """The anchors of the Trusted Lists in ``folder`` (or the default folder when it holds
+    any); None when there are none to use."""
+    from .tsl import TrustedListError, TrustedLists
+
+    path = Path(folder) if folder else default_trust_dir()
+    if not folder and not (path / "index.json").is_file():
+        return None
+    try:
+        store = TrustedLists.load(path)
+    except TrustedListError as exc:
+        raise usage(f"--trusted-lists: {exc}") from None
+    for territory, problem in sorted(store.problems.items()):
+        print(f"warning: trusted list {territory} not used: {problem}", file=sys.stderr)
+    return store.anchors()
+
+
+def _pins(paths: list[str], usage: type[Exception]) -> list[Any]:
+    from cryptography import x509
+
+    certs: list[Any] = []
+    for path in paths:
+        try:
+            certs.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+        except (OSError, ValueError) as exc:
+            raise usage(f"--pin {path}: {exc}") from None
+    return certs
+
+
+def cmd_trust_update(args: argparse.Namespace, usage: type[Exception]) -> int:
+    from .clock import SystemClock
+    from .net import Fetcher, FetchPolicy, guarded_client
+    from .tsl import TrustedListError, TrustedLists
+
+    folder = Path(args.dir) if args.dir else default_trust_dir()
+    pins = _pins(args.pin, usage)
+    if not pins and (folder / "lotl-pins.pem").is_file():
+        pins = _pins([str(folder / "lotl-pins.pem")], usage)
+    if not pins:
+        raise usage(
+            "give the LOTL-signing certificates with --pin FILE (PEM): the ones the European "
+            "Commission announced in the Official Journal (docs/trust.md says where); they are "
+            "kept in the folder for later updates"
+        )
+    policy = FetchPolicy(
+        allow_http=args.allow_http,
+        allow_private=args.allow_private,
+        max_bytes=16 * 1024 * 1024,
+        timeout=30.0,
+    )
+    with guarded_client(policy) as client:
+        try:
+            store = TrustedLists.update(
+                folder,
+                Fetcher(client, policy),
+                args.lotl,
+                pins,
+                SystemClock().now(),
+                territories=args.territory or None,
+            )
+        except TrustedListError as exc:
+            print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+            return 1
+    print(f"List of Trusted Lists: sequence {store.lotl.sequence}, verified, stored in {folder}")
+    for territory, doc in sorted(store.lists.items()):
+        print(
+            f"  {territory}: sequence {doc.sequence}, issued {doc.issued}, next update "
+            f"{doc.next_update}, {len(doc.services)} services"
+        )
+    for territory, problem in sorted(store.problems.items()):
+        print(f"  {territory}: NOT updated: {problem}")
+    return 0 if not store.problems else 3
+
+
+def cmd_trust_show(args: argparse.Namespace, usage: type[Exception]) -> int:
+    from .tsl import TrustedListError, TrustedLists
+
+    folder = Path(args.dir) if args.dir else default_trust_dir()
+    try:
+        store = TrustedLists.load(folder)
+    except TrustedListError as exc:
+        raise usage(str(exc)) from None
+    print(f"{folder}: LOTL sequence {store.lotl.sequence}, fetched {store.fetched.get('LOTL')}")
+    for territory, doc in sorted(store.lists.items()):
+        qualified = sum(1 for s in doc.services if s.type.endswith("/CA/QC"))
+        print(
+            f"  {territory}: issued {doc.issued}, next update {doc.next_update}, fetched "
+            f"{store.fetched.get(territory)}, {qualified} qualified CAs"
+        )
+    for territory, problem in sorted(store.problems.items()):
+        print(f"  {territory}: NOT usable: {problem}")
+    return 0
+
+
+def add_trust_commands(sub: Any, usage: type[Exception]) -> None:
+    p = sub.add_parser("trust", help="the EU Trusted Lists this machine verifies seals against")
+    trust_sub = p.add_subparsers(dest="trust_command", required=True)
+    u = trust_sub.add_parser("update", help="fetch and verify the LOTL and the national lists")
+    u.add_argument("--dir", help="where the lists are kept (default: $MCVC_TRUST_DIR or the cache)")
+    u.add_argument("--lotl", default=EU_LOTL, help=f"LOTL location (default {EU_LOTL})")
+    u.add_argument(
+        "--pin", action="append", default=[], metavar="PEM", help="LOTL-signing certificates"
+    )
+    u.add_argument("--territory", action="append", help="only these national lists (repeatable)")
+    u.add_argument("--allow-http", action="store_true", help="closed networks and tests only")
+    u.add_argument("--allow-private", action="store_true", help="closed networks and tests only")
+    u.set_defaults(func=lambda a: cmd_trust_update(a, usage))
+    s = trust_sub.add_parser("show", help="what is stored, from when")
+    s.add_argument("--dir")
+    s.set_defaults(func=lambda a: cmd_trust_show(a, usage))

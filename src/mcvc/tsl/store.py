@@ -1,0 +1,262 @@
+"""Trusted Lists on disk: fetched only by ``mcvc trust update``, signature-verified when
+fetched and again whenever they are read, so a file changed on disk is never believed.
+
+Chain of trust: the LOTL is verified with the pinned LOTL-signing certificates (the ones the
+European Commission announces in the Official Journal; the caller gives them, see
+docs/trust.md); each national list with the certificates the verified LOTL gives for its
+territory. Nothing else vouches for anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from ..errors import McvcError
+from .parse import CA_QC, XML_MIME, Service, TrustedListDocument, parse_trusted_list
+
+__all__ = ["TrustedListError", "TrustedLists", "verify_signed_list"]
+
+MAX_LIST_BYTES = 16 * 1024 * 1024
+_SHA256 = hashes.SHA256()
+INDEX = "index.json"
+PINS = "lotl-pins.pem"
+
+
+class TrustedListError(McvcError):
+    """A Trusted List that cannot be used: unsigned, badly signed, malformed or unreachable."""
+
+    default_code = "TSL_INVALID"
+
+
+def _parser() -> Any:
+    from lxml import etree
+
+    # no DTDs, no entities, no network: a Trusted List is data from elsewhere
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def verify_signed_list(
+    data: bytes, certificates: Sequence[x509.Certificate], *, what: str = "trusted list"
+) -> tuple[TrustedListDocument, x509.Certificate]:
+    """Verify the enveloped XML signature of a Trusted List with one of ``certificates`` and
+    read only what it signs. Raises :class:`TrustedListError` with a stable code."""
+    from lxml import etree
+    from signxml.exceptions import InvalidInput as SignxmlInput
+    from signxml.exceptions import InvalidSignature as SignxmlInvalid
+    from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+    if len(data) > MAX_LIST_BYTES:
+        raise TrustedListError(f"{what}: larger than {MAX_LIST_BYTES} bytes", code="TSL_FORMAT")
+    if not certificates:
+        raise TrustedListError(f"{what}: no certificate to verify it with", code="TSL_NOT_PINNED")
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise TrustedListError(f"{what}: not XML ({exc})", code="TSL_FORMAT") from None
+    dsig = "{http://www.w3.org/2000/09/xmldsig#}"
+    signatures = root.findall(dsig + "Signature")
+    if len(signatures) != 1:
+        raise TrustedListError(
+            f"{what}: {len(signatures)} enveloped signatures; exactly one is required",
+            code="TSL_SIGNATURE_INVALID",
+        )
+    references = len(signatures[0].findall(f"{dsig}SignedInfo/{dsig}Reference"))
+    if not 1 <= references <= 2:  # the list, and the XAdES SignedProperties
+        raise TrustedListError(
+            f"{what}: unexpected signature references", code="TSL_SIGNATURE_INVALID"
+        )
+    config = SignatureConfiguration(expect_references=references, location="./")
+    for cert in certificates:
+        try:
+            results = XMLVerifier().verify(
+                root, x509_cert=cert, expect_config=config, ignore_ambiguous_key_info=True
+            )
+        except (SignxmlInvalid, SignxmlInput, ValueError, TypeError):
+            continue
+        for result in results if isinstance(results, list) else [results]:
+            signed = result.signed_xml
+            if signed is not None and signed.tag.endswith("}TrustServiceStatusList"):
+                try:
+                    return parse_trusted_list(signed), cert
+                except McvcError as exc:
+                    raise TrustedListError(f"{what}: {exc}", code="TSL_FORMAT") from None
+    raise TrustedListError(
+        f"{what}: the signature does not verify with any of the {len(certificates)} "
+        "certificates it must be signed with (changed, or signed by someone else)",
+        code="TSL_SIGNATURE_INVALID",
+    )
+
+
+def _pem(certs: Sequence[x509.Certificate]) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class ListedService:
+    service: Service
+    territory: str
+    list_issued: datetime | None
+    next_update: datetime | None
+    fetched: str
+
+
+@dataclass
+class TrustedLists:
+    """The verified LOTL and national lists in a folder, and what they say."""
+
+    folder: Path
+    lotl: TrustedListDocument
+    lists: dict[str, TrustedListDocument] = field(default_factory=dict)
+    fetched: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+
+    # --- reading --------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, folder: str | Path, pins: Sequence[x509.Certificate] | None = None
+    ) -> TrustedLists:
+        """Read and verify everything in ``folder`` (written by :meth:`update`). A national
+        list that no longer verifies is left out and named in ``problems``."""
+        base = Path(folder)
+        try:
+            index = json.loads((base / INDEX).read_text("utf-8"))
+            pinned = (
+                list(pins) if pins else x509.load_pem_x509_certificates((base / PINS).read_bytes())
+            )
+            lotl_bytes = (base / "lotl.xml").read_bytes()
+        except (OSError, ValueError) as exc:
+            raise TrustedListError(
+                f"{base}: no usable trusted lists here ({exc}); run mcvc trust update",
+                code="TSL_NOT_FETCHED",
+            ) from None
+        lotl, _ = verify_signed_list(lotl_bytes, pinned, what="the List of Trusted Lists")
+        store = cls(base, lotl, fetched={"LOTL": str(index.get("lotl", {}).get("fetched", ""))})
+        for territory, entry in sorted(index.get("lists", {}).items()):
+            pointer = next((p for p in lotl.pointers if p.territory == territory), None)
+            try:
+                if pointer is None:
+                    raise TrustedListError("no longer in the LOTL", code="TSL_NOT_LISTED")
+                data = (base / f"tl-{territory}.xml").read_bytes()
+                doc, _ = verify_signed_list(
+                    data, pointer.certificates, what=f"trusted list {territory}"
+                )
+                store.lists[territory] = doc
+                store.fetched[territory] = str(entry.get("fetched", ""))
+            except (OSError, TrustedListError) as exc:
+                store.problems[territory] = str(exc)
+        return store
+
+    def services(self) -> list[ListedService]:
+        """CA/QC services (the CAs that issue qualified certificates) of every national list."""
+        return [
+            ListedService(s, t, doc.issued, doc.next_update, self.fetched.get(t, ""))
+            for t, doc in self.lists.items()
+            for s in doc.services
+            if s.type == CA_QC
+        ]
+
+    def anchors(self) -> Any:
+        """Trust anchors for seal verification: every CA/QC certificate, with the service that
+        lists it, so the verifier can read the service's status at the signing time."""
+        from ..jades.certs import TrustAnchors
+
+        by_cert: dict[bytes, ListedService] = {}
+        certs = []
+        for listed in self.services():
+            for cert in listed.service.certificates:
+                key = cert.fingerprint(_SHA256)
+                if key not in by_cert:
+                    by_cert[key] = listed
+                    certs.append(cert)
+        fetched = self.fetched.get("LOTL", "")
+        return TrustAnchors(
+            tuple(certs),
+            f"the EU Trusted Lists in {self.folder} (LOTL fetched {fetched or 'at an unknown time'})",
+            services=by_cert,
+        )
+
+    # --- updating --------------------------------------------------------------------------
+
+    @classmethod
+    def update(
+        cls,
+        folder: str | Path,
+        fetcher: Any,
+        lotl_url: str,
+        pins: Sequence[x509.Certificate],
+        now: datetime,
+        territories: Sequence[str] | None = None,
+    ) -> TrustedLists:
+        """Fetch the LOTL and the national lists it points to, verify each, and store them
+        with their fetch time. The folder changes only for lists that verified."""
+        base = Path(folder)
+        base.mkdir(parents=True, exist_ok=True)
+        data = _fetch(fetcher, lotl_url, "the List of Trusted Lists")
+        lotl, _ = verify_signed_list(data, pins, what="the List of Trusted Lists")
+        stamp = now.isoformat()
+        try:
+            index = json.loads((base / INDEX).read_text("utf-8"))
+        except (OSError, ValueError):
+            index = {}
+        _write(base / PINS, _pem(pins))
+        _write(base / "lotl.xml", data)
+        index["lotl"] = {
+            "url": lotl_url,
+            "fetched": stamp,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "sequence": lotl.sequence,
+        }
+        lists = index.setdefault("lists", {})
+        problems = {}
+        for pointer in lotl.pointers:
+            if pointer.mime and pointer.mime != XML_MIME:
+                continue
+            if territories and pointer.territory not in territories:
+                continue
+            if pointer.location == lotl_url:
+                continue
+            try:
+                body = _fetch(fetcher, pointer.location, f"trusted list {pointer.territory}")
+                doc, _ = verify_signed_list(
+                    body, pointer.certificates, what=f"trusted list {pointer.territory}"
+                )
+            except TrustedListError as exc:
+                problems[pointer.territory] = str(exc)
+                continue
+            _write(base / f"tl-{pointer.territory}.xml", body)
+            lists[pointer.territory] = {
+                "url": pointer.location,
+                "fetched": stamp,
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "sequence": doc.sequence,
+                "issued": doc.issued.isoformat() if doc.issued else "",
+                "next_update": doc.next_update.isoformat() if doc.next_update else "",
+            }
+        _write(base / INDEX, json.dumps(index, indent=2).encode("utf-8"))
+        store = cls.load(base, pins)
+        store.problems.update(problems)
+        return store
+
+
+def _fetch(fetcher: Any, url: str, what: str) -> bytes:
+    try:
+        return bytes(fetcher.get(url, accept="application/vnd.etsi.tsl+xml, application/xml"))
+    except McvcError as exc:
+        raise TrustedListError(f"{what}: {exc}", code="TSL_UNREACHABLE") from None

@@ -1,0 +1,264 @@
+"""EU Trusted Lists as a trust source for Europass seals (issue 14): a LOTL and national lists
+generated and signed here with test certificates, served by a local HTTP server for the update
+path, and the three real sealed samples verified against them."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from mcvc import verify
+from mcvc.cli import main
+from mcvc.jades.envelope import parse_envelope
+from mcvc.net import Fetcher, FetchPolicy, guarded_client
+from mcvc.tsl import TrustedListError, TrustedLists, verify_signed_list
+
+from .conftest import NOW, SAMPLES
+from .tsl_helpers import ServiceSpec, Signer, sign_list, trusted_list
+
+SEALED = {
+    "elm-v3-mc-annex1-signed.jsonld": "ES",
+    "elm-v3-certofpart-signed.jsonld": "ES",
+    "mynextid-edc-mc-signed.jsonld": "SI",
+}
+UPDATED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _issuing_ca(name: str) -> x509.Certificate:
+    sig = parse_envelope(json.loads((SAMPLES / name).read_bytes())).signatures[0]
+    return next(c for c in sig.unprotected_certificates if c.subject == sig.certificate.issuer)
+
+
+def _sig_time(name: str) -> datetime:
+    sig = parse_envelope(json.loads((SAMPLES / name).read_bytes())).signatures[0]
+    return datetime.fromisoformat(sig.sig_time.replace("Z", "+00:00"))
+
+
+class _Files(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def signers() -> dict[str, Signer]:
+    return {
+        "lotl": Signer.new("Test LOTL signer"),
+        "ES": Signer.new("Test ES TL"),
+        "SI": Signer.new("Test SI TL"),
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    root = tmp_path / "site"
+    root.mkdir()
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Files, directory=str(root))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _publish(
+    site: tuple[Path, str],
+    signers: dict[str, Signer],
+    services: dict[str, list[ServiceSpec]],
+    **kw: Any,
+) -> str:
+    folder, base = site
+    for territory, specs in services.items():
+        xml = sign_list(trusted_list(territory, services=specs, **kw), signers[territory])
+        (folder / f"{territory}.xml").write_bytes(xml)
+    pointers = [(f"{base}/{t}.xml", t, signers[t].cert) for t in services]
+    (folder / "lotl.xml").write_bytes(
+        sign_list(trusted_list("EU", pointers=pointers), signers["lotl"])
+    )
+    return f"{base}/lotl.xml"
+
+
+def _fetcher() -> Fetcher:
+    policy = FetchPolicy(allow_http=True, allow_private=True, timeout=10)
+    return Fetcher(guarded_client(policy), policy)
+
+
+def _granted() -> dict[str, list[ServiceSpec]]:
+    return {
+        "ES": [
+            ServiceSpec(
+                "ANF qualified e-seal CA (test listing)",
+                _issuing_ca("elm-v3-mc-annex1-signed.jsonld"),
+            )
+        ],
+        "SI": [
+            ServiceSpec(
+                "Halcom e-seal CA (test listing)", _issuing_ca("mynextid-edc-mc-signed.jsonld")
+            )
+        ],
+    }
+
+
+def _store(
+    tmp_path: Path,
+    site: tuple[Path, str],
+    signers: dict[str, Signer],
+    services: dict[str, list[ServiceSpec]],
+    **kw: Any,
+) -> TrustedLists:
+    url = _publish(site, signers, services, **kw)
+    return TrustedLists.update(tmp_path / "trust", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+
+
+@pytest.mark.parametrize("name", sorted(SEALED))
+def test_real_seals_verify_against_a_signed_trusted_list(
+    name: str, tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    store = _store(tmp_path, site, signers, _granted())
+    assert sorted(store.lists) == ["ES", "SI"] and store.problems == {}
+    report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors())
+    trust = report.check("trust")
+    assert trust is not None and trust.code == "OK", report.to_json()
+    assert f"the {SEALED[name]} Trusted List" in trust.message and "granted since" in trust.message
+    assert report.facet("issuer") == "pass"
+    # the MyNextID sample's status entries cannot be checked: intact and confirmed, not valid
+    assert report.outcome == ("inconclusive" if name.startswith("mynextid") else "verified")
+
+
+def test_service_withdrawn_before_the_signing_time(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    name = "elm-v3-mc-annex1-signed.jsonld"
+    sealed_at = _sig_time(name)
+    withdrawn = ServiceSpec(
+        "ANF (withdrawn)",
+        _issuing_ca(name),
+        status="withdrawn",
+        since=datetime(sealed_at.year - 1, 1, 1, tzinfo=UTC),
+        history=(("granted", datetime(2016, 7, 1, tzinfo=UTC)),),
+    )
+    store = _store(tmp_path, site, signers, {"ES": [withdrawn], "SI": _granted()["SI"]})
+    report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors())
+    assert report.check("trust").code == "SERVICE_NOT_GRANTED"  # type: ignore[union-attr]
+    assert "withdrawn at the signing time" in report.check("trust").message  # type: ignore[union-attr]
+    assert report.outcome != "verified"
+
+
+def test_service_withdrawn_after_the_signing_time_still_vouches(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    name = "elm-v3-mc-annex1-signed.jsonld"
+    later = ServiceSpec(
+        "ANF (withdrawn later)",
+        _issuing_ca(name),
+        status="withdrawn",
+        since=datetime(2026, 6, 1, tzinfo=UTC),
+        history=(("granted", datetime(2016, 7, 1, tzinfo=UTC)),),
+    )
+    assert _sig_time(name) < later.since
+    store = _store(tmp_path, site, signers, {"ES": [later], "SI": _granted()["SI"]})
+    report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors())
+    assert report.check("trust").code == "OK" and report.outcome == "verified"  # type: ignore[union-attr]
+
+
+def test_expired_list_is_not_relied_on(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    store = _store(
+        tmp_path,
+        site,
+        signers,
+        _granted(),
+        issued=datetime(2026, 1, 1, tzinfo=UTC),
+        next_update=datetime(2026, 6, 1, tzinfo=UTC),
+    )
+    report = verify(
+        (SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW, anchors=store.anchors()
+    )
+    assert report.check("trust").code == "TSL_EXPIRED" and report.outcome != "verified"  # type: ignore[union-attr]
+
+
+def test_tampered_lists_are_refused_when_fetched_and_when_read(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    folder, _ = site
+    url = _publish(site, signers, _granted())
+    # a national list changed after signing: refused at update, the other lists still kept
+    es = folder / "ES.xml"
+    es.write_bytes(es.read_bytes().replace(b"test listing", b"TEST LISTING"))
+    store = TrustedLists.update(
+        tmp_path / "trust", _fetcher(), url, [signers["lotl"].cert], UPDATED
+    )
+    assert "ES" not in store.lists
+    assert "does not verify" in store.problems["ES"] and "SI" in store.lists
+    report = verify(
+        (SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW, anchors=store.anchors()
+    )
+    assert report.facet("issuer") == "unknown"
+    # a list changed on disk after it was stored is left out when read
+    si = tmp_path / "trust" / "tl-SI.xml"
+    si.write_bytes(si.read_bytes().replace(b"test listing", b"TEST LISTING"))
+    assert "SI" not in TrustedLists.load(tmp_path / "trust").lists
+    # the LOTL signed by someone else is refused outright
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.update(
+            tmp_path / "other", _fetcher(), url, [Signer.new("not the LOTL signer").cert], UPDATED
+        )
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    lotl = tmp_path / "trust" / "lotl.xml"
+    lotl.write_bytes(
+        lotl.read_bytes().replace(b"Test supervisory body EU", b"Evil supervisory body")
+    )
+    with pytest.raises(TrustedListError):
+        TrustedLists.load(tmp_path / "trust")
+
+
+def test_signature_must_cover_the_whole_list(signers: dict[str, Signer]) -> None:
+    xml = sign_list(trusted_list("ES", services=_granted()["ES"]), signers["ES"])
+    doc, _ = verify_signed_list(xml, [signers["ES"].cert])
+    assert doc.territory == "ES" and len(doc.services) == 1
+    unsigned = xml.split(b"<ds:Signature")[0] + b"</TrustServiceStatusList>"
+    with pytest.raises(TrustedListError) as caught:
+        verify_signed_list(unsigned, [signers["ES"].cert])
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    with pytest.raises(TrustedListError) as caught:
+        verify_signed_list(
+            b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>",
+            [signers["ES"].cert],
+        )
+    assert caught.value.code in ("TSL_FORMAT", "TSL_SIGNATURE_INVALID")
+
+
+def test_cli_trust_update_show_and_verify(
+    tmp_path: Path,
+    site: tuple[Path, str],
+    signers: dict[str, Signer],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = _publish(site, signers, _granted())
+    pins = tmp_path / "lotl-pins.pem"
+    pins.write_bytes(signers["lotl"].pem())
+    folder = tmp_path / "trust"
+    assert main(["trust", "update", "--dir", str(folder), "--lotl", url]) == 2  # no pins: refused
+    assert "--pin" in capsys.readouterr().err
+    args = ["trust", "update", "--dir", str(folder), "--lotl", url, "--pin", str(pins)]
+    assert main([*args, "--allow-http", "--allow-private"]) == 0
+    out = capsys.readouterr().out
+    assert "ES" in out and "SI" in out
+    assert main(["trust", "show", "--dir", str(folder)]) == 0
+    assert "fetched" in capsys.readouterr().out
+    sealed = str(SAMPLES / "elm-v3-mc-annex1-signed.jsonld")
+    assert (
+        main(["verify", sealed, "--trusted-lists", str(folder), "--now", "2026-11-01T12:00:00Z"])
+        == 0
+    )
+    assert "the ES Trusted List" in capsys.readouterr().out
