@@ -280,9 +280,11 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
     from .verification.trust import TrustList
 
     options: dict[str, Any] = {"policy": args.policy, "timeout": args.timeout}
+    if args.trust_signer and not args.trust:
+        raise _Usage("--trust-signer needs --trust")
     if args.trust:
         try:
-            options["trust"] = TrustList.load(args.trust)
+            options["trust"] = TrustList.load(args.trust, signer=args.trust_signer)
         except (OSError, ValueError, McvcError) as exc:
             raise _Usage(f"--trust: {exc}") from None
     from .cli_trust import trusted_list_anchors
@@ -322,6 +324,11 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
         help="stop verifying a file after this many seconds (inconclusive, TIMEOUT); default 30",
     )
     p.add_argument("--trust", help="trust list JSON file (issuer DIDs the officer accepts)")
+    p.add_argument(
+        "--trust-signer",
+        metavar="DID",
+        help="accept the --trust list only when this DID signed it (a list an alliance publishes)",
+    )
     p.add_argument(
         "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
     )

@@ -119,6 +119,35 @@ def cmd_trust_show(args: argparse.Namespace, usage: type[Exception]) -> int:
     return 0
 
 
+def cmd_trust_sign(args: argparse.Namespace, usage: type[Exception]) -> int:
+    """Sign a trust list (eddsa-jcs-2022 or ecdsa-jcs-2019: JSON canonicalization, so the
+    list needs no JSON-LD vocabulary) for publication."""
+    import json
+
+    from .errors import McvcError
+    from .jsontext import parse_json
+    from .keys import load_key
+    from .signing import sign
+    from .verification.trust import TrustList
+
+    try:
+        data = parse_json(Path(args.list).read_bytes())
+        TrustList.from_dict(data)
+        key = load_key(args.key)
+        data = {k: v for k, v in data.items() if k != "proof"}
+        suite = "eddsa-jcs-2022" if key.kind == "ed25519" else "ecdsa-jcs-2019"
+        signed = sign(data, key, suite=suite)
+    except (OSError, McvcError) as exc:
+        raise usage(str(exc)) from None
+    text = json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, "utf-8")
+        print(f"signed by {key.controller_id}: {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def add_trust_commands(sub: Any, usage: type[Exception]) -> None:
     p = sub.add_parser("trust", help="the EU Trusted Lists this machine verifies seals against")
     trust_sub = p.add_subparsers(dest="trust_command", required=True)
@@ -132,6 +161,11 @@ def add_trust_commands(sub: Any, usage: type[Exception]) -> None:
     u.add_argument("--allow-http", action="store_true", help="closed networks and tests only")
     u.add_argument("--allow-private", action="store_true", help="closed networks and tests only")
     u.set_defaults(func=lambda a: cmd_trust_update(a, usage))
+    g = trust_sub.add_parser("sign", help="sign a trust list of your own for publication")
+    g.add_argument("list")
+    g.add_argument("--key", required=True)
+    g.add_argument("-o", "--output")
+    g.set_defaults(func=lambda a: cmd_trust_sign(a, usage))
     s = trust_sub.add_parser("show", help="what is stored, from when")
     s.add_argument("--dir")
     s.set_defaults(func=lambda a: cmd_trust_show(a, usage))

@@ -24,7 +24,7 @@ def _with_di_context(document: dict[str, Any]) -> dict[str, Any]:
     """VC 1.1 documents do not define DataIntegrityProof; append the DI context as the
     reference implementation requires (data-integrity ``ensureSuiteContext``)."""
     ctx = document.get("@context")
-    ctx_list = ctx if isinstance(ctx, list) else [ctx]
+    ctx_list = ctx if isinstance(ctx, list) else [] if ctx is None else [ctx]
     if any(c in _DI_CONTEXTS for c in ctx_list if isinstance(c, str)):
         return document
     return {**document, "@context": [*ctx_list, DATA_INTEGRITY_V2]}

@@ -810,6 +810,9 @@ def _verify(
     moment = now or SystemClock().now()
     loader = loader or default_loader()
     fetcher = Fetcher(http, fetch_policy) if http is not None else None
+    listed = trust.anchors() if trust is not None else None
+    if listed is not None:  # seal certificates a trust list vouches for
+        anchors = listed if anchors is None else anchors.merged(listed)
     ctx = _Ctx(
         moment,
         max_clock_skew,
