@@ -91,3 +91,25 @@ def test_missing_elements_are_not_a_pass() -> None:
     elements = report.check("elements")
     assert elements is not None and elements.code == "ELEMENTS_MISSING"
     assert elements.outcome == "fail" and elements.informative
+
+
+def test_stacking_does_not_merge_people_by_a_placeholder_identifier(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # all three samples call their learner urn:epass:person:1: Ana Andromeda twice, Joe Done once
+    files = [
+        str(SAMPLES / n)
+        for n in (
+            "elm-v3-mc-annex1-signed.jsonld",
+            "elm-v3-certofpart-signed.jsonld",
+            "mynextid-edc-mc-signed.jsonld",
+        )
+    ]
+    main(["verify", *files, "--json", "--now", "2026-11-01T12:00:00Z"])
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    learners = {s["learner"]: s for s in summary}
+    assert set(learners) == {"Ana Andromeda (born 1999-10-02)", "Joe Done in " + files[2]}
+    ana = learners["Ana Andromeda (born 1999-10-02)"]
+    assert ana["credentials"] == 2 and ana["grouped_by"] == "name and date of birth"
+    main(["verify", *files[:2], "--now", "2026-11-01T12:00:00Z"])
+    assert "WARNING: grouped by name and date of birth" in capsys.readouterr().out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 from datetime import datetime
 from importlib import resources
@@ -399,19 +400,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT[worst.outcome]
 
 
+# Identifiers that name no one: the Europass samples (and issuers copying them) number their
+# learners urn:epass:person:1, so two different people share one.
+_PLACEHOLDER_ID = re.compile(r"^urn:epass:person:\d{1,3}$")
+
+
+def _learner_key(learner: dict[str, Any], source: str) -> tuple[tuple[str, ...], str, str]:
+    """How credentials are grouped per learner: by an identifier that identifies someone,
+    else by name and date of birth (and the summary says so), else not at all."""
+    ident = str(learner.get("id") or "")
+    name = str(learner.get("name") or "")
+    born = str(learner.get("date_of_birth") or "").split(" ", 1)[0]
+    if ident and not _PLACEHOLDER_ID.match(ident):
+        return ("id", ident), f"{name} {ident}".strip(), "identifier"
+    if name and born:
+        return ("name", " ".join(name.casefold().split()), born), f"{name} (born {born})", (
+            "name and date of birth"
+        )
+    return ("file", source), f"{name or '(unknown learner)'} in {source}", "not grouped"
+
+
 def _stack_summary(reports: list[Any]) -> list[dict[str, Any]]:
-    learners: dict[str, dict[str, Any]] = {}
+    learners: dict[tuple[str, ...], dict[str, Any]] = {}
     for r in reports:
         el = r.elements or {}
-        learner = (
-            (el.get("learner") or {}).get("id")
-            or (el.get("learner") or {}).get("name")
-            or "(unknown learner)"
-        )
+        key, label, how = _learner_key(el.get("learner") or {}, r.source)
         entry = learners.setdefault(
-            learner,
+            key,
             {
-                "learner": learner,
+                "learner": label,
+                "grouped_by": how,
                 "total_ects": 0.0,
                 "levels": [],
                 "credentials": 0,
@@ -438,6 +456,11 @@ def _render_stack(summary: list[dict[str, Any]]) -> str:
         lines.append(
             f"  {safe(s['learner'])}: {s['total_ects']:g} ECTS from {s['credentials'] - len(s['not_verified'])} of {s['credentials']} credentials ({levels})"
         )
+        if s["grouped_by"] != "identifier" and s["credentials"] > 1:
+            lines.append(
+                "    WARNING: grouped by name and date of birth, because the credentials' "
+                "learner identifiers do not identify a person; check that it is one learner"
+            )
         for bad in s["not_verified"]:
             lines.append(f"    not counted: {safe(bad['file'])} ({bad['outcome']})")
     return "\n".join(lines)
