@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +115,91 @@ def test_report_renders_with_the_verdict_colour(tmp_path: Path) -> None:
     assert _colour_share(tmp_path / "good.png", red) < 0.001
     assert _colour_share(tmp_path / "bad.png", red) > 0.03
     assert _colour_share(tmp_path / "bad.png", green) < 0.001
+
+
+GUIDE_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+def test_officer_guide_screenshots(tmp_path: Path) -> None:
+    """The four reports of docs/officer-guide.md, rendered in headless Chromium: verified,
+    forged, revoked, issuer not confirmed. ``MCVC_WRITE_DOCS=1`` writes them to docs/img."""
+    from mcvc import build_credential, elements_from_dict, generate_key, save_key, sign
+    from mcvc.status.bitstring import Bitstring
+    from mcvc.status.lists import status_entry, status_list_credential
+
+    root = Path(__file__).resolve().parents[1]
+    key = generate_key()
+    save_key(key, tmp_path / "key.json")
+    list_url = "https://credentials.cuni.example/status/1"
+    doc = build_credential(
+        elements_from_dict(json.loads((root / "examples" / "microcredential.json").read_text())),
+        issuer=key.did_key,
+    )
+    doc["@context"] = [*doc["@context"], "https://www.w3.org/ns/credentials/status/v1"]
+    doc["credentialStatus"] = status_entry(list_url, 4242)
+    signed = sign(doc, key)
+    files = {"verified": signed, "forged": json.loads(json.dumps(signed))}
+    files["forged"]["credentialSubject"]["hasClaim"]["specifiedBy"]["creditPoint"]["point"] = "30"
+    created = signed["proof"]["created"]
+    good_list = sign(
+        status_list_credential(list_url, key.did_key, Bitstring.empty(), valid_from=_utc(created)),
+        key,
+    )
+    revoked_list = sign(
+        status_list_credential(
+            list_url, key.did_key, Bitstring.empty().with_value(4242, 1), valid_from=_utc(created)
+        ),
+        key,
+    )
+    (tmp_path / "list.json").write_text(json.dumps(good_list))
+    (tmp_path / "revoked-list.json").write_text(json.dumps(revoked_list))
+    trust = tmp_path / "trust.json"
+    trust.write_text(
+        json.dumps(
+            {
+                "name": "Recognised issuers (example)",
+                "issuers": [{"did": key.did_key, "legal_name": "Charles University"}],
+            }
+        )
+    )
+    cases = {
+        "verified": (
+            files["verified"],
+            ["--trust", str(trust), "--status-list", str(tmp_path / "list.json")],
+            0,
+        ),
+        "forged": (
+            files["forged"],
+            ["--trust", str(trust), "--status-list", str(tmp_path / "list.json")],
+            1,
+        ),
+        "revoked": (
+            files["verified"],
+            ["--trust", str(trust), "--status-list", str(tmp_path / "revoked-list.json")],
+            1,
+        ),
+        "unconfirmed": (files["verified"], ["--status-list", str(tmp_path / "list.json")], 3),
+    }
+    out = GUIDE_IMAGES if os.environ.get("MCVC_WRITE_DOCS") == "1" else tmp_path
+    out.mkdir(exist_ok=True)
+    colours = {
+        "verified": (0x1B, 0x7A, 0x33),
+        "forged": (0xB3, 0x26, 0x1E),
+        "revoked": (0xB3, 0x26, 0x1E),
+        "unconfirmed": (0x8A, 0x61, 0x00),
+    }
+    for name, (credential, options, code) in cases.items():
+        source = tmp_path / f"{name}.json"
+        source.write_text(json.dumps(credential))
+        page = tmp_path / f"{name}.html"
+        assert main(["report", str(source), "-o", str(page), *options]) == code, name
+        png = out / f"officer-{name}.png"
+        _screenshot(page, png)
+        assert _colour_share(png, colours[name]) > 0.03, name
+
+
+def _utc(text: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
