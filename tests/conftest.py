@@ -40,3 +40,5 @@ def _no_trust_cache_of_this_machine(tmp_path_factory: pytest.TempPathFactory) ->
     import os
 
     os.environ["MCVC_TRUST_DIR"] = str(tmp_path_factory.mktemp("no-trusted-lists"))
+    # reports follow the environment's language; the tests read the English ones
+    os.environ["LANGUAGE"] = "en"

@@ -52,7 +52,7 @@ def test_report_is_self_contained_and_escaped(
     assert "\u202e" not in text and "\\u202e" in text
     assert "mixed scripts" in text
     assert "src=" not in text and "http-equiv" not in text and "<link" not in text
-    assert 'id="verdict"' in text and "Failed" in text
+    assert 'id="verdict"' in text and "FAILED" in text
 
 
 def _screenshot(page: Path, png: Path) -> None:
@@ -99,7 +99,7 @@ def test_report_renders_with_the_verdict_colour(tmp_path: Path) -> None:
     # without a trust source: authentic signature, issuer not confirmed (issue 14)
     assert main(["report", str(signed), "-o", str(amber), "--now", NOW]) == 3
     page = amber.read_text()
-    assert "Not confirmed" in page and "DEMO KEY" in page and "as written in the file" in page
+    assert "NOT CONFIRMED" in page and "DEMO KEY" in page and "as written in the file" in page
     doc = json.loads(signed.read_text())
     doc["credentialSubject"]["hasClaim"]["specifiedBy"]["creditPoint"]["point"] = "30"
     tampered = tmp_path / "tampered.json"

@@ -199,3 +199,46 @@ def test_hostile_stream_stops_with_its_answers(tmp_path: Path) -> None:
         f"{statistics.median(t for t, _ in during) * 1000:.1f} ms under the hostile stream; "
         f"server CPU after the answers: {busy:.3f} s/s"
     )
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_worker_processes_end_with_a_killed_server(tmp_path: Path) -> None:
+    import signal
+
+    port = free_port()
+    config = base_config(
+        port,
+        f"sqlite:///{tmp_path / 'ledger.db'}",
+        limits={"verify_processes": True, "verify_concurrency": 2},
+    )
+    with serve_process(config, tmp_path) as url:
+        workers = _children(url.pid)
+        assert len(workers) >= 2  # the pool (and multiprocessing's resource tracker)
+        os.kill(url.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = {p for p in workers if _running(p)}
+    assert not alive, f"worker processes {sorted(alive)} outlived the server"

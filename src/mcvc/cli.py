@@ -17,6 +17,7 @@ from typing import Any
 
 from .dates import parse_datetime
 from .errors import ElementsError, McvcError
+from .i18n import LANGUAGES
 from .jsontext import parse_json
 
 EXIT = {"verified": 0, "failed": 1, "inconclusive": 3, "unconfirmed": 3}
@@ -347,6 +348,12 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
         help="a status list credential you have as a file (repeatable); checked instead of fetching",
     )
     p.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help="language of the report: en, de, fr, pl, cs (default: from the environment)",
+    )
+    p.add_argument(
         "--policy",
         choices=["officer", "vc-api"],
         default="officer",
@@ -391,7 +398,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         color = sys.stdout.isatty()
         for r in reports:
-            print(render_report(r, color=color, name=r.source if len(reports) > 1 else ""))
+            print(
+                render_report(
+                    r, color=color, name=r.source if len(reports) > 1 else "", lang=args.lang
+                )
+            )
             print()
         if len(reports) > 1:
             print(_render_stack(_stack_summary(reports)))
@@ -414,8 +425,10 @@ def _learner_key(learner: dict[str, Any], source: str) -> tuple[tuple[str, ...],
     if ident and not _PLACEHOLDER_ID.match(ident):
         return ("id", ident), f"{name} {ident}".strip(), "identifier"
     if name and born:
-        return ("name", " ".join(name.casefold().split()), born), f"{name} (born {born})", (
-            "name and date of birth"
+        return (
+            ("name", " ".join(name.casefold().split()), born),
+            f"{name} (born {born})",
+            ("name and date of birth"),
         )
     return ("file", source), f"{name or '(unknown learner)'} in {source}", "not grouped"
 
@@ -481,7 +494,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     data = p.read_bytes()
     report = verify(data, now=now, **options)
     page = render_html(
-        report, source_name=p.name, source_bytes=data, generated_at=now, version=__version__
+        report,
+        source_name=p.name,
+        source_bytes=data,
+        generated_at=now,
+        version=__version__,
+        lang=args.lang,
     )
     Path(args.output).write_text(page, "utf-8")
     print(f"{report.outcome}: report written to {args.output}")
@@ -542,7 +560,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"   written to {out}")
     print(f"3. Verify, trusting {demo_trust_list().name}:")
     report = verify(signed, trust=demo_trust_list())
-    print(render_report(report, color=sys.stdout.isatty()))
+    print(render_report(report, color=sys.stdout.isatty(), lang=None))
     return EXIT[report.outcome]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from .i18n import N_, Translate, translator
 from .verification.report import VerificationReport
 
 __all__ = [
@@ -57,55 +58,64 @@ def mixed_script(text: str) -> bool:
 
 _MARK = {"pass": "ok  ", "fail": "FAIL", "error": "??  ", "skipped": "--  "}
 HEADLINES = {
-    "verified": "VERIFIED: intact, issuer confirmed by a trust source, currently valid",
-    "unconfirmed": (
+    "verified": N_("VERIFIED: intact, issuer confirmed by a trust source, currently valid"),
+    "unconfirmed": N_(
         "NOT CONFIRMED: the signature is authentic, but no trust source confirms who the issuer is"
     ),
-    "failed": "FAILED: do not rely on this credential",
-    "inconclusive": "INCONCLUSIVE: could not be fully checked",
+    "failed": N_("FAILED: do not rely on this credential"),
+    "inconclusive": N_("INCONCLUSIVE: could not be fully checked"),
 }
 COLOURS = {"verified": "32", "unconfirmed": "33", "failed": "31", "inconclusive": "33"}
 _FACET_TEXT = {
     "intact": {
-        "pass": "yes: the signature or seal covers exactly this content",
-        "fail": "NO: the content is not what was signed, or the signature is not valid",
-        "unknown": "not established",
+        "pass": N_("yes: the signature or seal covers exactly this content"),
+        "fail": N_("NO: the content is not what was signed, or the signature is not valid"),
+        "unknown": N_("not established"),
     },
     "issuer": {
-        "pass": "confirmed",
-        "fail": "NO: the trust source does not vouch for this issuer",
-        "unknown": "NOT confirmed",
+        "pass": N_("confirmed"),
+        "fail": N_("NO: the trust source does not vouch for this issuer"),
+        "unknown": N_("NOT confirmed"),
     },
     "valid": {
-        "pass": "yes (dates and status)",
-        "fail": "NO",
-        "unknown": "not established",
+        "pass": N_("yes (dates and status)"),
+        "fail": N_("NO"),
+        "unknown": N_("not established"),
     },
 }
+_FACET_LABELS = (
+    ("intact", N_("Intact")),
+    ("issuer", N_("Issuer")),
+    ("valid", N_("Currently valid")),
+)
 _FACET_CHECKS = {"issuer": ("trust",), "valid": ("dates", "status")}
 
 
-def headline(report: VerificationReport) -> str:
+def _same(text: str) -> str:
+    return text
+
+
+def headline(report: VerificationReport, tr: Translate = _same) -> str:
     parse = report.check("parse")
     if parse is not None and parse.code == "NOT_A_CREDENTIAL":
-        return "NOT A DIGITAL CREDENTIAL: " + parse.message.split(": ", 1)[-1]
-    return HEADLINES[report.outcome] + demo_note(report)
+        return tr("NOT A DIGITAL CREDENTIAL") + ": " + parse.message.split(": ", 1)[-1]
+    return tr(HEADLINES[report.outcome]) + demo_note(report, tr)
 
 
-def demo_note(report: VerificationReport) -> str:
+def demo_note(report: VerificationReport, tr: Translate = _same) -> str:
     """A marker for the headline when the public demo key or the demo trust list is involved."""
     reports = [report, *report.credentials]
     if any(r.check("demo-key") is not None for r in reports):
-        return " [DEMO KEY: proves nothing about any institution]"
+        return " [" + tr("DEMO KEY: proves nothing about any institution") + "]"
     return ""
 
 
-def facet_rows(report: VerificationReport) -> list[tuple[str, str]]:
+def facet_rows(report: VerificationReport, tr: Translate = _same) -> list[tuple[str, str]]:
     """The three facets of a verdict, each with the check that decided it."""
     rows = []
-    for name, label in (("intact", "Intact"), ("issuer", "Issuer"), ("valid", "Currently valid")):
+    for name, label in _FACET_LABELS:
         value = report.facet(name)  # type: ignore[arg-type]
-        text = _FACET_TEXT[name][value]
+        text = tr(_FACET_TEXT[name][value])
         deciding = [
             c
             for c in report.checks
@@ -113,7 +123,7 @@ def facet_rows(report: VerificationReport) -> list[tuple[str, str]]:
         ]
         if deciding and name != "intact":
             text += f" ({deciding[0].message})"
-        rows.append((label, text))
+        rows.append((tr(label), text))
     return rows
 
 
@@ -150,13 +160,18 @@ def level_text(el: dict[str, Any]) -> str:
     return f"EQF {el['eqf_level']}{cycle}"
 
 
-def render_report(report: VerificationReport, *, color: bool = False, name: str = "") -> str:
+def render_report(
+    report: VerificationReport, *, color: bool = False, name: str = "", lang: str | None = "en"
+) -> str:
+    """The terminal report; ``lang`` one of :data:`mcvc.i18n.LANGUAGES`, ``None`` for the
+    environment's language."""
+    tr = translator(lang)
     lines = []
-    head = headline(report)
+    head = headline(report, tr)
     if color:
         head = f"\x1b[1;{COLOURS[report.outcome]}m{head}\x1b[0m"
     lines.append(f"{safe(name) + ': ' if name else ''}{head}")
-    for label, text in facet_rows(report):
+    for label, text in facet_rows(report, tr):
         lines.append(f"  {label + ':':<17}{safe(text)}")
     lines.append("")
     for check in report.checks:
@@ -168,7 +183,7 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
         warn = "  (WARNING: mixed scripts in name)" if mixed_script(legal) else ""
         lines.append("")
         lines.append(
-            f"  Issuer: {safe(legal) or '(no name)'} [{safe(issuer.get('country', ''))}] {safe(issuer['id'])}{warn}"
+            f"  {tr('Issuer')}: {safe(legal) or '(no name)'} [{safe(issuer.get('country', ''))}] {safe(issuer['id'])}{warn}"
         )
         for ident in issuer.get("identifiers", []):
             lines.append(
@@ -178,33 +193,34 @@ def render_report(report: VerificationReport, *, color: bool = False, name: str 
     if el:
         lines.append("")
         lines.append(
-            "  Standard elements"
+            "  " + tr("Standard elements")
             if report.outcome == "verified"
-            else "  Standard elements, as written in the file (NOT confirmed by the checks above)"
+            else "  "
+            + tr("Standard elements, as written in the file (NOT confirmed by the checks above)")
         )
         rows = [
-            ("Title", first_text(el["title"])),
-            ("Learner", learner_text(el)),
-            ("Awarding body", bodies_text(el)),
-            ("Date of issuing", el["date_of_issuing"]),
-            ("Place of issue", el["place_of_issue"]),
-            ("Workload", workload_text(el)),
-            ("Level", level_text(el)),
-            ("Learning outcomes", f"{len(el['learning_outcomes'])}"),
-            ("Assessment", el["assessment_type"]),
-            ("Participation", ", ".join(el["participation"])),
-            ("Quality assurance", _qa(el["quality_assurance"])),
-            ("Grade", first_text(el["grade"])),
-            ("Supervision", el["supervision"]),
-            ("Stackability", _stack(el["stackability"])),
-            ("Missing", ", ".join(el["missing"]) or "none"),
+            (tr("Title"), first_text(el["title"])),
+            (tr("Learner"), learner_text(el)),
+            (tr("Awarding body"), bodies_text(el)),
+            (tr("Date of issuing"), el["date_of_issuing"]),
+            (tr("Place of issue"), el["place_of_issue"]),
+            (tr("Workload"), workload_text(el)),
+            (tr("Level"), level_text(el)),
+            (tr("Learning outcomes"), f"{len(el['learning_outcomes'])}"),
+            (tr("Type of assessment"), el["assessment_type"]),
+            (tr("Form of participation"), ", ".join(el["participation"])),
+            (tr("Quality assurance"), _qa(el["quality_assurance"])),
+            (tr("Grade"), first_text(el["grade"])),
+            (tr("Supervision and identity verification"), el["supervision"]),
+            (tr("Integration / stackability"), _stack(el["stackability"])),
+            (tr("Missing mandatory elements"), ", ".join(el["missing"]) or tr("none")),
         ]
         for label, value in rows:
             if value:
                 lines.append(f"    {label:<18} {safe(value)}")
     for i, inner in enumerate(report.credentials, start=1):
         lines.append("")
-        lines.append(render_report(inner, color=color, name=f"credential {i}"))
+        lines.append(render_report(inner, color=color, name=f"{tr('credential')} {i}", lang=lang))
     return "\n".join(lines)
 
 

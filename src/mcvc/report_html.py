@@ -14,15 +14,16 @@ from typing import Any
 
 from .display import (
     bodies_text,
-    demo_note,
     facet_rows,
     first_text,
+    headline,
     learner_text,
     level_text,
     mixed_script,
     safe,
     workload_text,
 )
+from .i18n import N_, translator
 from .verification.report import VerificationReport
 
 __all__ = ["render_html"]
@@ -33,19 +34,11 @@ _COLOURS = {
     "failed": "#b3261e",
     "inconclusive": "#8a6100",
 }
-_HEADLINES = {
-    "verified": "Verified: intact, issuer confirmed by a trust source, currently valid",
-    "unconfirmed": (
-        "Not confirmed: the signature is authentic, but no trust source confirms who the issuer is"
-    ),
-    "failed": "Failed: do not rely on this credential",
-    "inconclusive": "Inconclusive: could not be fully checked",
-}
 _OUTCOME_LABEL = {
-    "pass": "pass",
-    "fail": "FAIL",
-    "error": "could not check",
-    "skipped": "not applicable",
+    "pass": N_("pass"),
+    "fail": N_("FAIL"),
+    "error": N_("could not check"),
+    "skipped": N_("not applicable"),
 }
 
 _CSS = """
@@ -63,13 +56,6 @@ tr.fail td { background: #fbe9e7; } tr.error td { background: #fff6db; }
 """
 
 
-def _page_headline(report: VerificationReport) -> str:
-    parse = report.check("parse")
-    if parse is not None and parse.code == "NOT_A_CREDENTIAL":
-        return "Not a digital credential: " + parse.message.split(": ", 1)[-1]
-    return _HEADLINES[report.outcome] + demo_note(report)
-
-
 def _e(value: Any) -> str:
     return html.escape(safe(value), quote=True)
 
@@ -85,30 +71,40 @@ def render_html(
     source_bytes: bytes | None = None,
     generated_at: datetime,
     version: str = "",
+    lang: str | None = "en",
 ) -> str:
+    """The page; ``lang`` one of :data:`mcvc.i18n.LANGUAGES` (``None``: the environment's)."""
+    tr = translator(lang)
     outcome = report.outcome
+    page_lang = lang or "en"
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Credential verification report</title>",
+        f'<html lang="{_e(page_lang)}"><head><meta charset="utf-8">',
+        f"<title>{_e(tr('Micro-credential verification report'))}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>Micro-credential verification report</h1>",
-        f'<p class="meta">File: {_e(source_name or "(input)")}'
+        f"<h1>{_e(tr('Micro-credential verification report'))}</h1>",
+        f'<p class="meta">{_e(tr("File"))}: {_e(source_name or "(input)")}'
         + (
             f" &middot; SHA-256 {hashlib.sha256(source_bytes).hexdigest()}"
             if source_bytes is not None
             else ""
         )
-        + f" &middot; checked {_e(generated_at.isoformat())} &middot; mcvc {_e(version)}</p>",
-        f'<div id="verdict" class="verdict" style="background:{_COLOURS[outcome]}">{_e(_page_headline(report))}</div>',
-        '<table id="facets">' + _rows(facet_rows(report)) + "</table>",
-        "<h2>Checks</h2>",
-        "<table><tr><th>Check</th><th>Result</th><th>Code</th><th>Explanation</th></tr>",
+        + f" &middot; {_e(tr('checked'))} {_e(generated_at.isoformat())} &middot; mcvc {_e(version)}</p>",
+        f'<div id="verdict" class="verdict" style="background:{_COLOURS[outcome]}">{_e(headline(report, tr))}</div>',
+        '<table id="facets">' + _rows(facet_rows(report, tr)) + "</table>",
+        f"<h2>{_e(tr('Checks'))}</h2>",
+        "<table><tr>"
+        + "".join(
+            f"<th>{_e(tr(h))}</th>"
+            for h in (N_("Check"), N_("Result"), N_("Code"), N_("Explanation"))
+        )
+        + "</tr>",
     ]
+    note = tr("note (not part of the verdict)")
     for check in report.checks:
         parts.append(
             f'<tr class="{"note" if check.informative else check.outcome}"><td>{_e(check.name)}</td>'
-            f"<td>{_e('note (not part of the verdict)' if check.informative else _OUTCOME_LABEL[check.outcome])}</td>"
+            f"<td>{_e(note if check.informative else tr(_OUTCOME_LABEL[check.outcome]))}</td>"
             f'<td class="code">{_e(check.code)}</td><td>{_e(check.message)}</td></tr>'
         )
     parts.append("</table>")
@@ -116,95 +112,41 @@ def render_html(
     if issuer.get("id"):
         legal = first_text(issuer.get("legal_name"))
         warn = (
-            ' <span class="warn">mixed scripts in this name: compare identifiers, not names</span>'
+            f' <span class="warn">{_e(tr("mixed scripts in this name: compare identifiers, not names"))}</span>'
             if mixed_script(legal)
             else ""
         )
-        parts.append("<h2>Issuer</h2><table>")
-        parts.append(f"<tr><th>Legal name</th><td>{_e(legal)}{warn}</td></tr>")
+        parts.append(f"<h2>{_e(tr('Issuer'))}</h2><table>")
+        parts.append(f"<tr><th>{_e(tr('Legal name'))}</th><td>{_e(legal)}{warn}</td></tr>")
         parts.append(
             _rows(
                 [
-                    ("Identifier (DID)", str(issuer["id"])),
-                    ("Country", str(issuer.get("country", ""))),
+                    (tr("Identifier") + " (DID)", str(issuer["id"])),
+                    (tr("Country"), str(issuer.get("country", ""))),
                 ]
             )
         )
         parts.append(
             _rows(
                 [
-                    (f"Identifier ({i['scheme']})", f"{i['value']} {i.get('country', '')}".strip())
+                    (
+                        f"{tr('Identifier')} ({i['scheme']})",
+                        f"{i['value']} {i.get('country', '')}".strip(),
+                    )
                     for i in issuer.get("identifiers", [])
                 ]
             )
         )
         trust = report.check("trust")
-        parts.append(_rows([("Trust", trust.message if trust else "not checked")]))
+        parts.append(_rows([(tr("Trust"), trust.message if trust else tr("not checked"))]))
         parts.append("</table>")
     el = report.elements
     if el:
-        qa = el.get("quality_assurance") or {}
-        stack = el.get("stackability") or {}
-        parts.append(
-            "<h2>Standard elements (EU Council Recommendation 2022)</h2>"
-            if outcome == "verified"
-            else "<h2>Standard elements, as written in the file</h2>"
-            '<p class="warn">Not confirmed: the checks above did not establish this '
-            "credential, so nothing below can be relied on.</p>"
-        )
-        parts.append("<table>")
-        parts.append(
-            _rows(
-                [
-                    ("Title", first_text(el["title"])),
-                    ("Learner", learner_text(el)),
-                    (
-                        "Date of birth",
-                        el["learner"].get("date_of_birth", "") if el["learner"] else "",
-                    ),
-                    ("Awarding body", bodies_text(el)),
-                    ("Date of issuing", el["date_of_issuing"]),
-                    ("Place of issue", el["place_of_issue"]),
-                    (
-                        "Valid from / until",
-                        " / ".join(x for x in (el["valid_from"], el["valid_until"]) if x),
-                    ),
-                    ("Workload", workload_text(el)),
-                    ("Level", level_text(el)),
-                    ("Type of assessment", el["assessment_type"]),
-                    ("Form of participation", ", ".join(el["participation"])),
-                    (
-                        "Quality assurance",
-                        "; ".join(
-                            str(x)
-                            for x in (
-                                qa.get("type"),
-                                first_text(qa.get("accrediting_agent")),
-                                qa.get("report"),
-                                first_text(qa.get("description")),
-                            )
-                            if x
-                        ),
-                    ),
-                    ("Grade", first_text(el["grade"])),
-                    ("Supervision and identity verification", el["supervision"]),
-                    ("Prerequisites", first_text(el["prerequisites"])),
-                    (
-                        "Integration / stackability",
-                        first_text(stack.get("description"))
-                        or ", ".join(first_text(t) for t in stack.get("stackable_towards", [])),
-                    ),
-                    ("Missing mandatory elements", ", ".join(el["missing"]) or "none"),
-                ]
-            )
-        )
-        parts.append("</table>")
-        if el["learning_outcomes"]:
-            parts.append("<h2>Learning outcomes</h2><ol>")
-            parts.extend(f"<li>{_e(first_text(lo))}</li>" for lo in el["learning_outcomes"])
-            parts.append("</ol>")
+        parts.extend(_elements(el, outcome, tr))
     for i, inner in enumerate(report.credentials, start=1):
-        parts.append(f"<h2>Credential {i} in the presentation: {_e(inner.outcome)}</h2>")
+        parts.append(
+            f"<h2>{_e(tr('Credential in the presentation'))} {i}: {_e(headline(inner, tr))}</h2>"
+        )
         parts.append(
             "<table>"
             + "".join(
@@ -214,7 +156,64 @@ def render_html(
             + "</table>"
         )
     parts.append(
-        '<p class="meta">This report states what mcvc checked and found. The recognition decision remains with the receiving institution.</p>'
+        f'<p class="meta">{_e(tr("This report states what mcvc checked and found. The recognition decision remains with the receiving institution."))}</p>'
     )
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _elements(el: dict[str, Any], outcome: str, tr: Any) -> list[str]:
+    qa = el.get("quality_assurance") or {}
+    stack = el.get("stackability") or {}
+    parts = [
+        f"<h2>{_e(tr('Standard elements (EU Council Recommendation 2022)'))}</h2>"
+        if outcome == "verified"
+        else f"<h2>{_e(tr('Standard elements, as written in the file'))}</h2>"
+        f'<p class="warn">{_e(tr("Not confirmed: the checks above did not establish this credential, so nothing below can be relied on."))}</p>',
+        "<table>",
+    ]
+    rows = [
+        (N_("Title"), first_text(el["title"])),
+        (N_("Learner"), learner_text(el)),
+        (N_("Date of birth"), el["learner"].get("date_of_birth", "") if el["learner"] else ""),
+        (N_("Awarding body"), bodies_text(el)),
+        (N_("Date of issuing"), el["date_of_issuing"]),
+        (N_("Place of issue"), el["place_of_issue"]),
+        (
+            N_("Valid from / until"),
+            " / ".join(x for x in (el["valid_from"], el["valid_until"]) if x),
+        ),
+        (N_("Workload"), workload_text(el)),
+        (N_("Level"), level_text(el)),
+        (N_("Type of assessment"), el["assessment_type"]),
+        (N_("Form of participation"), ", ".join(el["participation"])),
+        (
+            N_("Quality assurance"),
+            "; ".join(
+                str(x)
+                for x in (
+                    qa.get("type"),
+                    first_text(qa.get("accrediting_agent")),
+                    qa.get("report"),
+                    first_text(qa.get("description")),
+                )
+                if x
+            ),
+        ),
+        (N_("Grade"), first_text(el["grade"])),
+        (N_("Supervision and identity verification"), el["supervision"]),
+        (N_("Prerequisites"), first_text(el["prerequisites"])),
+        (
+            N_("Integration / stackability"),
+            first_text(stack.get("description"))
+            or ", ".join(first_text(t) for t in stack.get("stackable_towards", [])),
+        ),
+        (N_("Missing mandatory elements"), ", ".join(el["missing"]) or tr("none")),
+    ]
+    parts.append(_rows([(tr(label), value) for label, value in rows]))
+    parts.append("</table>")
+    if el["learning_outcomes"]:
+        parts.append(f"<h2>{_e(tr('Learning outcomes'))}</h2><ol>")
+        parts.extend(f"<li>{_e(first_text(lo))}</li>" for lo in el["learning_outcomes"])
+        parts.append("</ol>")
+    return parts

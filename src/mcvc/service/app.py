@@ -102,8 +102,25 @@ _WORKER: list[_Service] = []
 
 
 def _start_worker(config_json: str, base_dir: str) -> None:
+    _exit_with_parent()
     config = ServiceConfig.from_dict(json.loads(config_json), base_dir=base_dir)
     _WORKER.append(_Service(config, clock=SystemClock(), http=None, loader=default_loader()))
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the server process that started it is gone (killed, or ended
+    before it could stop its pool): an orphaned worker would hold the server's files, pipes
+    and memory for ever."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="mcvc-parent-watch", daemon=True).start()
 
 
 def _job_in_process(kind: str, raw: bytes, seconds: float) -> tuple[int, bytes, dict[str, str]]:
@@ -186,7 +203,8 @@ class _Service:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            # running verifications end at their deadline, so waiting is bounded
+            self.pool.shutdown(wait=True, cancel_futures=True)
         if self._own_http and self.http is not None:
             self.http.close()
         self.ledger.close()
