@@ -290,10 +290,11 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
         except (OSError, ValueError, McvcError) as exc:
             raise _Usage(f"--trust: {exc}") from None
     from .cli_trust import trusted_list_anchors
-    from .jades.certs import TrustAnchors
 
     anchors = trusted_list_anchors(args.trusted_lists, _Usage)
     if args.anchors:
+        from .jades.certs import TrustAnchors
+
         try:
             given = TrustAnchors.load(args.anchors)
         except (OSError, McvcError) as exc:
