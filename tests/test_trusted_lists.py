@@ -262,3 +262,50 @@ def test_cli_trust_update_show_and_verify(
         == 0
     )
     assert "the ES Trusted List" in capsys.readouterr().out
+
+
+class _DictFetcher:
+    """A fetcher that serves bytes from a dict (the update path without a server)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def get(self, url: str, *, accept: str = "") -> bytes:
+        return self.files[url]
+
+
+def test_service_verifies_seals_against_stored_trusted_lists(
+    tmp_path: Path, signers: dict[str, Signer]
+) -> None:
+    import httpx
+
+    from .service_helpers import base_config, free_port, running
+
+    granted = _granted()
+    files = {
+        f"https://tl.test/{t}.xml": sign_list(trusted_list(t, services=specs), signers[t])
+        for t, specs in granted.items()
+    }
+    pointers = [(f"https://tl.test/{t}.xml", t, signers[t].cert) for t in granted]
+    files["https://tl.test/lotl.xml"] = sign_list(
+        trusted_list("EU", pointers=pointers), signers["lotl"]
+    )
+    TrustedLists.update(
+        tmp_path / "tl", _DictFetcher(files), "https://tl.test/lotl.xml", [signers["lotl"].cert], UPDATED
+    )
+    port = free_port()
+    config = base_config(
+        port,
+        f"sqlite:///{tmp_path / 'l.db'}",
+        verify={"trusted_lists": str(tmp_path / "tl"), "policy": "officer"},
+    )
+    sealed = json.loads((SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes())
+    with running(config) as url:
+        answer = httpx.post(
+            f"{url}/credentials/verify", json={"verifiableCredential": sealed}, timeout=60
+        )
+    body = answer.json()
+    assert answer.status_code == 200, answer.text
+    assert body["outcome"] == "verified" and body["facets"]["issuer"] == "pass"
+    trust = next(c for c in body["checks"] if c["check"] == "trust")
+    assert "the ES Trusted List" in trust["message"]

@@ -251,7 +251,7 @@ class _Service:
             from ..verification.trust import TrustList
 
             try:
-                self.trust = TrustList.load(self.config.path(v.trust))
+                self.trust = TrustList.load(self.config.path(v.trust), signer=v.trust_signer)
             except (OSError, ValueError, McvcError) as exc:
                 raise ConfigError(f"verify.trust: {exc}") from None
         if v.anchors:
@@ -261,6 +261,17 @@ class _Service:
                 self.anchors = TrustAnchors.load(self.config.path(v.anchors))
             except (OSError, McvcError) as exc:
                 raise ConfigError(f"verify.anchors: {exc}") from None
+        if v.trusted_lists:
+            from ..tsl import TrustedLists
+
+            try:
+                store = TrustedLists.load(self.config.path(v.trusted_lists))
+            except McvcError as exc:
+                raise ConfigError(f"verify.trusted_lists: {exc}") from None
+            for territory, problem in sorted(store.problems.items()):
+                log.warning("trusted list %s not used: %s", territory, problem)
+            listed = store.anchors()
+            self.anchors = listed if self.anchors is None else self.anchors.merged(listed)
 
     # --- request plumbing -------------------------------------------------------------------
 

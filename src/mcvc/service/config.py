@@ -92,7 +92,11 @@ class LimitsConfig(_Strict):
 
 class VerifyConfig(_Strict):
     trust: str | None = None
+    trust_signer: str | None = None
+    """Accept the trust list only when this DID signed it (docs/trust.md)."""
     anchors: str | None = None
+    trusted_lists: str | None = None
+    """A folder written by ``mcvc trust update``: the EU Trusted Lists, read once at start."""
     allow_network: bool = False
     allow_private: bool = False
     allow_http: bool = False
