@@ -291,7 +291,11 @@ def test_service_verifies_seals_against_stored_trusted_lists(
         trusted_list("EU", pointers=pointers), signers["lotl"]
     )
     TrustedLists.update(
-        tmp_path / "tl", _DictFetcher(files), "https://tl.test/lotl.xml", [signers["lotl"].cert], UPDATED
+        tmp_path / "tl",
+        _DictFetcher(files),
+        "https://tl.test/lotl.xml",
+        [signers["lotl"].cert],
+        UPDATED,
     )
     port = free_port()
     config = base_config(

@@ -318,6 +318,26 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _quality(report: Any, args: argparse.Namespace, options: dict[str, Any]) -> None:
+    """With --deqar: what DEQAR records of the awarding bodies (informative)."""
+    if not args.deqar:
+        return
+    import os
+
+    from .clock import SystemClock
+    from .deqar import Deqar, quality_check
+    from .net import Fetcher
+
+    token = os.environ.get("DEQAR_TOKEN", "")
+    if "http" not in options or not token:
+        raise _Usage("--deqar needs --allow-network and a DEQAR API token in DEQAR_TOKEN")
+    deqar = Deqar(Fetcher(options["http"]), token, os.environ.get("DEQAR_API") or DEQAR_DEFAULT)
+    report.checks.append(quality_check(report, deqar, SystemClock().now()))
+
+
+DEQAR_DEFAULT = "https://backend.deqar.eu/webapi/v2"
+
+
 def _add_verdict_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", help="judge dates at this time (ISO 8601 with timezone)")
     p.add_argument(
@@ -366,6 +386,12 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow did:web resolution and status list fetches over HTTPS",
     )
+    p.add_argument(
+        "--deqar",
+        action="store_true",
+        help="also show what DEQAR records of the awarding bodies' quality assurance "
+        "(needs --allow-network and DEQAR_TOKEN; informative)",
+    )
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -388,6 +414,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             p.read_bytes(), now=now, challenge=args.challenge, domain=args.domain, **options
         )
         report.source = path
+        _quality(report, args, options)
         reports.append(report)
     if args.json:
         payload: Any = (
@@ -494,6 +521,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     options = _verdict_options(args)
     data = p.read_bytes()
     report = verify(data, now=now, **options)
+    _quality(report, args, options)
     page = render_html(
         report,
         source_name=p.name,

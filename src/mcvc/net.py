@@ -99,12 +99,20 @@ class Fetcher:
                     code="URL_NOT_ALLOWED",
                 )
 
-    def get(self, url: str, *, accept: str = "application/json") -> bytes:
-        """GET ``url`` and return at most ``max_bytes`` of body; raise on any refusal."""
-        return self.fetch(url, accept=accept).body
+    def get(
+        self, url: str, *, accept: str = "application/json", bearer: str | None = None
+    ) -> bytes:
+        """GET ``url`` and return at most ``max_bytes`` of body; raise on any refusal.
+        ``bearer`` is an API token sent as ``Authorization: Bearer`` (DEQAR)."""
+        return self.fetch(url, accept=accept, bearer=bearer).body
 
     def fetch(
-        self, url: str, *, accept: str = "application/json", etag: str | None = None
+        self,
+        url: str,
+        *,
+        accept: str = "application/json",
+        etag: str | None = None,
+        bearer: str | None = None,
     ) -> Fetched:
         """GET with optional ``If-None-Match``: a 304 answer comes back as status 304, no body."""
         import httpx
@@ -112,6 +120,8 @@ class Fetcher:
         self.check_url(url)
         limit = self.policy.max_bytes
         headers = {"Accept": accept}
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
         if etag:
             headers["If-None-Match"] = etag
         try:

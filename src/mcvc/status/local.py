@@ -54,7 +54,12 @@ class LocalLists(Fetcher):
         return cls(documents, client)
 
     def fetch(
-        self, url: str, *, accept: str = "application/json", etag: str | None = None
+        self,
+        url: str,
+        *,
+        accept: str = "application/json",
+        etag: str | None = None,
+        bearer: str | None = None,
     ) -> Fetched:
         body = self.documents.get(url)
         if body is not None:
@@ -64,7 +69,7 @@ class LocalLists(Fetcher):
                 f"{url} is not among the status list files given, and fetching is off",
                 code="NETWORK_NOT_ALLOWED",
             )
-        return super().fetch(url, accept=accept, etag=etag)
+        return super().fetch(url, accept=accept, etag=etag, bearer=bearer)
 
 
 def local_status_checker(
