@@ -511,6 +511,13 @@ class _Service:
             )
         credential = req.credential
         issuer_value = credential.get("issuer")
+        if "issuer" in credential and issuer_value is None:
+            raise _Refusal(
+                400,
+                "ISSUER_INVALID",
+                "credential.issuer is null: it must be a URL or an object whose id is a URL",
+                field="credential.issuer",
+            )
         if issuer_value is None:
             if len(allowed) != 1:
                 raise _Refusal(

@@ -24,6 +24,7 @@ from ..jsontext import copy_json
 from ..keys import KeyPair
 from ..proofs.engine import create_proof
 from ..signing import _with_di_context
+from ..vcdm import violations
 
 __all__ = ["IssueRefused", "IssuedCredential", "ServiceIssuer"]
 
@@ -139,6 +140,15 @@ class ServiceIssuer:
                 "credentialStatus is allocated by the service (its status lists); leave it out",
                 code="REQUEST_INVALID",
                 field="credential.credentialStatus",
+            )
+        # the data model rules the verifier applies, before anything is reserved or signed
+        broken = violations(doc)
+        if broken:
+            first = broken[0]
+            raise IssueRefused(
+                f"credential.{first.field}: {first.message} ({first.rule})",
+                code=first.rule,
+                field=f"credential.{first.field}",
             )
         issuer = doc.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer

@@ -24,6 +24,7 @@ from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
 from ..status.checker import StatusChecker, default_list_verifier
+from ..vcdm import violations
 from .report import Check, TrustPolicy, VerificationReport
 from .signed import compare_signed_reading
 from .trust import DEMO_DIDS, TrustList
@@ -161,22 +162,16 @@ def _structure(doc: dict[str, Any], presentation: bool) -> Check:
     if wanted not in types:
         return Check("structure", "TYPE_MISSING", "fail", f"type must include {wanted}")
     if not presentation:
-        issuer = _issuer_id(doc)
-        if not issuer or ":" not in issuer:
+        # the same rules the issuer applies before signing (mcvc.vcdm)
+        broken = violations({k: v for k, v in doc.items() if k != "proof"})
+        if broken:
+            first = broken[0]
             return Check(
                 "structure",
-                "ISSUER_INVALID",
+                first.rule,
                 "fail",
-                "issuer must be an IRI or an object with an IRI id",
-            )
-        subjects = doc.get("credentialSubject")
-        subject_list = subjects if isinstance(subjects, list) else [subjects]
-        if not subjects or not all(isinstance(s, dict) and s for s in subject_list):
-            return Check(
-                "structure",
-                "SUBJECT_INVALID",
-                "fail",
-                "credentialSubject must be one or more non-empty objects",
+                f"{first.field}: {first.message}",
+                {"field": first.field, "violations": len(broken)},
             )
         if version == 2:
             for legacy in ("issuanceDate", "expirationDate"):
