@@ -5,6 +5,7 @@ document with the same rule code."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,14 @@ def test_vectors_and_samples_break_no_rule() -> None:
     for path in sorted(Path(EDDSA).rglob("signed*.json")):
         doc = load(path)
         assert violations(doc) == [], path
+
+
+def test_verify_refuses_a_credential_sent_as_a_string(service: str) -> None:
+    doc = _base(_issuer())
+    answer = httpx.post(
+        f"{service}/credentials/verify",
+        json={"verifiableCredential": json.dumps(doc)},
+        timeout=60,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == "verifiableCredential"

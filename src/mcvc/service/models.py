@@ -67,9 +67,10 @@ class VerifyOptions(BaseModel):
 
 
 class VerifyCredentialRequest(_Request):
-    verifiableCredential: JsonObject | str = Field(
+    verifiableCredential: JsonObject = Field(
         description="A credential secured with Data Integrity proofs, or a Europass (JAdES) "
-        "sealed credential."
+        "sealed credential, as a JSON object (a credential sent as a JSON string is refused: "
+        "the VC-API takes a map)."
     )
     options: VerifyOptions = Field(default_factory=VerifyOptions)
 
