@@ -449,3 +449,22 @@ def test_many_values_of_one_property_build_in_linear_time(signed: dict[str, Any]
     assert len(quads) == 30_000 + 3  # two types and the issuer
     canon = Canonicalizer()
     assert canon.rdfc_quads(quads) == canon.rdfc_quads(canon.dataset(doc))
+
+
+def test_deadline_stops_the_fast_json_ld_walk() -> None:
+    # a clock that advances 10 ms per reading: the walk's checks (every 256 nodes) reach the
+    # one-second deadline after about 25,000 nodes of the 60,000 here
+    ticks = iter(range(1_000_000))
+    deadline = Deadline(1.0, clock=lambda: next(ticks) / 100)
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {
+            "id": "did:example:s",
+            E + "v": [{"id": f"urn:x:{i}", E + "p": {"id": f"urn:y:{i}"}} for i in range(30_000)],
+        },
+    }
+    with pytest.raises(DeadlineExceeded) as caught:
+        Canonicalizer(deadline=deadline).dataset(doc)
+    assert "JSON-LD to RDF" in str(caught.value)

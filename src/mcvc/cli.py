@@ -411,7 +411,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if not p.is_file():
             raise _Usage(f"no such file: {path}")
         report = verify(
-            p.read_bytes(), now=now, challenge=args.challenge, domain=args.domain, **options
+            p.read_bytes(),
+            now=now,
+            challenge=args.challenge,
+            domain=args.domain,
+            require_holder_binding=args.require_holder_binding,
+            **options,
         )
         report.source = path
         _quality(report, args, options)
@@ -739,6 +744,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verdict_options(p)
     p.add_argument("--challenge")
     p.add_argument("--domain")
+    p.add_argument(
+        "--require-holder-binding",
+        action="store_true",
+        help="fail a presentation whose holder is not the subject of its credentials",
+    )
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("report", help="write a printable HTML verification report")

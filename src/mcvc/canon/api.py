@@ -74,7 +74,7 @@ class Canonicalizer:
             self.deadline.check("JSON-LD expansion")
         document = fold_contexts(document)
         try:
-            return to_dataset_fast(document, self.loader, self.subtrees)
+            return to_dataset_fast(document, self.loader, self.subtrees, self.deadline)
         except DeadlineExceeded:
             raise
         except (Unsupported, McvcError):

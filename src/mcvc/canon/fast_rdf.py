@@ -20,6 +20,7 @@ from pyld import jsonld
 from ..contexts import StaticLoader
 from ..errors import JsonLdProcessingError, McvcError
 from ..jsontext import copy_json
+from ..limits import Deadline
 from .jsonld_rdf import _SENTINEL_BASE, _options, _term
 from .nquads import RDF_LANGSTRING, XSD_STRING, Quad, Term
 
@@ -92,7 +93,14 @@ class SubtreeCache:
 
 
 class _State:
-    def __init__(self, loader: StaticLoader, shared: SubtreeCache | None = None) -> None:
+    def __init__(
+        self,
+        loader: StaticLoader,
+        shared: SubtreeCache | None = None,
+        deadline: Deadline | None = None,
+    ) -> None:
+        self.deadline = deadline
+        self.nodes = 0
         self.loader = loader
         self.options = _options(loader)
         self.rdf_options = {**self.options, "rdfDirection": None, "produceGeneralizedRdf": False}
@@ -530,6 +538,9 @@ def _walk_node(
     graph: Term | None,
     type_scoped: Any,
 ) -> Term:
+    st.nodes += 1
+    if st.deadline is not None and not st.nodes & 255:
+        st.deadline.check("JSON-LD to RDF")
     # --- the context steps of pyld's _expand, in its order ---
     property_scoped = (_definition(active, prop) or {}).get("@context")
     if type_scoped is None and active.get("previousContext"):
@@ -612,13 +623,16 @@ def _walk_node(
 
 
 def to_dataset_fast(
-    document: dict[str, Any], loader: StaticLoader, shared: SubtreeCache | None = None
+    document: dict[str, Any],
+    loader: StaticLoader,
+    shared: SubtreeCache | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Quad]:
     """Quads of ``document`` (possibly with repeats); raises :class:`Unsupported` when the
     general path must be used (including any doubt), or a strict :class:`JsonLdProcessingError`.
     ``shared`` carries sub-trees across documents (see :class:`SubtreeCache`)."""
     try:
-        return _to_dataset_fast(document, loader, shared)
+        return _to_dataset_fast(document, loader, shared, deadline)
     except (Unsupported, McvcError):
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
@@ -626,11 +640,14 @@ def to_dataset_fast(
 
 
 def _to_dataset_fast(
-    document: dict[str, Any], loader: StaticLoader, shared: SubtreeCache | None
+    document: dict[str, Any],
+    loader: StaticLoader,
+    shared: SubtreeCache | None,
+    deadline: Deadline | None = None,
 ) -> list[Quad]:
     if not isinstance(document, dict):
         raise Unsupported("not an object")
-    st = _State(loader, shared)
+    st = _State(loader, shared, deadline)
     initial = st.proc._get_initial_context(st.options)
     if "@context" not in document:
         raise Unsupported("no @context")

@@ -702,6 +702,7 @@ class _Service:
             limits=self.limits,
             deadline=deadline,
             policy=self.config.verify.policy,
+            require_holder_binding=self.config.verify.require_holder_binding,
         )
 
     @staticmethod

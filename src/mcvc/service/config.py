@@ -104,6 +104,8 @@ class VerifyConfig(_Strict):
     accept_foreign_challenges: bool = False
     max_values: int = Field(default=10_000, ge=100, le=10_000_000)
     policy: Literal["officer", "vc-api"] = "vc-api"
+    require_holder_binding: bool = False
+    """Fail presentations whose holder is not the subject of their credentials."""
     """vc-api: a valid credential from an unconfirmed issuer is verified, with a warning (what
     VC-API clients expect); officer: it is unconfirmed (422)."""
 

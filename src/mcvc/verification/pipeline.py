@@ -51,7 +51,9 @@ class _Ctx:
         domain: str | None,
         anchors: TrustAnchors | None = None,
         status_checker: StatusChecker | None = None,
+        require_holder_binding: bool = False,
     ) -> None:
+        self.require_holder_binding = require_holder_binding
         self.anchors = anchors
         self.status_checker = status_checker
         self.now = now
@@ -602,12 +604,19 @@ def _verify_presentation(
             if isinstance(s, dict)
         }
         if holder_id and subject_ids != {holder_id}:
+            # The data model lets anyone present a credential; whether the presenter must be
+            # its subject is the verifier's policy (require_holder_binding), so otherwise
+            # this is shown, not failed.
+            required = ctx.require_holder_binding
             report.checks.append(
                 Check(
                     "holder-binding",
-                    "HOLDER_BINDING_FAILED",
-                    "fail",
-                    f"credential {index + 1}: subject {', '.join(sorted(subject_ids)) or '(none)'} is not the holder {holder_id}",
+                    "HOLDER_BINDING_FAILED" if required else "HOLDER_NOT_SUBJECT",
+                    "fail" if required else "error",
+                    f"credential {index + 1}: subject {', '.join(sorted(subject_ids)) or '(none)'} "
+                    f"is not the holder {holder_id}"
+                    + ("" if required else ": the presenter is not the learner it names"),
+                    informative=not required,
                 )
             )
     if credentials and not any(c.name == "holder-binding" for c in report.checks):
@@ -650,6 +659,7 @@ def verify(
     timeout: float | None = None,
     deadline: Deadline | None = None,
     policy: TrustPolicy = "officer",
+    require_holder_binding: bool = False,
 ) -> VerificationReport:
     """Verify a credential or presentation (dict, JSON text or bytes) and explain the result.
 
@@ -657,7 +667,8 @@ def verify(
     source, currently valid. Under the default ``policy="officer"`` it is ``verified`` only
     when all three hold, and ``unconfirmed`` when the signature is valid but no trust source
     vouches for the issuer; ``policy="vc-api"`` calls that ``verified`` with the issuer as a
-    warning (docs/verification.md).
+    warning (docs/verification.md). ``require_holder_binding`` fails a presentation whose
+    holder is not the subject of every credential in it (otherwise an informative check).
 
     ``now`` defaults to the current time; pass it for reproducible results. Without ``http``
     nothing is fetched (did:web then cannot be resolved and the result is inconclusive).
@@ -688,6 +699,7 @@ def verify(
         max_clock_skew=max_clock_skew,
         limits=limits,
         deadline=deadline,
+        require_holder_binding=require_holder_binding,
     ).with_policy(policy)
 
 
@@ -797,6 +809,7 @@ def _verify(
     max_clock_skew: timedelta,
     limits: Limits,
     deadline: Deadline | None,
+    require_holder_binding: bool = False,
 ) -> VerificationReport:
     if now is not None:
         ensure_aware(now, "now")
@@ -817,6 +830,7 @@ def _verify(
         challenge,
         domain,
         anchors,
+        require_holder_binding=require_holder_binding,
     )
     if status_checker is None and fetcher is not None:
         status_checker = StatusChecker(
