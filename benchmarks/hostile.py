@@ -108,6 +108,13 @@ def _with(doc: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> dict
     return out
 
 
+def _with_lists(doc: dict[str, Any], lists: int) -> dict[str, Any]:
+    """``doc`` with ``lists`` one-item lists on its subject (the reference JSON-LD path)."""
+    return _with(
+        doc, lambda d: _subject(d).update({E + "v": [{"@list": [f"x{i}"]} for i in range(lists)]})
+    )
+
+
 def _padded_seal(copies: int) -> dict[str, Any]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -181,26 +188,12 @@ def rows() -> list[dict[str, Any]]:
         (
             "values on the reference JSON-LD path",
             "about 9,100 values",
-            _verify(
-                _with(
-                    signed,
-                    lambda d: _subject(d).update(
-                        {E + "v": [{"@list": [f"x{i}"]} for i in range(3000)]}
-                    ),
-                )
-            ),
+            _verify(_with_lists(signed, 3000)),
         ),
         (
             "values beyond the cap",
             "2 MB, 120,000 values",
-            _verify(
-                _with(
-                    signed,
-                    lambda d: _subject(d).update(
-                        {E + "v": [{"@list": [f"x{i}"]} for i in range(40_000)]}
-                    ),
-                )
-            ),
+            _verify(_with_lists(signed, 40_000)),
         ),
     ]
     big = _with(

@@ -430,21 +430,23 @@ def test_node_map_is_pylds(case: dict[str, Any]) -> None:
     assert maps[0] == maps[1]
 
 
+def _many_values(values: list[Any]) -> dict[str, Any]:
+    """An unsigned VC 2.0 credential whose subject has ``values`` on one property."""
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:s", E + "v": values},
+    }
+
+
 def test_many_values_of_one_property_build_in_linear_time(signed: dict[str, Any]) -> None:
     # pyld compares each new value with all earlier ones (30,000 values: about 150 s); the
     # deadline is 30 times what the linear build needs on a slow machine
     from mcvc.canon.jsonld_rdf import to_dataset
     from mcvc.contexts import default_loader
 
-    doc = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "issuer": "did:example:issuer",
-        "credentialSubject": {
-            "id": "did:example:s",
-            E + "v": [f"value {i}" for i in range(30_000)],
-        },
-    }
+    doc = _many_values([f"value {i}" for i in range(30_000)])
     quads = to_dataset(doc, default_loader(), Deadline(30))
     assert len(quads) == 30_000 + 3  # two types and the issuer
     canon = Canonicalizer()
@@ -456,15 +458,7 @@ def test_deadline_stops_the_fast_json_ld_walk() -> None:
     # one-second deadline after about 25,000 nodes of the 60,000 here
     ticks = iter(range(1_000_000))
     deadline = Deadline(1.0, clock=lambda: next(ticks) / 100)
-    doc = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "issuer": "did:example:issuer",
-        "credentialSubject": {
-            "id": "did:example:s",
-            E + "v": [{"id": f"urn:x:{i}", E + "p": {"id": f"urn:y:{i}"}} for i in range(30_000)],
-        },
-    }
+    doc = _many_values([{"id": f"urn:x:{i}", E + "p": {"id": f"urn:y:{i}"}} for i in range(30_000)])
     with pytest.raises(DeadlineExceeded) as caught:
         Canonicalizer(deadline=deadline).dataset(doc)
     assert "JSON-LD to RDF" in str(caught.value)

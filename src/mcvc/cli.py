@@ -325,17 +325,14 @@ def _quality(report: Any, args: argparse.Namespace, options: dict[str, Any]) -> 
     import os
 
     from .clock import SystemClock
-    from .deqar import Deqar, quality_check
+    from .deqar import DEQAR_API, Deqar, quality_check
     from .net import Fetcher
 
     token = os.environ.get("DEQAR_TOKEN", "")
     if "http" not in options or not token:
         raise _Usage("--deqar needs --allow-network and a DEQAR API token in DEQAR_TOKEN")
-    deqar = Deqar(Fetcher(options["http"]), token, os.environ.get("DEQAR_API") or DEQAR_DEFAULT)
+    deqar = Deqar(Fetcher(options["http"]), token, os.environ.get("DEQAR_API") or DEQAR_API)
     report.checks.append(quality_check(report, deqar, SystemClock().now()))
-
-
-DEQAR_DEFAULT = "https://backend.deqar.eu/webapi/v2"
 
 
 def _add_verdict_options(p: argparse.ArgumentParser) -> None:
@@ -461,7 +458,7 @@ def _learner_key(learner: dict[str, Any], source: str) -> tuple[tuple[str, ...],
         return (
             ("name", " ".join(name.casefold().split()), born),
             f"{name} (born {born})",
-            ("name and date of birth"),
+            "name and date of birth",
         )
     return ("file", source), f"{name or '(unknown learner)'} in {source}", "not grouped"
 

@@ -49,7 +49,7 @@ def _has_type(item: Any) -> bool:
 
 
 def violations(doc: dict[str, Any]) -> list[Violation]:
-    """Every data model rule ``doc`` (a credential, without its proof) breaks, in order."""
+    """Every data model rule ``doc`` (a credential; its proof is not read) breaks, in order."""
     out: list[Violation] = []
     ctx = doc.get("@context")
     version = 2 if (ctx[0] if isinstance(ctx, list) and ctx else ctx) == CREDENTIALS_V2 else 1

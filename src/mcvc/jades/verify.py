@@ -414,6 +414,7 @@ def verify_seal(
         pool = list(sig.unprotected_certificates)
         path = build_path(sig.certificate, pool, anchors or TrustAnchors(), when)
         result.trusted = path.trusted
+        listed = anchors.service_for(path.path[-1]) if path.trusted and anchors else None
         if path.trusted and len(path.path) == 1:
             # The seal's own certificate as its anchor vouches for nothing: anyone can make a
             # certificate, seal with it, and name it as the anchor.
@@ -428,8 +429,8 @@ def verify_seal(
                     {"anchors": anchors.source if anchors else ""},
                 )
             )
-        elif path.trusted and anchors is not None and anchors.service_for(path.path[-1]):
-            check = _service_check(anchors.service_for(path.path[-1]), when, now, anchors.source)
+        elif listed is not None and anchors is not None:
+            check = _service_check(listed, when, now, anchors.source)
             result.trusted = check.outcome == "pass"
             result.checks.append(check)
         elif path.trusted:

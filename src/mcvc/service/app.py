@@ -89,6 +89,10 @@ class _Refusal(Exception):
         return JSONResponse(body.model_dump(exclude_none=True), self.status, headers=self.headers)
 
 
+def _timed_out() -> _Refusal:
+    return _Refusal(503, "TIMEOUT", "the request took too long", headers={"Retry-After": "5"})
+
+
 def _answer(response: Response) -> tuple[int, bytes, dict[str, str]]:
     """A response as plain data (it crosses a process boundary)."""
     headers = {
@@ -125,7 +129,7 @@ def _exit_with_parent() -> None:
 
 def _job_in_process(kind: str, raw: bytes, seconds: float) -> tuple[int, bytes, dict[str, str]]:
     if seconds <= 0:
-        return _answer(_Refusal(503, "TIMEOUT", "the request took too long").response())
+        return _answer(_timed_out().response())
     return _answer(_WORKER[0].verification_job(kind, raw, Deadline(seconds)))
 
 
@@ -364,9 +368,7 @@ class _Service:
                 run_in_threadpool(func, *args), self.config.limits.request_timeout
             )
         except TimeoutError:
-            raise _Refusal(
-                503, "TIMEOUT", "the request took too long", headers={"Retry-After": "5"}
-            ) from None
+            raise _timed_out() from None
 
     async def verification(self, request: Request, kind: str) -> Response:
         """Answer one verification request: its body is parsed, checked and verified by
@@ -411,9 +413,7 @@ class _Service:
             log.error("a verification ran past its deadline by %s s", _DEADLINE_GRACE)
             if pool is not None:
                 self._replace_pool(pool)
-            raise _Refusal(
-                503, "TIMEOUT", "the request took too long", headers={"Retry-After": "5"}
-            ) from None
+            raise _timed_out() from None
         except BrokenProcessPool:
             if pool is not None:
                 self._replace_pool(pool)

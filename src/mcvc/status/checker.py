@@ -28,8 +28,6 @@ FORMATS = {
     # VC Status List 2021 (W3C CCG), used with VCDM 1.1 credentials and in Europass samples
     "StatusList2021Entry": ("StatusList2021Credential", "StatusList2021", False),
 }
-ENTRY_TYPES = set(FORMATS)
-LIST_TYPES = {f[0] for f in FORMATS.values()}
 _MAX_LIST_DOC = 20 * 1024 * 1024
 _DEFAULT_TTL = timedelta(minutes=5)
 
@@ -169,7 +167,8 @@ class StatusChecker:
 
     def _load(self, url: str, size: int, now: datetime, fmt: str) -> _Cached:
         list_type, subject_type, multibase = FORMATS[fmt]
-        cached = self._cache.get(f"{fmt} {url}")
+        key = f"{fmt} {url}"
+        cached = self._cache.get(key)
         if (
             cached is not None
             and self.clock() < cached.expires_at
@@ -258,7 +257,7 @@ class StatusChecker:
             fetched.etag,
             seconds,
         )
-        self._cache[f"{fmt} {url}"] = entry
+        self._cache[key] = entry
         return entry
 
 
