@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-VECTORS = ROOT.parent / "shared" / "vectors"
+# mutation testing runs the suite from a copy (mutants/), so the vectors can be named explicitly
+VECTORS = Path(os.environ.get("MCVC_VECTORS") or ROOT.parent / "shared" / "vectors")
 EDDSA = VECTORS / "vc-di-eddsa" / "TestVectors"
 ECDSA = VECTORS / "vc-di-ecdsa" / "TestVectors"
 SAMPLES = VECTORS / "edc" / "samples"
@@ -37,7 +39,6 @@ def trust_file(folder: Path, *dids: str) -> Path:
 @pytest.fixture(autouse=True, scope="session")
 def _no_trust_cache_of_this_machine(tmp_path_factory: pytest.TempPathFactory) -> None:
     """``mcvc verify`` reads stored Trusted Lists by default; tests never read this machine's."""
-    import os
 
     os.environ["MCVC_TRUST_DIR"] = str(tmp_path_factory.mktemp("no-trusted-lists"))
     # reports follow the environment's language; the tests read the English ones

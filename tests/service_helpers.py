@@ -20,11 +20,11 @@ import httpx
 import uvicorn
 
 from mcvc import KeyPair, generate_key, save_key
-from mcvc.clock import Clock
+from mcvc.clock import Clock, FixedClock
 from mcvc.service.app import create_app
 from mcvc.service.config import ServiceConfig
 
-from .conftest import ROOT
+from .conftest import NOW, ROOT
 
 DEMO_KEY = ROOT / "keys" / "demo-ed25519.json"
 TOKEN = "test-token-for-the-demo-issuer-only"
@@ -32,10 +32,31 @@ TOKEN_SHA = hashlib.sha256(TOKEN.encode()).hexdigest()
 SECRET = "test-challenge-secret-not-for-production"
 
 
+_RESERVED: dict[int, socket.socket] = {}
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port bound now and kept for :func:`running`, so that no other process can
+    take it between the choice and the server's start (a subprocess gets it released)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    _RESERVED[port] = sock
+    return port
+
+
+def release_port(port: int) -> None:
+    """Give a reserved port up (before another process binds it)."""
+    sock = _RESERVED.pop(port, None)
+    if sock is not None:
+        sock.close()
+
+
+class RunningUrl(str):
+    """The in-process service's base URL, and its Starlette app."""
+
+    app: Any = None
 
 
 def base_config(port: int, ledger: str, **extra: Any) -> dict[str, Any]:
@@ -75,16 +96,21 @@ def did_web_issuer(config: dict[str, Any], folder: Path, path: str = "") -> tupl
 
 
 @contextlib.contextmanager
-def running(config: dict[str, Any], clock: Clock | None = None) -> Iterator[str]:
-    """The service of ``config`` on the port of its public_url, in this process."""
+def running(config: dict[str, Any], clock: Clock | None = None) -> Iterator[RunningUrl]:
+    """The service of ``config`` on the port of its public_url, in this process (on the
+    socket :func:`free_port` reserved, when it did)."""
     os.environ["MCVC_TEST_CHALLENGE_SECRET"] = SECRET
-    app = create_app(ServiceConfig.from_dict(config), clock=clock)
-    url = config["public_url"]
+    # a fixed day unless the test moves time itself: nothing depends on the day tests run
+    app = create_app(ServiceConfig.from_dict(config), clock=clock or FixedClock(NOW))
+    url = RunningUrl(config["public_url"])
+    url.app = app
     port = int(url.rsplit(":", 1)[1])
+    sock = _RESERVED.pop(port, None)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    sockets = [sock] if sock is not None else None
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -97,6 +123,8 @@ def running(config: dict[str, Any], clock: Clock | None = None) -> Iterator[str]
         server.should_exit = True
         thread.join(10)
         app.state.service.close()
+        if sock is not None:
+            sock.close()
 
 
 class ServedUrl(str):
@@ -114,6 +142,7 @@ def serve_process(
     path = folder / f"service-{time.monotonic_ns()}.toml"
     path.write_text(_toml(config), "utf-8")
     port = port or int(config["public_url"].rsplit(":", 1)[1])
+    release_port(port)
     env = {**os.environ, "MCVC_TEST_CHALLENGE_SECRET": SECRET}
     proc = subprocess.Popen(
         [

@@ -86,14 +86,14 @@ def test_verify_command_leaves_pyld_http_loaders_unloaded() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    rc = main(['verify', {str(path)!r}])\n"
         "loaded = 'requests' in sys.modules or 'aiohttp' in sys.modules\n"
-        "import importlib.util\n"
-        "spec = importlib.util.find_spec('requests')\n"
-        "print(rc, loaded, spec is None or __import__('requests') is not None)\n"
+        "print(rc, loaded)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert out[1:] == ["False", "True"], out
+    # the vector is verified for real (exit 1: its issuer is an example DID key that signs
+    # for nobody), and neither HTTP library was imported on the way
+    assert out == ["1", "False"], out
 
 
 def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -205,19 +205,33 @@ def test_crash_injection_exactly_once(ledger_url: str, tmp_path: Path) -> None:
     rows = _rows(tmp_path / "rows.csv", n)
     out = tmp_path / "out"
     rng = random.Random(20261123)
-    kills = 0
-    for _ in range(4):
+    watcher = Ledger(ledger_url)
+    caught_between = 0
+    # Each run is killed when the ledger shows rows reserved and not yet issued, after a
+    # different number of issued rows: the kill lands between reservation and issuance by
+    # construction, not by a lucky sleep.
+    for issued_before in (0, 150, 400, 700):
         # one worker for the runs that get killed, so each run is slow enough to be interrupted
         proc = _run_batch(rows, out, ledger_url, tmp_path / "batch.log", workers=1)
-        time.sleep(rng.uniform(0.5, 1.0))
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            kills += 1
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                counts = watcher.counts()
+            except Exception:  # noqa: BLE001 - the batch may be creating the tables
+                counts = {}
+            if counts.get("reserved", 0) > 0 and counts.get("issued", 0) >= issued_before:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.002)
         proc.wait()
+        after = watcher.counts()
+        if after.get("reserved", 0) > 0:
+            caught_between += 1
+    assert caught_between >= 3, "the batch must have been killed between reserving and issuing"
     final = _run_batch(rows, out, ledger_url, tmp_path / "batch.log")
     final.wait(timeout=600)
     assert final.returncode == 0, (tmp_path / "batch.log").read_text()[-2000:]
-    assert kills >= 2, "the batch must actually have been interrupted"
+    watcher.close()
     ledger = Ledger(ledger_url)
     assert ledger.counts() == {"issued": n}
     records = list(ledger.issued())

@@ -35,7 +35,7 @@ PINS = "lotl-pins.pem"
 class TrustedListError(McvcError):
     """A Trusted List that cannot be used: unsigned, badly signed, malformed or unreachable."""
 
-    default_code = "TSL_INVALID"
+    code = "TSL_INVALID"
 
 
 def _parser() -> Any:
@@ -160,7 +160,8 @@ class TrustedLists:
                 store.lists[territory] = doc
                 store.fetched[territory] = str(entry.get("fetched", ""))
             except (OSError, TrustedListError) as exc:
-                store.problems[territory] = str(exc)
+                # the code first, so that a script can tell "withdrawn" from "tampered"
+                store.problems[territory] = f"{getattr(exc, 'code', 'TSL_NOT_FETCHED')}: {exc}"
         return store
 
     def services(self) -> list[ListedService]:
@@ -238,7 +239,7 @@ class TrustedLists:
                     body, pointer.certificates, what=f"trusted list {pointer.territory}"
                 )
             except TrustedListError as exc:
-                problems[pointer.territory] = str(exc)
+                problems[pointer.territory] = f"{exc.code}: {exc}"
                 continue
             _write(base / f"tl-{pointer.territory}.xml", body)
             lists[pointer.territory] = {
