@@ -95,8 +95,10 @@ def _sha(path: str) -> str:
 
 
 def changed_modules() -> list[str]:
+    """Modules that were clean at their last recorded run and have changed since. A module
+    that has never had a clean run is in the long run's list (docs/mutation.md), not here."""
     recorded = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
-    return [m for m in MODULES if recorded.get(m) != _sha(m)]
+    return [m for m in MODULES if m in recorded and recorded[m] != _sha(m)]
 
 
 def _copy_tree() -> Path:
@@ -156,8 +158,16 @@ def _survivors(work: Path) -> list[dict[str, str]]:
             text=True,
             check=False,
         ).stdout
-        removed = [x[1:].strip() for x in shown.splitlines() if x.startswith("-") and not x.startswith("---")]
-        added = [x[1:].strip() for x in shown.splitlines() if x.startswith("+") and not x.startswith("+++")]
+        removed = [
+            x[1:].strip()
+            for x in shown.splitlines()
+            if x.startswith("-") and not x.startswith("---")
+        ]
+        added = [
+            x[1:].strip()
+            for x in shown.splitlines()
+            if x.startswith("+") and not x.startswith("+++")
+        ]
         module, function = _where(name)
         found.append(
             {
@@ -195,9 +205,8 @@ def is_wording(survivor: dict[str, str]) -> bool:
     """A mutant that only rewords, empties or drops a human-readable message. Codes (no
     spaces) never count as wording: a mutated code must be killed."""
     before, after = survivor["from"], survivor["to"]
-    return (
-        _without_prose(before) == _without_prose(after)
-        and any(" " in m.group(0) for m in _LITERAL.finditer(before))
+    return _without_prose(before) == _without_prose(after) and any(
+        " " in m.group(0) for m in _LITERAL.finditer(before)
     )
 
 
@@ -210,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*")
     parser.add_argument("--changed", action="store_true")
     parser.add_argument("--all", action="store_true")
-    parser.add_argument("--record", action="store_true", help="store the baseline after a clean run")
+    parser.add_argument(
+        "--record", action="store_true", help="store the baseline after a clean run"
+    )
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--report", type=Path, help="write the survivors as JSON here")
     args = parser.parse_args(argv)
@@ -241,9 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         print(run.stderr[-4000:], file=sys.stderr)
         return 2
     survivors = _survivors(work)
-    accepted = {
-        _key(a): a["reason"] for a in json.loads(ACCEPTED.read_text() or "[]")
-    } if ACCEPTED.exists() else {}
+    accepted = (
+        {_key(a): a["reason"] for a in json.loads(ACCEPTED.read_text() or "[]")}
+        if ACCEPTED.exists()
+        else {}
+    )
     wording = [s for s in survivors if is_wording(s)]
     new = [s for s in survivors if _key(s) not in accepted and not is_wording(s)]
     total = subprocess.run(
@@ -262,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(new)} not explained; {minutes:.1f} min"
     )
     for s in new:
-        print(f"  SURVIVED {s['module']} {s['function']}: {s['from']!r} -> {s['to']!r} ({s['state']})")
+        print(
+            f"  SURVIVED {s['module']} {s['function']}: {s['from']!r} -> {s['to']!r} ({s['state']})"
+        )
     if new:
         return 1
     if args.record:

@@ -173,7 +173,8 @@ def cmd_issue_batch(args: argparse.Namespace) -> int:
         raise _Usage(f"no such file: {args.rows}")
     if not Path(args.key).is_file():
         raise _Usage(f"no such key file: {args.key}")
-    ledger = Ledger(args.ledger)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(args.ledger or folder_ledger(args.out))
     try:
         summary = issue_batch(
             args.rows,
@@ -185,11 +186,39 @@ def cmd_issue_batch(args: argparse.Namespace) -> int:
             workers=args.workers,
             suspension=args.suspension,
             progress=None if args.quiet else sys.stderr,
+            encoding=args.encoding,
+            did=args.did,
         )
+    except KeyboardInterrupt:
+        print(
+            "\nmcvc issue-batch: interrupted. What was issued is kept in the ledger; re-run "
+            "the same command to resume (no row is issued twice).",
+            file=sys.stderr,
+        )
+        return 130
     finally:
         ledger.close()
     main_summary(summary)
     return 1 if summary.failed else 0
+
+
+def folder_ledger(out: str | Path) -> str:
+    """The ledger of a batch output folder: inside it, so every run that writes there, from
+    any working folder, uses the same one."""
+    return f"sqlite:///{(Path(out).resolve() / 'mcvc-ledger.db').as_posix()}"
+
+
+def _ledger_of(args: argparse.Namespace) -> str:
+    if args.ledger:
+        return str(args.ledger)
+    if args.issued:
+        folder = Path(args.issued)
+        if not (folder / "mcvc-ledger.db").is_file():
+            raise _Usage(f"{folder} has no mcvc-ledger.db (is it an issue-batch --out folder?)")
+        return folder_ledger(folder)
+    raise _Usage(
+        "name the ledger: --issued FOLDER (the issue-batch --out folder) or --ledger URL"
+    )
 
 
 def _status_change(args: argparse.Namespace, purpose: str, value: int) -> int:
@@ -199,8 +228,12 @@ def _status_change(args: argparse.Namespace, purpose: str, value: int) -> int:
     from .keys import load_key
 
     key = load_key(args.key)
+    if args.did:
+        from .issuing.batch import batch_key
+
+        key = batch_key(args.key, args.did)
     clock = SystemClock()
-    ledger = Ledger(args.ledger)
+    ledger = Ledger(_ledger_of(args))
     try:
         url = ledger.set_status(
             args.id, purpose, value, sign_list=list_signer(key, clock.now), now=clock.now()
@@ -239,8 +272,12 @@ def cmd_status_publish(args: argparse.Namespace) -> int:
     from .keys import load_key
 
     key = load_key(args.key)
+    if args.did:
+        from .issuing.batch import batch_key
+
+        key = batch_key(args.key, args.did)
     clock = SystemClock()
-    ledger = Ledger(args.ledger)
+    ledger = Ledger(_ledger_of(args))
     try:
         for path in publish(
             ledger,
@@ -680,14 +717,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_seal)
 
     p = sub.add_parser("issue-batch", help="issue one credential per row, exactly once")
-    p.add_argument("rows", help="CSV or JSON Lines, one learner per row, with a row_key column")
+    p.add_argument(
+        "rows", help="CSV, XLSX or JSON Lines, one learner per row, with a row_key column"
+    )
     p.add_argument("--template", required=True, help="the course's standard elements (JSON)")
     p.add_argument("--key", required=True)
+    p.add_argument(
+        "--did", help="issue as this did:web (its DID document lists the key as #key-1)"
+    )
     p.add_argument("--out", default="issued", help="output folder (default: issued)")
     p.add_argument(
         "--ledger",
-        default="sqlite:///mcvc-ledger.db",
-        help="SQLAlchemy URL (default: sqlite:///mcvc-ledger.db)",
+        help="SQLAlchemy URL of the ledger (default: OUT/mcvc-ledger.db; PostgreSQL for "
+        "several issuing nodes)",
+    )
+    p.add_argument(
+        "--encoding",
+        help="the CSV's encoding when it is not UTF-8 (for example cp1252, cp1250)",
     )
     p.add_argument(
         "--status-base",
@@ -708,7 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("id", help="credential id or row key")
-        p.add_argument("--ledger", default="sqlite:///mcvc-ledger.db")
+        _ledger_options(p)
         p.add_argument("--key", required=True, help="the issuer key that signs the status lists")
         p.add_argument("--out", help="also publish all status lists to this folder")
         p.set_defaults(func=func)
@@ -718,7 +764,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = status_sub.add_parser(
         "publish", help="write the signed status list credentials for static hosting"
     )
-    q.add_argument("--ledger", default="sqlite:///mcvc-ledger.db")
+    _ledger_options(q)
     q.add_argument("--key", required=True)
     q.add_argument("--out", required=True)
     q.add_argument("--suspension", action="store_true")
@@ -786,6 +832,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_demo)
     return parser
+
+
+def _ledger_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--issued", help="the issue-batch --out folder whose ledger to use")
+    p.add_argument("--ledger", help="the ledger's SQLAlchemy URL")
+    p.add_argument("--did", help="the did:web the batch issued as")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Batch issuance: one credential per row, exactly once, on all cores, resumable after a crash.
 
-For each row (CSV or JSON Lines): validate the learner's elements against the course template;
+For each row (CSV, XLSX, JSON Lines or a caller's mappings, see :mod:`.rows`): validate the learner's elements against the course template;
 reserve a credential id and a random status index in the ledger (committed); sign in a worker
 process; store the exact signed text in the ledger (committed); write the output file
 atomically. A re-run skips rows already issued (rewriting a missing output file from the
@@ -9,14 +9,12 @@ ledger) and completes reserved rows with the same id and index.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -32,9 +30,10 @@ from typing import Any, TextIO
 from ..clock import Clock, SystemClock
 from ..errors import ElementsError, McvcError
 from ..model.elements import MicroCredential, elements_from_dict
-from .ledger import Ledger, Reservation, pack
+from .ledger import Ledger, LedgerError, Reservation, pack
+from .rows import RowSource, read_rows
 
-__all__ = ["BatchSummary", "issue_batch", "row_elements"]
+__all__ = ["BatchSummary", "TemplateError", "issue_batch", "read_rows", "row_elements"]
 
 LEARNER_FIELDS = (
     "given_name",
@@ -64,29 +63,6 @@ class BatchSummary:
             "failed": self.failed,
             "failures": self.failures,
         }
-
-
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, row) pairs; a row that cannot be read is given as an error string."""
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as exc:
-                    yield lineno, f"not JSON: {exc}"
-                    continue
-                yield lineno, row if isinstance(row, dict) else "a row must be a JSON object"
-        return
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
-            yield (
-                reader.line_num,
-                {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k},
-            )
 
 
 def row_elements(template: dict[str, Any], row: dict[str, Any], *, now: datetime) -> dict[str, Any]:
@@ -195,18 +171,77 @@ def _fsync_path(path: Path) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(key_path: str, suspension: bool) -> None:
+def _init_worker(key_path: str, suspension: bool, did: str | None = None) -> None:
+    import signal
+
     from ..canon.api import Canonicalizer
     from ..canon.fast_rdf import SubtreeCache
-    from ..keys import load_key
 
-    _WORKER["key"] = load_key(key_path)
+    # Ctrl-C is the parent's to handle (it stops cleanly); workers finish their task
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER["key"] = batch_key(key_path, did)
     # the credentials of a batch share the template's sub-trees (course, bodies, outcomes)
     _WORKER["canon"] = Canonicalizer(subtrees=SubtreeCache())
     _WORKER["suspension"] = suspension
 
 
 _Signed = tuple[str, str, str, bytes]
+
+
+def batch_key(key_path: str | Path, did: str | None) -> Any:
+    """The issuer key of a batch, as its did:key or as the verification method of ``did``
+    (did:web: the key must be in the DID document the institution publishes)."""
+    from ..keys import load_key
+
+    key = load_key(key_path)
+    if did is None or did == key.controller_id:
+        return key
+    if not did.startswith("did:web:"):
+        raise ValueError(f"--did must be a did:web (a did:key is the key's own), not {did!r}")
+    return key.with_id(f"{did}#key-1", did)
+
+
+class TemplateError(McvcError):
+    """The course template itself does not validate: every row would fail the same way."""
+
+    code = "ELEMENTS_INVALID"
+
+
+# what a row may set (the rest of a credential comes from the template)
+_ROW_PATHS = ("learner", "issued", "valid_from", "valid_until", "assessment.grade", "assessment.date")
+
+
+def _is_row_issue(path: str) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in _ROW_PATHS)
+
+
+MARKER = ".mcvc-batch"  # JSON; no .json suffix, so that *.json globs find only credentials
+
+
+def _bind_folder(out: Path, ledger: Ledger, status_base: str, issuer: str) -> None:
+    """An output folder belongs to one ledger: a second ledger would issue its rows again
+    with new ids and reuse status indexes the first one handed out."""
+    marker = out / MARKER
+    mine = {"ledger_id": ledger.ledger_id, "ledger": ledger.display_url, "issuer": issuer,
+            "status_base": status_base}
+    if marker.exists():
+        try:
+            theirs = json.loads(marker.read_text("utf-8"))
+        except ValueError:
+            theirs = {}
+        if theirs.get("ledger_id") != mine["ledger_id"]:
+            raise LedgerError(
+                f"{out} holds credentials issued with the ledger {theirs.get('ledger', '?')}; this "
+                f"run uses {mine['ledger']}. Use --ledger {theirs.get('ledger', '?')} (a second "
+                "ledger would issue every row again and reuse its status indexes)",
+                code="LEDGER_CONFLICT",
+            )
+        if theirs.get("status_base") not in (None, status_base):
+            raise LedgerError(
+                f"{out} was issued with --status-base {theirs['status_base']}, not {status_base}",
+                code="LEDGER_CONFLICT",
+            )
+    write_atomically(marker, json.dumps(mine, indent=2) + "\n")
 
 
 def _sign_rows(
@@ -279,7 +314,7 @@ class _Progress:
 
 
 def issue_batch(
-    rows_path: str | Path,
+    rows: RowSource,
     template: dict[str, Any],
     *,
     key_path: str | Path,
@@ -290,21 +325,35 @@ def issue_batch(
     suspension: bool = False,
     clock: Clock | None = None,
     progress: TextIO | None = None,
+    encoding: str | None = None,
+    did: str | None = None,
 ) -> BatchSummary:
+    """Issue one credential per row, exactly once (see the module's docstring).
+
+    ``rows`` is a CSV, JSON Lines or XLSX file, or any iterable of mappings (one per learner,
+    with a ``row_key``). A bad or repeated row is reported with its line and the others go
+    on; a template that does not validate stops the batch once (:class:`TemplateError`). The
+    ledger and ``out_dir`` are bound to the issuer and ``status_base`` at first use."""
     clock = clock or SystemClock()
+    issuer = batch_key(key_path, did).controller_id
+    ledger.bind(status_base, issuer, now=clock.now())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _bind_folder(out, ledger, status_base, issuer)
     remove_stale_temporaries(out)
-    rows_file = Path(rows_path)
     summary = BatchSummary()
     total = None
-    if progress is not None:
-        with rows_file.open("rb") as fh:
+    if progress is not None and isinstance(rows, (str, Path)) and Path(rows).suffix.lower() in (
+        ".csv", ".txt", ".jsonl", ".ndjson"
+    ):
+        with Path(rows).open("rb") as fh:
             total = max(
                 sum(1 for line in fh if line.strip())
-                - (0 if rows_file.suffix.lower() in (".jsonl", ".ndjson") else 1),
+                - (0 if Path(rows).suffix.lower() in (".jsonl", ".ndjson") else 1),
                 0,
             )
+    seen: dict[str, int] = {}
+    template_checked = False
     bar = _Progress(progress, total)
     workers = workers or os.cpu_count() or 1
     pending: dict[Future[list[_Signed | str]], list[int]] = {}
@@ -374,12 +423,13 @@ def issue_batch(
         chunk.clear()
 
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(str(key_path), suspension)
+        max_workers=workers, initializer=_init_worker, initargs=(str(key_path), suspension, did)
     ) as pool:
         chunk: list[tuple[int, str, MicroCredential, str]] = []
         batch_rows: list[tuple[int, dict[str, Any] | str]] = []
 
         def process_rows() -> None:
+            nonlocal template_checked
             keys = [
                 str(r.get("row_key") or "").strip() for _, r in batch_rows if isinstance(r, dict)
             ]
@@ -394,6 +444,18 @@ def issue_batch(
                     summary.failed += 1
                     summary.failures.append({"line": lineno, "reason": "row_key is missing"})
                     continue
+                if row_key in seen:
+                    summary.failed += 1
+                    summary.failures.append(
+                        {
+                            "line": lineno,
+                            "row_key": row_key,
+                            "reason": f"row_key {row_key!r} repeats line {seen[row_key]}; this "
+                            "row was not issued",
+                        }
+                    )
+                    continue
+                seen[row_key] = lineno
                 existing = known.get(row_key)
                 if existing is not None and existing.state == "issued":
                     target = out / _file_name(row_key)
@@ -408,6 +470,12 @@ def issue_batch(
                     elements = row_elements(template, row, now=clock.now())
                     mc = elements_from_dict(elements)
                 except ElementsError as exc:
+                    if not template_checked and not any(_is_row_issue(i["path"]) for i in exc.issues):
+                        raise TemplateError(
+                            "the course template does not validate (no row was issued): "
+                            + "; ".join(f"{i['path']}: {i['message']}" for i in exc.issues),
+                            issues=exc.issues,
+                        ) from None
                     summary.failed += 1
                     summary.failures.append(
                         {
@@ -417,6 +485,7 @@ def issue_batch(
                         }
                     )
                     continue
+                template_checked = True
                 learner = (
                     mc.learner.subject_id
                     or mc.learner.institutional_id
@@ -428,7 +497,7 @@ def issue_batch(
             collect(block=False)
             bar.tick(summary)
 
-        for lineno, row in read_rows(rows_file):
+        for lineno, row in read_rows(rows, encoding=encoding):
             batch_rows.append((lineno, row))
             if len(batch_rows) >= group:
                 process_rows()
@@ -443,7 +512,8 @@ def issue_batch(
     return summary
 
 
-def main_summary(summary: BatchSummary, stream: TextIO = sys.stdout) -> None:
+def main_summary(summary: BatchSummary, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
     stream.write(
         f"issued {summary.issued}, skipped as already issued {summary.skipped}, failed {summary.failed}\n"
     )

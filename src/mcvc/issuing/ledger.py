@@ -6,7 +6,9 @@ Guarantees:
 - a status index is allocated at random, once, and never reused (unique (list, index));
 - a reservation is committed before signing, the signed bytes in the same row after: a crash
   between the two leaves a reservation that the next run completes with the same id and index;
-- a status change and the re-signed status list credential are committed together.
+- a status change and the re-signed status list credential are committed together;
+- a status base (and so each of its lists) belongs to one issuer, recorded at its first use:
+  another issuer's batch, and a status change signed with another key, are refused.
 """
 
 from __future__ import annotations
@@ -82,6 +84,21 @@ published = Table(
     Column("signed_at", DateTime(timezone=True), nullable=False),
 )
 
+status_bases = Table(
+    "mcvc_status_bases",
+    metadata,
+    Column("status_base", String(512), primary_key=True),
+    Column("issuer", String(512), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ledger_facts = Table(
+    "mcvc_ledger",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(512), nullable=False),
+)
+
 PURPOSES = ("revocation", "suspension")
 
 
@@ -121,6 +138,77 @@ class Ledger:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+
+    @property
+    def display_url(self) -> str:
+        """The ledger's URL without its password, for messages and markers."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def ledger_id(self) -> str:
+        """This ledger's identity, made once: output folders and published lists record it,
+        so that a second ledger cannot take them over."""
+        query = select(ledger_facts.c.value).where(ledger_facts.c.name == "ledger_id")
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        if found is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(ledger_facts.insert().values(name="ledger_id", value=str(uuid.uuid4())))
+            except IntegrityError:
+                pass  # another node made it first
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar()
+        return str(found)
+
+    def bind(self, status_base: str, issuer: str, *, now: datetime) -> None:
+        """Record that the lists under ``status_base`` are ``issuer``'s (at its first use), or
+        refuse another issuer (``STATUS_LIST_CONFLICT``)."""
+        if not issuer:
+            raise LedgerError("a status base is bound to an issuer DID; none was given")
+        owner = self._owner_of_base(status_base)
+        if owner is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        status_bases.insert().values(
+                            status_base=status_base, issuer=issuer, created_at=now
+                        )
+                    )
+                return
+            except IntegrityError:
+                owner = self._owner_of_base(status_base)
+        if owner != issuer:
+            raise LedgerError(
+                f"the status lists under {status_base} belong to {owner}; {issuer} cannot "
+                "issue into them or change them (use the key of that issuer, or another "
+                "--status-base)",
+                code="STATUS_LIST_CONFLICT",
+            )
+
+    def _owner_of_base(self, status_base: str) -> str | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(status_bases.c.issuer).where(status_bases.c.status_base == status_base)
+            ).scalar()
+        return None if found is None else str(found)
+
+    def issuer_of(self, status_list: str) -> str | None:
+        """The issuer bound to the status base that ``status_list`` is under, if any."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(status_bases.c.status_base, status_bases.c.issuer)).all()
+        owners = [(str(b), str(i)) for b, i in rows if status_list.startswith(str(b))]
+        return max(owners, key=lambda item: len(item[0]))[1] if owners else None
+
+    def _check_signer(self, status_list: str, sign_list: ListSigner) -> None:
+        signer = getattr(sign_list, "issuer", None)
+        owner = self.issuer_of(status_list)
+        if signer is not None and owner is not None and signer != owner:
+            raise LedgerError(
+                f"{status_list} is a status list of {owner}; a list signed by {signer} would "
+                f"make every credential on it fail verification (use the key of {owner})",
+                code="LIST_ISSUER_MISMATCH",
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -375,6 +463,7 @@ class Ledger:
         record = self.find_credential(credential_id)
         if record.state != "issued":
             raise LedgerError(f"{credential_id} was never issued")
+        self._check_signer(record.status_list, sign_list)
         list_url = record.list_url(purpose)
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
@@ -464,6 +553,7 @@ class Ledger:
         self, status_list: str, purpose: str, sign_list: ListSigner, now: datetime
     ) -> tuple[str, int]:
         url = status_list if purpose == "revocation" else f"{status_list}-{purpose}"
+        self._check_signer(status_list, sign_list)
         query = select(published.c.document, published.c.version).where(published.c.list_url == url)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()

@@ -17,15 +17,24 @@ from .ledger import Ledger, ListSigner
 __all__ = ["list_signer", "publish"]
 
 
-def list_signer(key: KeyPair, now: Callable[[], datetime], *, ttl_ms: int = 300_000) -> ListSigner:
-    def sign_list(url: str, purpose: str, bits: Bitstring) -> dict[str, Any]:
-        when = now()
-        doc = status_list_credential(
-            url, key.controller_id, bits, purpose=purpose, valid_from=when, ttl_ms=ttl_ms
-        )
-        return sign(doc, key, created=when)
+class _KeySigner:
+    """Signs status lists with one issuer's key; ``issuer`` lets the ledger refuse a key that
+    is not the lists' issuer's."""
 
-    return sign_list
+    def __init__(self, key: KeyPair, now: Callable[[], datetime], ttl_ms: int) -> None:
+        self.key, self.now, self.ttl_ms = key, now, ttl_ms
+        self.issuer = key.controller_id
+
+    def __call__(self, url: str, purpose: str, bits: Bitstring) -> dict[str, Any]:
+        when = self.now()
+        doc = status_list_credential(
+            url, self.issuer, bits, purpose=purpose, valid_from=when, ttl_ms=self.ttl_ms
+        )
+        return sign(doc, self.key, created=when)
+
+
+def list_signer(key: KeyPair, now: Callable[[], datetime], *, ttl_ms: int = 300_000) -> ListSigner:
+    return _KeySigner(key, now, ttl_ms)
 
 
 def publish(

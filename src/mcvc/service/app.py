@@ -235,6 +235,11 @@ class _Service:
         )
         if issuer.id in self.by_did:
             raise ConfigError(f"issuers.{item.name}: {issuer.id} is configured twice")
+        try:
+            # the ledger's lists under this base are this issuer's: a changed key fails here
+            self.ledger.bind(issuer.status_base, issuer.id, now=self.clock.now())
+        except LedgerError as exc:
+            raise ConfigError(f"issuers.{item.name}: {exc}") from None
         self.issuers[item.name] = issuer
         self.by_did[issuer.id] = issuer
         hashes = item.token_hashes()
