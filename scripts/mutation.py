@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / ".mutation"
+WORK = Path(os.environ.get("MCVC_MUTATION_DIR") or ROOT / ".mutation")
 BASELINE = ROOT / "mutation" / "baseline.json"
 ACCEPTED = ROOT / "mutation" / "accepted.json"
 
@@ -122,13 +122,13 @@ def _copy_tree() -> Path:
 
 
 def _config(modules: list[str]) -> str:
-    tests = sorted({t for m in modules for t in MODULES[m]})
+    tests = sorted({t for m in modules for t in MODULES[m]} | {"tests/test_mutation_kills.py"})
     lines = [
         "",
         "[tool.mutmut]",
         'source_paths = ["src/mcvc"]',
         f"only_mutate = {json.dumps(modules)}",
-        'also_copy = ["contexts", "keys", "examples", "src/mcvc/locale", "src/mcvc/rules"]',
+        'also_copy = ["contexts", "keys", "examples", "docs", "benchmarks", "src/mcvc/locale", "src/mcvc/rules"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-m", "not slow"]',
         # the message of a refusal is worded for people; what callers and these tests rely on
@@ -243,13 +243,14 @@ def main(argv: list[str] | None = None) -> int:
         [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)],
         cwd=work,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         check=False,
     )
     if run.returncode != 0:
-        print(run.stderr[-4000:], file=sys.stderr)
+        # the progress spinner rewrites one line; the error is at the end
+        print(run.stdout.replace("\r", "\n")[-6000:], file=sys.stderr)
         return 2
     survivors = _survivors(work)
     accepted = (

@@ -179,3 +179,39 @@ def test_a_bomb_is_never_inflated_in_full() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 64 << 20, f"{peak} bytes held while refusing a 256 MiB bomb"
+
+
+# --- proofs/purposes.py ----------------------------------------------------------------------
+
+
+def test_purposes() -> None:
+    from mcvc.proofs.purposes import AssertionPurpose, AuthenticationPurpose
+
+    auth = AuthenticationPurpose(challenge="c-1", domain="uni.example")
+    good = {"proofPurpose": "authentication", "challenge": "c-1", "domain": "uni.example"}
+    assert auth.validate(good) is None
+    assert auth.validate({**good, "domain": ["other.example", "uni.example"]}) is None
+    wrong_purpose = auth.validate({**good, "proofPurpose": "assertionMethod"})
+    assert wrong_purpose is not None and wrong_purpose.code == "PROOF_PURPOSE_MISMATCH"
+    assert "'assertionMethod'" in wrong_purpose.message and "'authentication'" in wrong_purpose.message
+    other = auth.validate({**good, "challenge": "c-2"})
+    assert other is not None and other.code == "INVALID_CHALLENGE_ERROR"
+    assert other.message == "the proof's challenge does not match the one expected"
+    missing = auth.validate({k: v for k, v in good.items() if k != "challenge"})
+    assert missing is not None and missing.code == "INVALID_CHALLENGE_ERROR"
+    assert missing.message == "the proof has no challenge, one was expected"
+    for domain in ("other.example", ["other.example"], None, "uni.example.attacker"):
+        issue = auth.validate({**good, "domain": domain})
+        assert issue is not None and issue.code == "INVALID_DOMAIN_ERROR", domain
+        assert repr(domain) in issue.message and "'uni.example'" in issue.message
+    # without an expected challenge or domain, whatever the proof says is not checked
+    assert AuthenticationPurpose().validate({"proofPurpose": "authentication"}) is None
+    assert AuthenticationPurpose().proof_options() == {"proofPurpose": "authentication"}
+    assert auth.proof_options() == {
+        "proofPurpose": "authentication",
+        "challenge": "c-1",
+        "domain": "uni.example",
+    }
+    assert AssertionPurpose().proof_options() == {"proofPurpose": "assertionMethod"}
+    assert AssertionPurpose().validate({"proofPurpose": "assertionMethod"}) is None
+    assert AssertionPurpose().validate({}) is not None
