@@ -78,7 +78,8 @@ MODULES: dict[str, list[str]] = {
         "tests/test_trusted_lists.py",
         "tests/test_failure_codes.py",
     ],
-    "src/mcvc/issuing/ledger.py": ["tests/test_ledger_races.py", "tests/test_issuing.py"],
+    # the batch tests (processes, kill -9) exercise the ledger too, but take seconds a mutant
+    "src/mcvc/issuing/ledger.py": ["tests/test_ledger_races.py", "tests/test_failure_codes.py"],
     "src/mcvc/jsontext.py": ["tests/test_hostile.py", "tests/test_work_bounds.py"],
     "src/mcvc/net.py": ["tests/test_net_guard.py", "tests/test_hostile.py"],
     "src/mcvc/did.py": ["tests/test_hostile.py", "tests/test_failure_codes.py"],

@@ -193,7 +193,9 @@ def test_purposes() -> None:
     assert auth.validate({**good, "domain": ["other.example", "uni.example"]}) is None
     wrong_purpose = auth.validate({**good, "proofPurpose": "assertionMethod"})
     assert wrong_purpose is not None and wrong_purpose.code == "PROOF_PURPOSE_MISMATCH"
-    assert "'assertionMethod'" in wrong_purpose.message and "'authentication'" in wrong_purpose.message
+    assert (
+        "'assertionMethod'" in wrong_purpose.message and "'authentication'" in wrong_purpose.message
+    )
     other = auth.validate({**good, "challenge": "c-2"})
     assert other is not None and other.code == "INVALID_CHALLENGE_ERROR"
     assert other.message == "the proof's challenge does not match the one expected"

@@ -176,8 +176,21 @@ def test_a_template_error_is_reported_once(
     rows = _csv(tmp_path / "rows.csv", [f"R{i},Ana,Novak,2001-04-17,A" for i in range(50)])
     out = tmp_path / "issued"
     code = main(
-        ["issue-batch", str(rows), "--template", str(bad), "--key", str(KEY), "--out", str(out),
-         "--status-base", BASE, "--quiet", "--workers", "1"]
+        [
+            "issue-batch",
+            str(rows),
+            "--template",
+            str(bad),
+            "--key",
+            str(KEY),
+            "--out",
+            str(out),
+            "--status-base",
+            BASE,
+            "--quiet",
+            "--workers",
+            "1",
+        ]
     )
     captured = capsys.readouterr()
     assert code == 2 and captured.err.count("ects") == 1, captured.err
@@ -189,8 +202,22 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path: Path) -> None:
     rows = _csv(tmp_path / "rows.csv", [f"R{i:04d},Ana,Novak,2001-04-17,A" for i in range(3000)])
     out = tmp_path / "issued"
     command = [
-        sys.executable, "-m", "mcvc.cli", "issue-batch", str(rows), "--template", str(TEMPLATE),
-        "--key", str(KEY), "--out", str(out), "--status-base", BASE, "--workers", "1", "--quiet",
+        sys.executable,
+        "-m",
+        "mcvc.cli",
+        "issue-batch",
+        str(rows),
+        "--template",
+        str(TEMPLATE),
+        "--key",
+        str(KEY),
+        "--out",
+        str(out),
+        "--status-base",
+        BASE,
+        "--workers",
+        "1",
+        "--quiet",
     ]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
@@ -236,12 +263,25 @@ def test_xlsx_rows(tmp_path: Path) -> None:
 
 def test_rows_from_python_and_a_did_web_issuer(tmp_path: Path) -> None:
     did = "did:web:registrar.uni.example"
-    rows = ({"row_key": f"db-{i}", "given_name": "Ana", "family_name": f"N{i}",
-             "date_of_birth": "2001-04-17"} for i in range(3))
+    rows = (
+        {
+            "row_key": f"db-{i}",
+            "given_name": "Ana",
+            "family_name": f"N{i}",
+            "date_of_birth": "2001-04-17",
+        }
+        for i in range(3)
+    )
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     summary = issue_batch(
-        rows, json.loads(TEMPLATE.read_text()), key_path=KEY, ledger=ledger,
-        out_dir=tmp_path / "out", status_base=BASE, workers=1, did=did,
+        rows,
+        json.loads(TEMPLATE.read_text()),
+        key_path=KEY,
+        ledger=ledger,
+        out_dir=tmp_path / "out",
+        status_base=BASE,
+        workers=1,
+        did=did,
     )
     assert (summary.issued, summary.failed) == (3, 0)
     credential = next(iter(_credentials(tmp_path / "out").values()))
@@ -254,16 +294,31 @@ def test_rows_from_python_and_a_did_web_issuer(tmp_path: Path) -> None:
     assert report.check("proof").code == "OK" and report.check("issuer").code == "OK"  # type: ignore[union-attr]
     with pytest.raises(LedgerError) as info:
         issue_batch(
-            [{"row_key": "db-9", "given_name": "Ana", "family_name": "N",
-              "date_of_birth": "2001-04-17"}],
-            json.loads(TEMPLATE.read_text()), key_path=KEY, ledger=ledger,
-            out_dir=tmp_path / "out", status_base=BASE, workers=1,
+            [
+                {
+                    "row_key": "db-9",
+                    "given_name": "Ana",
+                    "family_name": "N",
+                    "date_of_birth": "2001-04-17",
+                }
+            ],
+            json.loads(TEMPLATE.read_text()),
+            key_path=KEY,
+            ledger=ledger,
+            out_dir=tmp_path / "out",
+            status_base=BASE,
+            workers=1,
         )
     assert info.value.code == "STATUS_LIST_CONFLICT", "the did:key is another issuer"
     ledger.close()
     with pytest.raises(TemplateError):
         bad = {**json.loads(TEMPLATE.read_text()), "ects": "lots"}
-        issue_batch([{"row_key": "t", "given_name": "A", "family_name": "B"}], bad,
-                    key_path=KEY, ledger=Ledger(f"sqlite:///{tmp_path / 'l2.db'}"),
-                    out_dir=tmp_path / "out2", status_base=BASE, workers=1)
-
+        issue_batch(
+            [{"row_key": "t", "given_name": "A", "family_name": "B"}],
+            bad,
+            key_path=KEY,
+            ledger=Ledger(f"sqlite:///{tmp_path / 'l2.db'}"),
+            out_dir=tmp_path / "out2",
+            status_base=BASE,
+            workers=1,
+        )

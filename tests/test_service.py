@@ -240,13 +240,45 @@ def test_request_failures_name_the_field(service: str, unsigned: dict[str, Any])
     signed = sign(unsigned, load_key(DEMO_KEY))
     assert _issue(service, signed).json()["field"] == "credential.proof"
     with_status = {**unsigned, "credentialStatus": {"type": "BitstringStatusListEntry"}}
-    assert _issue(service, with_status).json()["field"] == "credential.credentialStatus"
+    r = _issue(service, with_status)
+    assert r.json()["field"] == "credential.credentialStatus"
+    assert r.json()["code"] == "MALFORMED_VALUE_ERROR"
+    typeless = {**unsigned, "credentialStatus": [{"id": "https://lists.example/1#5"}]}
+    assert _issue(service, typeless).json()["code"] == "TYPE_REQUIRED"
     undefined = {**unsigned, "notAnElmTerm": "dropped silently elsewhere"}
     r = _issue(service, undefined, credentialId="undefined-term")
     assert r.status_code == 400 and r.json()["field"] == "credential"
     assert "notAnElmTerm" in r.json()["message"]
     r = _issue(service, unsigned, mandatoryPointers=["/issuer"])
     assert r.status_code == 400 and r.json()["field"] == "options.mandatoryPointers"
+
+
+def test_status_entries_the_caller_gives_are_kept_beside_the_services(
+    tmp_path: Path, unsigned: dict[str, Any]
+) -> None:
+    theirs = {
+        "id": "https://registry.uni.example/lists/3#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://registry.uni.example/lists/3",
+    }
+    other_kind = {
+        "id": "https://example.org/status/1",
+        "type": "https://example.org/vocab#CustomStatusEntry",
+    }
+    given = {**unsigned, "credentialStatus": [theirs, other_kind]}
+    with running(base_config(free_port(), f"sqlite:///{tmp_path / 'l.db'}")) as url:
+        r = _issue(url, given, credentialId="caller-status")
+        assert r.status_code == 201, r.text
+        entries = r.json()["verifiableCredential"]["credentialStatus"]
+        assert entries[:2] == [theirs, other_kind]
+        assert entries[2]["statusListCredential"].startswith(f"{url}/status/demo/")
+    strict = base_config(free_port(), f"sqlite:///{tmp_path / 'l2.db'}")
+    strict["issuers"][0]["caller_status"] = False
+    with running(strict) as url:
+        r = _issue(url, given, credentialId="caller-status")
+        assert r.status_code == 400 and r.json()["field"] == "credential.credentialStatus"
 
 
 def test_body_size_limit(tmp_path: Path) -> None:

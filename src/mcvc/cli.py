@@ -216,9 +216,7 @@ def _ledger_of(args: argparse.Namespace) -> str:
         if not (folder / "mcvc-ledger.db").is_file():
             raise _Usage(f"{folder} has no mcvc-ledger.db (is it an issue-batch --out folder?)")
         return folder_ledger(folder)
-    raise _Usage(
-        "name the ledger: --issued FOLDER (the issue-batch --out folder) or --ledger URL"
-    )
+    raise _Usage("name the ledger: --issued FOLDER (the issue-batch --out folder) or --ledger URL")
 
 
 def _status_change(args: argparse.Namespace, purpose: str, value: int) -> int:
@@ -722,9 +720,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--template", required=True, help="the course's standard elements (JSON)")
     p.add_argument("--key", required=True)
-    p.add_argument(
-        "--did", help="issue as this did:web (its DID document lists the key as #key-1)"
-    )
+    p.add_argument("--did", help="issue as this did:web (its DID document lists the key as #key-1)")
     p.add_argument("--out", default="issued", help="output folder (default: issued)")
     p.add_argument(
         "--ledger",

@@ -208,7 +208,14 @@ class TemplateError(McvcError):
 
 
 # what a row may set (the rest of a credential comes from the template)
-_ROW_PATHS = ("learner", "issued", "valid_from", "valid_until", "assessment.grade", "assessment.date")
+_ROW_PATHS = (
+    "learner",
+    "issued",
+    "valid_from",
+    "valid_until",
+    "assessment.grade",
+    "assessment.date",
+)
 
 
 def _is_row_issue(path: str) -> bool:
@@ -222,8 +229,12 @@ def _bind_folder(out: Path, ledger: Ledger, status_base: str, issuer: str) -> No
     """An output folder belongs to one ledger: a second ledger would issue its rows again
     with new ids and reuse status indexes the first one handed out."""
     marker = out / MARKER
-    mine = {"ledger_id": ledger.ledger_id, "ledger": ledger.display_url, "issuer": issuer,
-            "status_base": status_base}
+    mine = {
+        "ledger_id": ledger.ledger_id,
+        "ledger": ledger.display_url,
+        "issuer": issuer,
+        "status_base": status_base,
+    }
     if marker.exists():
         try:
             theirs = json.loads(marker.read_text("utf-8"))
@@ -343,8 +354,10 @@ def issue_batch(
     remove_stale_temporaries(out)
     summary = BatchSummary()
     total = None
-    if progress is not None and isinstance(rows, (str, Path)) and Path(rows).suffix.lower() in (
-        ".csv", ".txt", ".jsonl", ".ndjson"
+    if (
+        progress is not None
+        and isinstance(rows, (str, Path))
+        and Path(rows).suffix.lower() in (".csv", ".txt", ".jsonl", ".ndjson")
     ):
         with Path(rows).open("rb") as fh:
             total = max(
@@ -470,7 +483,9 @@ def issue_batch(
                     elements = row_elements(template, row, now=clock.now())
                     mc = elements_from_dict(elements)
                 except ElementsError as exc:
-                    if not template_checked and not any(_is_row_issue(i["path"]) for i in exc.issues):
+                    if not template_checked and not any(
+                        _is_row_issue(i["path"]) for i in exc.issues
+                    ):
                         raise TemplateError(
                             "the course template does not validate (no row was issued): "
                             + "; ".join(f"{i['path']}: {i['message']}" for i in exc.issues),

@@ -15,8 +15,8 @@ def with_status(
     credential: dict[str, Any], reservation: Reservation, *, suspension: bool
 ) -> dict[str, Any]:
     """A new top-level dict: ``credential`` with a revocation entry (and a suspension entry)
-    at the reserved index; a VC 1.1 credential also gets the status context, which defines the
-    Bitstring terms there."""
+    at the reserved index, after any entries the credential already has; a VC 1.1 credential
+    also gets the status context, which defines the Bitstring terms there."""
     entries = [
         status_entry(reservation.list_url("revocation"), reservation.status_index, "revocation")
     ]
@@ -28,6 +28,8 @@ def with_status(
     ctx = ctx if isinstance(ctx, list) else [ctx]
     if CREDENTIALS_V1 in ctx and STATUS_V1 not in ctx:
         ctx = [*ctx, STATUS_V1]
+    given = credential.get("credentialStatus")
+    entries = [*(given if isinstance(given, list) else [given] if given else []), *entries]
     return {
         **credential,
         "@context": ctx,

@@ -154,7 +154,9 @@ class Ledger:
         if found is None:
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(ledger_facts.insert().values(name="ledger_id", value=str(uuid.uuid4())))
+                    conn.execute(
+                        ledger_facts.insert().values(name="ledger_id", value=str(uuid.uuid4()))
+                    )
             except IntegrityError:
                 pass  # another node made it first
             with self.engine.connect() as conn:

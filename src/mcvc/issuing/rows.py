@@ -62,7 +62,9 @@ def _text(path: Path, encoding: str | None) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            raise InvalidInput(f"{path}: not {encoding} at line {line}", code="ROWS_ENCODING") from None
+            raise InvalidInput(
+                f"{path}: not {encoding} at line {line}", code="ROWS_ENCODING"
+            ) from None
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

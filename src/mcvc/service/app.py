@@ -229,6 +229,7 @@ class _Service:
             key,
             status_base=f"{self.config.public_url}/status/{item.name}/",
             suspension=item.suspension,
+            caller_status=item.caller_status,
             status_ttl_ms=item.status_list_ttl_ms,
             canon=Canonicalizer(self.loader),
             now=self.clock.now,

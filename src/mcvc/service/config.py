@@ -41,6 +41,9 @@ class IssuerConfig(_Strict):
     token_sha256: list[str] = Field(default_factory=list)
     token_env: str | None = None
     suspension: bool = False
+    caller_status: bool = True
+    """Keep well-formed status entries the caller puts in a credential (beside the service's
+    own); False refuses credentials that carry any."""
     status_list_ttl_ms: int = Field(default=300_000, ge=0, le=86_400_000)
 
     @field_validator("name")

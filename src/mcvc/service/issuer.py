@@ -24,6 +24,7 @@ from ..jsontext import copy_json
 from ..keys import KeyPair
 from ..proofs.engine import create_proof
 from ..signing import _with_di_context
+from ..status.checker import entry_problem
 from ..vcdm import violations
 
 __all__ = ["IssueRefused", "IssuedCredential", "ServiceIssuer"]
@@ -57,7 +58,9 @@ class ServiceIssuer:
         status_ttl_ms: int,
         canon: Canonicalizer,
         now: Any,
+        caller_status: bool = True,
     ) -> None:
+        self.caller_status = caller_status
         self.name = name
         self.key = key
         self.id = key.controller_id
@@ -135,7 +138,7 @@ class ServiceIssuer:
                 code="REQUEST_INVALID",
                 field="credential.proof",
             )
-        if "credentialStatus" in doc:
+        if "credentialStatus" in doc and not self.caller_status:
             raise IssueRefused(
                 "credentialStatus is allocated by the service (its status lists); leave it out",
                 code="REQUEST_INVALID",
@@ -150,6 +153,18 @@ class ServiceIssuer:
                 code=first.rule,
                 field=f"credential.{first.field}",
             )
+        given = doc.get("credentialStatus")
+        for i, entry in enumerate(given if isinstance(given, list) else [given] if given else []):
+            problem = entry_problem(entry)
+            # an entry of a type mcvc does not check is the caller's business; a malformed
+            # entry of a type it knows would fail every verification
+            if problem is not None and problem.code != "UNSUPPORTED_STATUS_TYPE":
+                where = (
+                    f"credential.credentialStatus[{i}]"
+                    if isinstance(given, list)
+                    else ("credential.credentialStatus")
+                )
+                raise IssueRefused(f"{where}: {problem.message}", code=problem.code, field=where)
         issuer = doc.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         if issuer_id != self.id:

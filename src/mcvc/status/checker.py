@@ -32,6 +32,47 @@ _MAX_LIST_DOC = 20 * 1024 * 1024
 _DEFAULT_TTL = timedelta(minutes=5)
 
 
+def entry_problem(entry: Any) -> StatusResult | None:
+    """What makes a status entry uncheckable or malformed, before anything is fetched (the
+    issuer refuses the same entries); None for a well-formed entry of a known type."""
+    if not isinstance(entry, dict):
+        return StatusResult(
+            "fail", "MALFORMED_VALUE_ERROR", "credentialStatus entry is not an object"
+        )
+    types = entry.get("type")
+    types = types if isinstance(types, list) else [types]
+    known = [t for t in types if t in FORMATS]
+    if not known:
+        return StatusResult(
+            "error",
+            "UNSUPPORTED_STATUS_TYPE",
+            f"status entry of type {types}, which mcvc cannot check: whether the "
+            "credential was revoked or suspended is NOT known",
+        )
+    purpose = entry.get("statusPurpose")
+    url = entry.get("statusListCredential")
+    if not isinstance(purpose, str) or not purpose:
+        return StatusResult("fail", "MALFORMED_VALUE_ERROR", "statusPurpose must be a string")
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return StatusResult(
+            "fail", "MALFORMED_VALUE_ERROR", "statusListCredential must be an http(s) URL"
+        )
+    size = entry.get("statusSize", 1) if known[0] == "BitstringStatusListEntry" else 1
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 8:
+        return StatusResult(
+            "fail", "MALFORMED_VALUE_ERROR", "statusSize must be an integer from 1 to 8"
+        )
+    if size > 1 and not isinstance(entry.get("statusMessage"), list):
+        return StatusResult(
+            "fail", "MALFORMED_VALUE_ERROR", "statusSize above 1 needs statusMessage"
+        )
+    try:
+        parse_index(entry.get("statusListIndex"))
+    except StatusListError as exc:
+        return StatusResult("fail", exc.code, str(exc))
+    return None
+
+
 @dataclass(frozen=True)
 class StatusResult:
     outcome: str  # pass | fail | error
@@ -93,42 +134,15 @@ class StatusChecker:
         )
 
     def _check_entry(self, entry: Any, issuer_id: str, now: datetime) -> StatusResult:
-        if not isinstance(entry, dict):
-            return StatusResult(
-                "fail", "MALFORMED_VALUE_ERROR", "credentialStatus entry is not an object"
-            )
+        problem = entry_problem(entry)
+        if problem is not None:
+            return problem
         types = entry.get("type")
-        types = types if isinstance(types, list) else [types]
-        known = [t for t in types if t in FORMATS]
-        if not known:
-            return StatusResult(
-                "error",
-                "UNSUPPORTED_STATUS_TYPE",
-                f"status entry of type {types}, which mcvc cannot check: whether the "
-                "credential was revoked or suspended is NOT known",
-            )
-        fmt = known[0]
-        purpose = entry.get("statusPurpose")
-        url = entry.get("statusListCredential")
-        if not isinstance(purpose, str) or not purpose:
-            return StatusResult("fail", "MALFORMED_VALUE_ERROR", "statusPurpose must be a string")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            return StatusResult(
-                "fail", "MALFORMED_VALUE_ERROR", "statusListCredential must be an http(s) URL"
-            )
+        fmt = next(t for t in (types if isinstance(types, list) else [types]) if t in FORMATS)
+        purpose = entry["statusPurpose"]
+        url = entry["statusListCredential"]
         size = entry.get("statusSize", 1) if fmt == "BitstringStatusListEntry" else 1
-        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 8:
-            return StatusResult(
-                "fail", "MALFORMED_VALUE_ERROR", "statusSize must be an integer from 1 to 8"
-            )
-        if size > 1 and not isinstance(entry.get("statusMessage"), list):
-            return StatusResult(
-                "fail", "MALFORMED_VALUE_ERROR", "statusSize above 1 needs statusMessage"
-            )
-        try:
-            index = parse_index(entry.get("statusListIndex"))
-        except StatusListError as exc:
-            return StatusResult("fail", exc.code, str(exc))
+        index = parse_index(entry.get("statusListIndex"))
         try:
             cached = self._load(url, size, now, fmt)
         except StatusListError as exc:
