@@ -1455,6 +1455,7 @@ ELSEWHERE: dict[str, str] = {
     "REQUEST_TIMEOUT": "test_service_bounds.py::test_hostile_stream_stops_with_its_answers",
     "RATE_LIMITED": "test_service.py::test_verification_is_rate_limited",
     "FORBIDDEN": "test_service.py::test_issuer_not_configured_or_not_the_tokens",
+    "AWARDING_BODY_NOT_SIGNED": "test_joint.py::test_a_body_that_has_not_signed_is_named",
     "STATUS_LIST_CONFLICT": (
         "test_registrar.py::test_another_issuer_cannot_issue_into_or_revoke_on_these_lists"
     ),

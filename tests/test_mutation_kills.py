@@ -217,3 +217,435 @@ def test_purposes() -> None:
     assert AssertionPurpose().proof_options() == {"proofPurpose": "assertionMethod"}
     assert AssertionPurpose().validate({"proofPurpose": "assertionMethod"}) is None
     assert AssertionPurpose().validate({}) is not None
+
+
+# --- proofs/engine.py ------------------------------------------------------------------------
+
+import functools  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
+from mcvc import generate_key, sign  # noqa: E402
+from mcvc.proofs.engine import verify_proofs  # noqa: E402
+
+from .conftest import EDDSA, load  # noqa: E402
+
+_AT = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+@functools.cache
+def _engine_key() -> Any:
+    return generate_key()
+
+
+def _engine_signed(**proof_changes: Any) -> dict[str, Any]:
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = _engine_key().did_key
+    signed = sign(doc, _engine_key(), created=_AT)
+    for name, value in proof_changes.items():
+        if value is None:
+            signed["proof"].pop(name, None)
+        else:
+            signed["proof"][name] = value
+    return signed
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "step", "says"),
+    [
+        (
+            {"type": "Ed25519Signature2020"},
+            "UNSUPPORTED_PROOF_TYPE",
+            "suite",
+            "'Ed25519Signature2020'",
+        ),
+        ({"type": None}, "UNSUPPORTED_PROOF_TYPE", "suite", "None"),
+        ({"cryptosuite": None}, "UNSUPPORTED_CRYPTOSUITE", "suite", "None"),
+        ({"proofValue2": "z1"}, "PROOF_VERIFICATION_ERROR", "parse", "proof.proofValue2"),
+        (
+            {"https://w3id.org/security#proofValue": "z1"},
+            "PROOF_VERIFICATION_ERROR",
+            "parse",
+            "security#proofValue",
+        ),
+        (
+            {"verificationMethod": None},
+            "PROOF_VERIFICATION_ERROR",
+            "parse",
+            "proof.verificationMethod",
+        ),
+        (
+            {"verificationMethod": ""},
+            "PROOF_VERIFICATION_ERROR",
+            "parse",
+            "proof.verificationMethod",
+        ),
+        ({"proofPurpose": None}, "PROOF_VERIFICATION_ERROR", "parse", "proof.proofPurpose"),
+        ({"proofPurpose": 5}, "PROOF_VERIFICATION_ERROR", "parse", "proof.proofPurpose"),
+        ({"proofValue": None}, "PROOF_VERIFICATION_ERROR", "parse", "proof.proofValue"),
+        ({"proofValue": ["z1"]}, "PROOF_VERIFICATION_ERROR", "parse", "proof.proofValue"),
+        ({"id": 5}, "PROOF_VERIFICATION_ERROR", "parse", "proof.id"),
+        ({"challenge": ["c"]}, "PROOF_VERIFICATION_ERROR", "parse", "proof.challenge"),
+        ({"nonce": 1}, "PROOF_VERIFICATION_ERROR", "parse", "proof.nonce"),
+        ({"domain": 5}, "PROOF_VERIFICATION_ERROR", "parse", "proof.domain"),
+        ({"domain": ["a.example", 5]}, "PROOF_VERIFICATION_ERROR", "parse", "proof.domain"),
+        ({"domain": "a.example"}, "INVALID_SIGNATURE", "signature", ""),
+        ({"domain": ["a.example", "b.example"]}, "INVALID_SIGNATURE", "signature", ""),
+        (
+            {"id": "urn:uuid:1", "nonce": "n", "challenge": "c"},
+            "INVALID_SIGNATURE",
+            "signature",
+            "",
+        ),
+        ({"created": "yesterday"}, "PROOF_VERIFICATION_ERROR", "parse", "proof.created"),
+        ({"expires": "2026-13-01T00:00:00Z"}, "PROOF_VERIFICATION_ERROR", "parse", "proof.expires"),
+        (
+            {"proofPurpose": "authentication"},
+            "PROOF_PURPOSE_MISMATCH",
+            "purpose",
+            "'authentication'",
+        ),
+        (
+            {"@context": ["https://www.w3.org/ns/credentials/examples/v2"]},
+            "PROOF_VERIFICATION_ERROR",
+            "parse",
+            "@context",
+        ),
+        ({"proofValue": "uAAAA"}, "PROOF_VERIFICATION_ERROR", "parse", "proofValue"),
+        ({"proofValue": "z0OIl"}, "PROOF_VERIFICATION_ERROR", "parse", "proofValue"),
+        ({"verificationMethod": "did:example:1#k"}, "UNSUPPORTED_DID_METHOD", "key", "'example'"),
+        ({"cryptosuite": "ecdsa-rdfc-2019"}, "SUITE_KEY_MISMATCH", "key", ""),
+        ({"previousProof": 5}, "PROOF_VERIFICATION_ERROR", "parse", "previousProof"),
+        ({"previousProof": ["urn:a", 5]}, "PROOF_VERIFICATION_ERROR", "parse", "previousProof"),
+        ({"previousProof": "urn:uuid:absent"}, "PROOF_VERIFICATION_ERROR", "parse", "not present"),
+    ],
+)
+def test_each_proof_rule(changes: dict[str, Any], code: str, step: str, says: str) -> None:
+    (result,) = verify_proofs(_engine_signed(**changes))
+    assert (result.outcome, result.code, result.step) == ("fail", code, step), result.message
+    assert says in result.message
+    assert result.index == 0
+
+
+def test_a_valid_proof_and_its_details() -> None:
+    (result,) = verify_proofs(_engine_signed())
+    assert (result.outcome, result.code, result.step) == ("pass", "OK", "done")
+    key = _engine_key()
+    assert result.controller == key.did_key
+    assert result.to_dict()["cryptosuite"] == "eddsa-rdfc-2022"
+    assert result.to_dict()["created"] == "2026-10-01T00:00:00Z"
+    assert result.to_dict()["verificationMethod"] == key.verification_method
+
+
+def test_proof_that_is_not_an_object() -> None:
+    doc = _engine_signed()
+    doc["proof"] = [doc["proof"], 7]
+    results = verify_proofs(doc)
+    assert [r.outcome for r in results] == ["pass", "fail"]
+    assert (results[1].code, results[1].index, results[1].step) == ("PARSING_ERROR", 1, "parse")
+    assert "proof 2" in results[1].message
+
+
+def test_a_set_stops_at_the_first_failure_and_limits_count_exactly() -> None:
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.limits import Limits
+
+    good = _engine_signed()
+    bad = _engine_signed(proofValue="z" + "1" * 80)
+    doc = dict(good, proof=[bad["proof"], good["proof"], good["proof"]])
+    results = verify_proofs(doc)
+    assert len(results) == 1 and results[0].code == "INVALID_SIGNATURE"
+    two = dict(good, proof=[good["proof"], dict(good["proof"])])
+    assert [r.code for r in verify_proofs(two)] == ["OK", "OK"]
+    at_limit = Canonicalizer(limits=Limits(max_proofs=2))
+    assert [r.code for r in verify_proofs(two, canon=at_limit)] == ["OK", "OK"]
+    over = verify_proofs(two, canon=Canonicalizer(limits=Limits(max_proofs=1)))
+    assert [(r.code, r.index) for r in over] == [("PROOF_LIMIT", 0)]
+    assert "2 proofs exceed the limit of 1" in over[0].message
+    missing = verify_proofs({k: v for k, v in good.items() if k != "proof"})
+    assert [(r.code, r.step, r.index) for r in missing] == [("PROOF_MISSING", "parse", 0)]
+
+
+def test_chains_name_their_previous_proofs() -> None:
+    key = _engine_key()
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = key.did_key
+    first = sign(doc, key, created=_AT, proof_id="urn:uuid:p1")
+    second = sign(first, key, created=_AT, proof_id="urn:uuid:p2")
+    chained = sign(second, key, created=_AT, previous_proof=["urn:uuid:p1", "urn:uuid:p2"])
+    assert [r.code for r in verify_proofs(chained)] == ["OK", "OK", "OK"]
+    one = sign(second, key, created=_AT, previous_proof="urn:uuid:p2")
+    assert [r.code for r in verify_proofs(one)] == ["OK", "OK", "OK"]
+    # the chained proof signs over the proof it names: naming another breaks it
+    swapped = dict(
+        one, proof=[*one["proof"][:2], dict(one["proof"][2], previousProof="urn:uuid:p1")]
+    )
+    assert [r.code for r in verify_proofs(swapped)] == ["OK", "OK", "INVALID_SIGNATURE"]
+
+
+def test_deadline_is_checked_between_proofs() -> None:
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.errors import DeadlineExceeded
+    from mcvc.limits import Deadline
+
+    ticks = iter([0.0, 0.1, 5.0, 5.0, 5.0, 5.0])
+    deadline = Deadline(1.0, clock=lambda: next(ticks, 9.0))
+    doc = _engine_signed()
+    with pytest.raises(DeadlineExceeded):
+        verify_proofs(doc, canon=Canonicalizer(deadline=deadline))
+
+
+# --- status/checker.py: a fake fetcher and list verifier, an injected clock -----------------
+
+import json as _json  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+from mcvc.net import Fetched  # noqa: E402
+from mcvc.status.checker import StatusChecker, default_list_verifier  # noqa: E402
+from mcvc.status.lists import status_entry, status_list_credential  # noqa: E402
+
+_URL = "https://status.uni.example/lists/1"
+_NOW = datetime(2026, 11, 1, tzinfo=UTC)
+_ISSUER = "did:example:issuer"
+
+
+class _Lists:
+    def __init__(self) -> None:
+        self.docs: dict[str, Any] = {}
+        self.calls: list[tuple[str, str | None]] = []
+        self.not_modified = False
+
+    def fetch(
+        self, url: str, *, accept: str = "", etag: str | None = None, bearer: str | None = None
+    ) -> Fetched:
+        self.calls.append((url, etag))
+        if self.not_modified and etag:
+            return Fetched(304, b"", etag)
+        found = self.docs.get(url)
+        if isinstance(found, Exception):
+            raise found
+        if found is None:
+            from mcvc.errors import NetworkPolicyError
+
+            raise NetworkPolicyError(f"{url}: 404", code="HTTP_STATUS")
+        body = found if isinstance(found, bytes) else _json.dumps(found).encode()
+        return Fetched(200, body, '"v1"')
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _list_doc(bits: Bitstring | None = None, **changes: Any) -> dict[str, Any]:
+    doc = status_list_credential(
+        _URL, _ISSUER, bits or Bitstring.empty(), valid_from=_NOW - timedelta(days=30)
+    )
+    subject = changes.pop("subject", {})
+    doc["credentialSubject"].update(subject)
+    for name, value in changes.items():
+        if value is None:
+            doc.pop(name, None)
+        else:
+            doc[name] = value
+    return doc
+
+
+def _checker(lists: _Lists, clock: _Clock | None = None, valid: bool = True) -> StatusChecker:
+    def verify_list(doc: dict[str, Any]) -> tuple[bool, str, str]:
+        issuer = doc.get("issuer")
+        return (True, str(issuer), "") if valid else (False, "", "INVALID_SIGNATURE: bad")
+
+    return StatusChecker(lists, verify_list, clock=clock or _Clock())  # type: ignore[arg-type]
+
+
+def _credential(*entries: dict[str, Any]) -> dict[str, Any]:
+    status = list(entries) if len(entries) > 1 else entries[0]
+    return {"issuer": {"id": _ISSUER}, "credentialStatus": status}
+
+
+def _entry(index: int = 7, purpose: str = "revocation", **changes: Any) -> dict[str, Any]:
+    entry = status_entry(_URL, index, purpose)
+    entry.update(changes)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def test_status_values_and_summaries() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(Bitstring.empty().with_value(7, 1))
+    checker = _checker(lists)
+    revoked = checker.check(_credential(_entry()), _NOW)
+    assert (revoked.outcome, revoked.code) == ("fail", "REVOKED")
+    assert revoked.message == f"status entry 1: revocation bit 7 is set in {_URL}"
+    assert revoked.details == {"url": _URL, "index": 7, "purpose": "revocation", "value": 1}
+    fine = checker.check(_credential(_entry(8)), _NOW)
+    assert (fine.outcome, fine.code, fine.message) == ("pass", "OK", f"not revoked ({_URL} #8)")
+    assert fine.details["entries"][0]["value"] == 0
+    lists.docs[_URL] = _list_doc(
+        Bitstring.empty().with_value(7, 1), subject={"statusPurpose": ["suspension", "refresh"]}
+    )
+    checker = _checker(lists)
+    assert checker.check(_credential(_entry(purpose="suspension")), _NOW).code == "SUSPENDED"
+    assert checker.check(_credential(_entry(purpose="refresh")), _NOW).code == "STATUS_SET"
+    refresh = checker.check(_credential(_entry(9, purpose="refresh")), _NOW)
+    assert refresh.message == f"not refresh set ({_URL} #9)"
+
+
+def test_multi_bit_status_messages() -> None:
+    lists = _Lists()
+    bits = Bitstring.empty(status_size=2).with_value(7, 2)
+    lists.docs[_URL] = _list_doc(bits, subject={"statusPurpose": "message"})
+    message = [{"status": "0x0", "message": "ok"}, {"status": "0x2", "message": "pending"}]
+    result = _checker(lists).check(
+        _credential(_entry(purpose="message", statusSize=2, statusMessage=message)), _NOW
+    )
+    assert (result.outcome, result.message) == ("pass", "message: status value 2")
+    no_messages = _checker(lists).check(_credential(_entry(purpose="message", statusSize=2)), _NOW)
+    assert no_messages.code == "MALFORMED_VALUE_ERROR" and "statusMessage" in no_messages.message
+    for size in (0, 9, True, "2"):
+        bad = _checker(lists).check(_credential(_entry(statusSize=size)), _NOW)
+        assert bad.code == "MALFORMED_VALUE_ERROR" and "statusSize" in bad.message
+
+
+def test_every_entry_must_pass() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(Bitstring.empty().with_value(9, 1))
+    both = _checker(lists).check(_credential(_entry(7), _entry(9)), _NOW)
+    assert both.code == "REVOKED" and both.message.startswith("status entry 2: ")
+    fine = _checker(lists).check(_credential(_entry(7), _entry(8)), _NOW)
+    assert fine.code == "OK" and fine.message.count(";") == 1 and len(fine.details["entries"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "says"),
+    [
+        ("not an entry", "MALFORMED_VALUE_ERROR", "not an object"),
+        ({"type": "CRLEntry"}, "UNSUPPORTED_STATUS_TYPE", "NOT known"),
+        (_entry(statusPurpose=None), "MALFORMED_VALUE_ERROR", "statusPurpose"),
+        (_entry(statusPurpose=""), "MALFORMED_VALUE_ERROR", "statusPurpose"),
+        (_entry(statusListCredential="ftp://x/1"), "MALFORMED_VALUE_ERROR", "statusListCredential"),
+        (_entry(statusListCredential=None), "MALFORMED_VALUE_ERROR", "statusListCredential"),
+        (_entry(statusListIndex="-1"), "MALFORMED_VALUE_ERROR", "statusListIndex"),
+    ],
+)
+def test_entries_are_read_strictly(entry: Any, code: str, says: str) -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc()
+    result = _checker(lists).check(_credential(entry), _NOW)
+    assert result.code == code and says in result.message
+    assert result.outcome == ("error" if code == "UNSUPPORTED_STATUS_TYPE" else "fail")
+    assert lists.calls == [], "nothing is fetched for a malformed entry"
+
+
+def test_status_list_2021_entries_use_their_own_list_type() -> None:
+    lists = _Lists()
+    doc = _list_doc()
+    doc["type"] = ["VerifiableCredential", "StatusList2021Credential"]
+    doc["credentialSubject"]["type"] = "StatusList2021"
+    doc["credentialSubject"]["encodedList"] = doc["credentialSubject"]["encodedList"][1:]
+    lists.docs[_URL] = doc
+    entry = _entry(type="StatusList2021Entry", statusSize=5)  # statusSize is not a 2021 term
+    assert _checker(lists).check(_credential(entry), _NOW).code == "OK"
+    assert _checker(lists).check(_credential(_entry()), _NOW).code == "STATUS_VERIFICATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    ("doc", "says"),
+    [
+        (_list_doc(type=["VerifiableCredential"]), "is not a BitstringStatusListCredential"),
+        (_list_doc(subject={"type": "StatusList2021"}), "is not a BitstringStatusList"),
+        (_list_doc(credentialSubject="nothing"), "is not a BitstringStatusList"),
+        (_list_doc(validFrom="2026-11-02T00:00:00Z"), "not valid yet"),
+        (_list_doc(validUntil="2026-10-31T23:00:00Z"), "has expired"),
+        (_list_doc(validFrom=None, issuanceDate="2026-11-02T00:00:00Z"), "not valid yet"),
+        (_list_doc(expirationDate="2026-10-31T23:00:00Z"), "has expired"),
+        (_list_doc(validUntil="soon"), "statusList.validUntil"),
+        (_list_doc(issuer="did:example:other"), "issued by did:example:other"),
+        (_list_doc(subject={"statusPurpose": "suspension"}), "the list serves ['suspension']"),
+        ([1, 2], "is not a JSON object"),
+        (b"<html>", "status list"),
+    ],
+)
+def test_lists_are_checked(doc: Any, says: str) -> None:
+    lists = _Lists()
+    lists.docs[_URL] = doc
+    result = _checker(lists).check(_credential(_entry()), _NOW)
+    assert (result.outcome, result.code) == ("fail", "STATUS_VERIFICATION_ERROR"), result.message
+    assert says in result.message
+
+
+def test_clock_skew_is_allowed_both_ways() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(
+        validFrom="2026-11-01T00:04:00Z", validUntil="2026-10-31T23:56:00Z"
+    )
+    assert _checker(lists).check(_credential(_entry()), _NOW).code == "OK"
+
+
+def test_unverified_lists_and_failed_fetches() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc()
+    bad = _checker(lists, valid=False).check(_credential(_entry()), _NOW)
+    assert (
+        bad.code == "STATUS_VERIFICATION_ERROR"
+        and "does not verify: INVALID_SIGNATURE" in bad.message
+    )
+    down = _checker(_Lists()).check(_credential(_entry()), _NOW)
+    assert (down.outcome, down.code) == ("error", "STATUS_RETRIEVAL_ERROR")
+    assert down.details == {"url": _URL} and "404" in down.message
+
+
+def test_cache_ttl_etag_and_expiry() -> None:
+    lists, clock = _Lists(), _Clock()
+    lists.docs[_URL] = _list_doc(subject={"ttl": 2000}, validUntil="2026-11-01T00:10:00Z")
+    checker = _checker(lists, clock)
+    assert checker.check(_credential(_entry()), _NOW).code == "OK"
+    clock.t += 1.9
+    assert checker.check(_credential(_entry()), _NOW).code == "OK"
+    assert lists.calls == [(_URL, None)], "cached for its ttl (2 s)"
+    clock.t += 0.2
+    lists.not_modified = True
+    assert checker.check(_credential(_entry()), _NOW).code == "OK"
+    assert lists.calls[-1] == (_URL, '"v1"'), "revalidated with the ETag"
+    clock.t += 1.9
+    assert checker.check(_credential(_entry()), _NOW).code == "OK"
+    assert len(lists.calls) == 2, "a 304 keeps the copy for another ttl"
+    # past the list's validUntil the cached copy is not used, and a 304 does not revive it
+    later = _NOW + timedelta(minutes=20)
+    expired = checker.check(_credential(_entry()), later)
+    assert expired.code == "STATUS_VERIFICATION_ERROR" and "expired" in expired.message
+
+
+@pytest.mark.parametrize("ttl", [0, -5, True, "60000", None])
+def test_odd_ttls_fall_back_to_five_minutes(ttl: Any) -> None:
+    lists, clock = _Lists(), _Clock()
+    lists.docs[_URL] = _list_doc(subject={"ttl": ttl} if ttl is not None else {})
+    checker = _checker(lists, clock)
+    checker.check(_credential(_entry()), _NOW)
+    clock.t += 299
+    checker.check(_credential(_entry()), _NOW)
+    assert len(lists.calls) == 1
+    clock.t += 2
+    checker.check(_credential(_entry()), _NOW)
+    assert len(lists.calls) == 2
+
+
+def test_the_default_list_verifier() -> None:
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.did import DidResolver
+
+    key, other = generate_key(), generate_key()
+    verify_list = default_list_verifier(DidResolver(), Canonicalizer())
+    doc = status_list_credential(_URL, key.did_key, Bitstring.empty(), valid_from=_NOW)
+    assert verify_list(sign(doc, key, created=_NOW)) == (True, key.did_key, "")
+    as_object = dict(doc, issuer={"id": key.did_key, "name": "Uni"})
+    assert verify_list(sign(as_object, key, created=_NOW)) == (True, key.did_key, "")
+    valid, issuer, reason = verify_list(sign(doc, other, created=_NOW))
+    assert (valid, issuer) == (False, "") and "does not belong to the list's issuer" in reason
+    valid, issuer, reason = verify_list(doc)
+    assert (valid, issuer) == (False, "") and reason.startswith("PROOF_MISSING: ")
+    mixed = sign(sign(doc, key, created=_NOW), other, created=_NOW)
+    assert verify_list(mixed)[0] is False

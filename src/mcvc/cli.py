@@ -297,7 +297,29 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
     doc = _read_json(args.credential)
     key = load_key(args.key)
-    signed = sign(doc, key, suite=args.suite, created=_instant(args.created, "--created"))
+    if args.did:
+        from .issuing.batch import batch_key
+
+        key = batch_key(args.key, args.did)
+    if args.previous_proof:
+        # a signed credential gets one more proof (a proof set); a chain names the proof it
+        # signs over, which must be there
+        existing = doc.get("proof") if isinstance(doc, dict) else None
+        ids = [
+            p.get("id")
+            for p in (existing if isinstance(existing, list) else [existing])
+            if isinstance(p, dict)
+        ]
+        if args.previous_proof not in ids:
+            raise _Usage(f"--previous-proof {args.previous_proof}: no proof with that id here")
+    signed = sign(
+        doc,
+        key,
+        suite=args.suite,
+        created=_instant(args.created, "--created"),
+        proof_id=args.proof_id,
+        previous_proof=args.previous_proof,
+    )
     _write(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
 
@@ -774,6 +796,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019"],
     )
     p.add_argument("--created", help="proof creation time (ISO 8601 with timezone)")
+    p.add_argument("--proof-id", help="an id for the new proof (so later proofs can chain to it)")
+    p.add_argument(
+        "--previous-proof",
+        help="chain: the id of the existing proof the new proof signs over (previousProof)",
+    )
+    p.add_argument("--did", help="sign as this did:web, the key being its #key-1")
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_sign)
 

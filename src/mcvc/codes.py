@@ -70,6 +70,11 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
     ("PROOF_CREATED_IN_FUTURE", "verify", "a proof's created is after now (beyond clock skew)"),
     ("PROOF_EXPIRED", "verify", "a proof's expires is in the past"),
     ("ISSUER_MISMATCH", "verify", "the signing key's controller is not the issuer"),
+    (
+        "AWARDING_BODY_NOT_SIGNED",
+        "verify",
+        "a joint credential an awarding body named has not signed (informative)",
+    ),
     ("TRUST_NOT_CHECKED", "trust", "no trust source was given (unconfirmed issuer)"),
     ("ISSUER_NOT_TRUSTED", "trust", "the issuer is not on the trust list given"),
     ("DEMO_TRUST_LIST", "trust", "trusted only by the bundled demo trust list"),

@@ -111,6 +111,10 @@ def violations(doc: dict[str, Any]) -> list[Violation]:
                         f"{where}.id", "ID_NOT_URL", "credentialSchema objects need an id URL"
                     )
                 )
+            elif "id" in item and not _is_url(item["id"]):
+                out.append(
+                    Violation(f"{where}.id", "ID_NOT_URL", f"a {name} id, when present, is a URL")
+                )
     if version == 2 and "relatedResource" in doc:
         seen: set[str] = set()
         for i, item in enumerate(_items(doc["relatedResource"])):

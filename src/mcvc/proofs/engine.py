@@ -110,8 +110,20 @@ def create_proof(
         **(extra_options or {}),
     }
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    if "proof" in document and "previousProof" in options:
-        unsecured["proof"] = document["proof"]
+    if "previousProof" in options:
+        # Add Proof (Data Integrity 1.0 §4.2): the new proof secures the proofs it names, in
+        # the document's order, exactly as a verifier selects them
+        wanted = options["previousProof"]
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        existing = _proofs_of(document)
+        found = [p for p in existing if isinstance(p, dict) and p.get("id") in wanted]
+        if len(found) != len(wanted):
+            raise InvalidInput(
+                f"previousProof {options['previousProof']!r} names a proof the document does "
+                "not have",
+                code="PROOF_VERIFICATION_ERROR",
+            )
+        unsecured["proof"] = found[0] if len(found) == 1 else found
     hashed = _hash_data(
         suite, key, unsecured, {**options, "@context": document.get("@context")}, canon
     )

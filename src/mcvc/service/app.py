@@ -230,6 +230,7 @@ class _Service:
             status_base=f"{self.config.public_url}/status/{item.name}/",
             suspension=item.suspension,
             caller_status=item.caller_status,
+            vc1_status=item.vc1_status,
             status_ttl_ms=item.status_list_ttl_ms,
             canon=Canonicalizer(self.loader),
             now=self.clock.now,
@@ -548,7 +549,12 @@ class _Service:
         now = self.clock.now()
         try:
             issued = await self.cpu(
-                issuer.issue, credential, req.options.credentialId, self.ledger, now
+                issuer.issue,
+                credential,
+                req.options.credentialId,
+                self.ledger,
+                now,
+                req.options.credentialStatus is not None,
             )
         except IssueRefused as exc:
             raise _Refusal(exc.status, exc.code, str(exc), field=exc.field) from None
@@ -598,6 +604,14 @@ class _Service:
                 )
             if record.state != "issued":
                 raise _Refusal(404, "NOT_FOUND", f"{req.credentialId!r} was never issued")
+            if record.status_list not in (record.signed or ""):
+                raise _Refusal(
+                    400,
+                    "REQUEST_INVALID",
+                    f"{req.credentialId!r} was issued without status entries; its status "
+                    "cannot change",
+                    field="credentialId",
+                )
             if purpose == "suspension" and not owner.suspension:
                 raise _Refusal(
                     400,

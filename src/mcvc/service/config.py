@@ -41,6 +41,10 @@ class IssuerConfig(_Strict):
     token_sha256: list[str] = Field(default_factory=list)
     token_env: str | None = None
     suspension: bool = False
+    vc1_status: Literal["always", "when-asked"] = "always"
+    """VC 1.1 credentials get status entries (and the status context that defines them) always,
+    or only when the request asks (options.credentialStatus) or the credential already lists
+    that context: for clients whose JSON-LD loaders do not know the status context."""
     caller_status: bool = True
     """Keep well-formed status entries the caller puts in a credential (beside the service's
     own); False refuses credentials that carry any."""

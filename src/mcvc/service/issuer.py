@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..canon.api import Canonicalizer
-from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2
+from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, STATUS_V1
 from ..errors import McvcError
 from ..issuing.entries import with_status
 from ..issuing.ledger import Ledger, LedgerError, ListSigner, Reservation
@@ -59,8 +59,10 @@ class ServiceIssuer:
         canon: Canonicalizer,
         now: Any,
         caller_status: bool = True,
+        vc1_status: str = "always",
     ) -> None:
         self.caller_status = caller_status
+        self.vc1_status = vc1_status
         self.name = name
         self.key = key
         self.id = key.controller_id
@@ -74,7 +76,12 @@ class ServiceIssuer:
         return f"{self.name}/{credential_id}"
 
     def issue(
-        self, credential: dict[str, Any], credential_id: str | None, ledger: Ledger, now: datetime
+        self,
+        credential: dict[str, Any],
+        credential_id: str | None,
+        ledger: Ledger,
+        now: datetime,
+        status_requested: bool = False,
     ) -> IssuedCredential:
         doc = copy_json(credential)
         self._check(doc)
@@ -98,7 +105,7 @@ class ServiceIssuer:
             )
         except LedgerError as exc:
             raise IssueRefused(str(exc), code=exc.code, status=409, field="credential.id") from None
-        prepared = self._prepare(doc, reservation, now)
+        prepared = self._prepare(doc, reservation, now, status_requested)
         if reservation.state == "issued":
             return self._replay(reservation, prepared)
         signed = {
@@ -174,12 +181,24 @@ class ServiceIssuer:
                 field="credential.issuer",
             )
 
-    def _prepare(
-        self, doc: dict[str, Any], reservation: Reservation, now: datetime
-    ) -> dict[str, Any]:
-        prepared = with_status(
-            {**doc, "id": reservation.credential_id}, reservation, suspension=self.suspension
+    def _wants_status(self, doc: dict[str, Any], requested: bool) -> bool:
+        """VC 2.0 defines the status terms in its base context; a VC 1.1 credential needs the
+        status context added, which some clients' loaders do not know (issuer option)."""
+        ctx = doc.get("@context")
+        ctx = ctx if isinstance(ctx, list) else [ctx]
+        return (
+            CREDENTIALS_V1 not in ctx
+            or self.vc1_status == "always"
+            or requested
+            or STATUS_V1 in ctx
         )
+
+    def _prepare(
+        self, doc: dict[str, Any], reservation: Reservation, now: datetime, requested: bool
+    ) -> dict[str, Any]:
+        prepared = {**doc, "id": reservation.credential_id}
+        if self._wants_status(doc, requested):
+            prepared = with_status(prepared, reservation, suspension=self.suspension)
         if CREDENTIALS_V1 in prepared["@context"] and "issuanceDate" not in prepared:
             prepared["issuanceDate"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         return _with_di_context(prepared)

@@ -35,6 +35,10 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class StatusRequest(_Request):
+    type: Literal["BitstringStatusListEntry"]
+
+
 class IssueOptions(_Request):
     credentialId: str | None = Field(
         default=None,
@@ -46,6 +50,12 @@ class IssueOptions(_Request):
     )
     mandatoryPointers: list[str] | None = Field(
         default=None, description="Selective disclosure is not offered: must be absent."
+    )
+    credentialStatus: StatusRequest | None = Field(
+        default=None,
+        description="Ask for status entries (revocation, and suspension where the issuer "
+        "offers it) on a VC 1.1 credential of an issuer configured vc1_status = 'when-asked'; "
+        "VC 2.0 credentials always get them.",
     )
 
 

@@ -209,6 +209,8 @@ class StatusChecker:
                 stale.expires_at = self.clock() + stale.ttl_seconds
                 return stale
             doc = parse_json(fetched.body, max_bytes=_MAX_LIST_DOC)
+        except StatusListError:
+            raise  # already says what is wrong with the list (an expired copy)
         except McvcError as exc:
             code = (
                 "STATUS_VERIFICATION_ERROR"
