@@ -4,11 +4,21 @@ a branch of a security module that the other tests reached only from one side.""
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
+import json as _json
 import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 
+from mcvc import generate_key, sign
+from mcvc.errors import InvalidInput, NetworkPolicyError
+from mcvc.jsontext import MAX_SAFE_INTEGER, copy_json, parse_json, pointer
+from mcvc.net import Fetched, Fetcher, FetchPolicy
+from mcvc.proofs.engine import verify_proofs
 from mcvc.status.bitstring import (
     MIN_BITS,
     Bitstring,
@@ -17,6 +27,10 @@ from mcvc.status.bitstring import (
     encode_list,
     parse_index,
 )
+from mcvc.status.checker import StatusChecker, default_list_verifier
+from mcvc.status.lists import status_entry, status_list_credential
+
+from .conftest import EDDSA, load
 
 
 def _refused(code: str, call: object, *args: object, **kwargs: object) -> str:
@@ -221,14 +235,6 @@ def test_purposes() -> None:
 
 # --- proofs/engine.py ------------------------------------------------------------------------
 
-import functools  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from typing import Any  # noqa: E402
-
-from mcvc import generate_key, sign  # noqa: E402
-from mcvc.proofs.engine import verify_proofs  # noqa: E402
-
-from .conftest import EDDSA, load  # noqa: E402
 
 _AT = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -397,12 +403,6 @@ def test_deadline_is_checked_between_proofs() -> None:
 
 # --- status/checker.py: a fake fetcher and list verifier, an injected clock -----------------
 
-import json as _json  # noqa: E402
-from datetime import timedelta  # noqa: E402
-
-from mcvc.net import Fetched  # noqa: E402
-from mcvc.status.checker import StatusChecker, default_list_verifier  # noqa: E402
-from mcvc.status.lists import status_entry, status_list_credential  # noqa: E402
 
 _URL = "https://status.uni.example/lists/1"
 _NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -649,3 +649,236 @@ def test_the_default_list_verifier() -> None:
     assert (valid, issuer) == (False, "") and reason.startswith("PROOF_MISSING: ")
     mixed = sign(sign(doc, key, created=_NOW), other, created=_NOW)
     assert verify_list(mixed)[0] is False
+
+
+# --- jsontext.py -----------------------------------------------------------------------------
+
+
+def _bad_json(code: str, data: Any, **kw: Any) -> InvalidInput:
+    with pytest.raises(InvalidInput) as info:
+        parse_json(data, **kw)
+    assert info.value.code == code, str(info.value)
+    return info.value
+
+
+def test_json_size_cap_is_exact_and_counts_bytes() -> None:
+    text = '{"a": "' + "é" * 10 + '"}'
+    size = len(text.encode())
+    assert parse_json(text, max_bytes=size) == {"a": "é" * 10}
+    assert parse_json(text.encode(), max_bytes=size) == {"a": "é" * 10}
+    error = _bad_json("INPUT_TOO_LARGE", text, max_bytes=size - 1)
+    assert f"{size} bytes" in str(error) and f"limit of {size - 1}" in str(error)
+
+
+def test_json_depth_cap_is_exact() -> None:
+    def nested(levels: int) -> str:
+        return '{"a":' * levels + "1" + "}" * levels
+
+    assert parse_json(nested(5), max_depth=5) is not None
+    error = _bad_json("TOO_DEEP", nested(6), max_depth=5)
+    assert error.pointer == "/a/a/a/a/a/a" and "5 levels" in str(error)
+    assert parse_json("[[[]]]", max_depth=2) == [[[]]]
+    _bad_json("TOO_DEEP", "[[[1]]]", max_depth=2)
+    assert parse_json("{}", max_depth=0) == {} and parse_json("[]", max_depth=0) == []
+    _bad_json("TOO_DEEP", '{"a": 1}', max_depth=0)
+    assert parse_json('{"a": {}}', max_depth=1) == {"a": {}}
+
+
+def test_json_numbers() -> None:
+    assert parse_json(str(MAX_SAFE_INTEGER)) == MAX_SAFE_INTEGER
+    assert parse_json(str(-MAX_SAFE_INTEGER)) == -MAX_SAFE_INTEGER
+    for text in (str(MAX_SAFE_INTEGER + 1), str(-MAX_SAFE_INTEGER - 1)):
+        assert "I-JSON" in str(_bad_json("NUMBER_RANGE", text))
+    assert "digits" in str(_bad_json("PARSING_ERROR", "1" * 65))
+    _bad_json("NUMBER_RANGE", "1" * 64)
+    assert parse_json("1e308") == 1e308
+    assert "finite" in str(_bad_json("NUMBER_RANGE", "-1e309"))
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        assert "not allowed" in str(_bad_json("PARSING_ERROR", f"[{constant}]"))
+
+
+def test_json_strings_keys_and_bytes() -> None:
+    error = _bad_json("DUPLICATE_KEY", '{"x": {"a": 1, "b": 2, "a": 3}}')
+    assert error.pointer == "/x/a" and "'a'" in str(error)
+    error = _bad_json("INVALID_STRING", '{"k": ["ok", "\\udc00"]}')
+    assert error.pointer == "/k/1"
+    error = _bad_json("INVALID_STRING", '{"\\ud800": 1}')
+    assert "key" in str(error)
+    assert parse_json('{"é\\ud83d\\ude00": "\\ud83d\\ude00"}') == {"é😀": "😀"}
+    assert parse_json(b"\xef\xbb\xbf{}") == {}
+    assert "UTF-8" in str(_bad_json("PARSING_ERROR", b'{"a": "\xff"}'))
+    assert "line 2" in str(_bad_json("PARSING_ERROR", '{\n"a" 1}'))
+    assert parse_json("[]") == [] and parse_json('"x"') == "x"
+
+
+def test_json_numbers_in_built_documents_are_checked_too() -> None:
+    from mcvc.jsontext import _check_tree
+
+    _check_tree({"a": [1.5, MAX_SAFE_INTEGER, True, None]}, 64)
+    for bad in ({"a": float("nan")}, {"a": [2**60]}, [{"b": float("inf")}]):
+        with pytest.raises(InvalidInput) as info:
+            _check_tree(bad, 64)
+        assert info.value.code == "NUMBER_RANGE"
+    with pytest.raises(InvalidInput) as info:
+        _check_tree({1: "x"}, 64)
+    assert info.value.code == "PARSING_ERROR" and "not a string" in str(info.value)
+
+
+def test_copy_and_pointer() -> None:
+    original = {"a": [{"b": 1}], "c": "d"}
+    copied = copy_json(original)
+    assert copied == original and copied["a"] is not original["a"]
+    assert copied["a"][0] is not original["a"][0]
+    assert pointer(["a/b", "c~d", 3]) == "/a~1b/c~0d/3"
+    assert pointer([]) == ""
+
+
+# --- net.py ----------------------------------------------------------------------------------
+
+
+_PUBLIC = FetchPolicy(resolve=lambda host: ["93.184.216.34"])
+
+
+def _fetcher(handler: Any, policy: FetchPolicy = _PUBLIC) -> tuple[Fetcher, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)  # type: ignore[no-any-return]
+
+    return Fetcher(httpx.Client(transport=httpx.MockTransport(record)), policy), seen
+
+
+def _refused_url(url: str, policy: FetchPolicy = _PUBLIC, code: str = "URL_NOT_ALLOWED") -> str:
+    fetcher, seen = _fetcher(lambda r: httpx.Response(200, content=b"{}"), policy)
+    with pytest.raises(NetworkPolicyError) as info:
+        fetcher.get(url)
+    assert info.value.code == code and seen == []
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://uni.example/x", "only HTTPS"),
+        ("ftp://uni.example/x", "only HTTPS"),
+        ("https:///x", "no host"),
+        ("https://user:pw@uni.example/x", "credentials"),
+        ("https://user@uni.example/x", "credentials"),
+        ("https://127.0.0.1/x", "IP address literals"),
+        ("https://[::1]/x", "IP address literals"),
+        ("https://93.184.216.34/x", "IP address literals"),
+        ("https://localhost/x", "local host names"),
+        ("https://a.localhost/x", "local host names"),
+        ("https://printer.local/x", "local host names"),
+        ("https://db.internal/x", "local host names"),
+    ],
+)
+def test_urls_refused_before_any_request(url: str, says: str) -> None:
+    assert says in _refused_url(url)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.1",
+        "192.168.1.1",
+        "127.0.0.1",
+        "169.254.169.254",
+        "::1",
+        "fc00::1",
+        "::ffff:10.0.0.1",
+        "224.0.0.1",
+        "0.0.0.0",
+        "100.64.0.1",
+    ],
+)
+def test_names_resolving_to_private_addresses_are_refused(address: str) -> None:
+    message = _refused_url(
+        "https://uni.example/x", FetchPolicy(resolve=lambda h: ["93.184.216.34", address])
+    )
+    assert address in message
+
+
+def test_what_the_policy_allows() -> None:
+    ok = lambda r: httpx.Response(200, content=b"{}", headers={"ETag": '"e1"'})  # noqa: E731
+    fetcher, _ = _fetcher(ok, FetchPolicy(allow_http=True, resolve=lambda h: ["93.184.216.34"]))
+    assert fetcher.fetch("http://uni.example/x") == Fetched(200, b"{}", '"e1"')
+    private, _ = _fetcher(ok, FetchPolicy(allow_private=True, allow_http=True))
+    assert private.get("http://127.0.0.1:8080/x") == b"{}"
+    assert private.get("https://localhost/x") == b"{}"
+    # even with private addresses allowed, credentials and other schemes are not
+    assert "credentials" in _refused_url("https://u:p@127.0.0.1/x", FetchPolicy(allow_private=True))
+    assert "only HTTPS" in _refused_url("http://uni.example/", FetchPolicy(allow_private=True))
+
+
+def test_request_headers() -> None:
+    fetcher, seen = _fetcher(lambda r: httpx.Response(200, content=b"{}"))
+    fetcher.fetch("https://uni.example/x", accept="application/did+json", etag='"e1"', bearer="tok")
+    headers = seen[0].headers
+    assert headers["accept"] == "application/did+json"
+    assert headers["if-none-match"] == '"e1"' and headers["authorization"] == "Bearer tok"
+    fetcher.get("https://uni.example/y")
+    assert "authorization" not in seen[1].headers and "if-none-match" not in seen[1].headers
+    assert seen[1].headers["accept"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("response", "code", "says"),
+    [
+        (
+            httpx.Response(302, headers={"Location": "https://x.example/"}),
+            "REDIRECT_REFUSED",
+            "https://x.example/",
+        ),
+        (
+            httpx.Response(301, headers={"Location": "https://x.example/"}),
+            "REDIRECT_REFUSED",
+            "not followed",
+        ),
+        (httpx.Response(404), "HTTP_STATUS", "HTTP 404"),
+        (httpx.Response(500), "HTTP_STATUS", "HTTP 500"),
+        (httpx.Response(204), "HTTP_STATUS", "HTTP 204"),
+        (httpx.Response(304), "REDIRECT_REFUSED", "not followed"),  # 304 without our ETag
+        (
+            httpx.Response(200, headers={"Content-Length": "2000"}, content=b"x" * 2000),
+            "INPUT_TOO_LARGE",
+            "2000 bytes",
+        ),
+        (httpx.Response(200, content=b"x" * 1001), "INPUT_TOO_LARGE", "limit of 1000"),
+    ],
+)
+def test_answers_refused(response: httpx.Response, code: str, says: str) -> None:
+    fetcher, _ = _fetcher(
+        lambda r: response, FetchPolicy(max_bytes=1000, resolve=lambda h: ["93.184.216.34"])
+    )
+    with pytest.raises(NetworkPolicyError) as info:
+        fetcher.fetch("https://uni.example/x")
+    assert info.value.code == code and says in str(info.value)
+
+
+def test_size_limit_is_inclusive_and_304_needs_an_etag() -> None:
+    policy = FetchPolicy(max_bytes=1000, resolve=lambda h: ["93.184.216.34"])
+    fetcher, _ = _fetcher(lambda r: httpx.Response(200, content=b"x" * 1000), policy)
+    assert len(fetcher.get("https://uni.example/x")) == 1000
+    declared, _ = _fetcher(
+        lambda r: httpx.Response(200, headers={"Content-Length": "1000"}, content=b"x" * 1000),
+        policy,
+    )
+    assert len(declared.get("https://uni.example/x")) == 1000
+    unchanged, _ = _fetcher(lambda r: httpx.Response(304), policy)
+    assert unchanged.fetch("https://uni.example/x", etag='"e"') == Fetched(304, b"", '"e"')
+
+
+def test_transport_failures() -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    for handler, code in ((timeout, "TIMEOUT"), (refused, "NETWORK_ERROR")):
+        fetcher, _ = _fetcher(handler)
+        with pytest.raises(NetworkPolicyError) as info:
+            fetcher.get("https://uni.example/x")
+        assert info.value.code == code and "https://uni.example/x" in str(info.value)

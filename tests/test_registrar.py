@@ -5,7 +5,6 @@ template errors once; Ctrl-C; XLSX; rows from Python; did:web batches."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

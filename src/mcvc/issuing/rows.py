@@ -116,7 +116,7 @@ def _csv(text: str, path: Path) -> Iterator[Row]:
     if len(set(names)) != len(names):
         raise InvalidInput(f"{path}: a column name repeats in the header", code="ROWS_FORMAT")
     for row in reader:
-        extra = row.get(None)  # type: ignore[call-overload]
+        extra = row.get(None)  # DictReader keeps surplus values under the key None
         if extra:
             yield reader.line_num, f"{len(extra)} more values than columns"
             continue
