@@ -28,6 +28,8 @@ from cryptography.x509.oid import NameOID
 
 from mcvc import (
     TrustList,
+    enveloped,
+    sign_jwt,
     create_presentation,
     generate_key,
     sign,
@@ -191,13 +193,25 @@ verify_case(
     "INPUT_TOO_LARGE", "parse", "fail", "failed", plain(b'{"a": "' + b"x" * (17 << 20) + b'"}')
 )
 verify_case("VALUE_LIMIT", "parse", "fail", "failed", built(signed, limits=Limits(max_values=10)))
-verify_case(
-    "VC_JOSE_NOT_SUPPORTED",
-    "format",
-    "error",
-    "inconclusive",
-    plain("eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"),
-)
+
+
+@case("JOSE_FORMAT")
+def _not_a_jws() -> None:
+    report = verify(
+        {**enveloped("eyJhbGciOiJFZERTQSJ9.e30.c2ln"), "id": "https://x.example"}, now=NOW
+    )
+    expect(report, "parse", "JOSE_FORMAT", "fail", "failed")
+
+
+@case("KID_NOT_RESOLVABLE")
+def _kid_is_a_thumbprint() -> None:
+    token = sign_jwt(signed_free(), key(), kid="ExHkBMW9fmbkvV266mRpuP2sUY_N_EWIN1lapUzO8ro")
+    expect(verify(token, now=NOW), "proof", "KID_NOT_RESOLVABLE", "error", "inconclusive")
+
+
+def signed_free() -> dict[str, Any]:
+    return unsigned()
+
 
 # --- contexts ---------------------------------------------------------------------------------
 
@@ -1456,6 +1470,7 @@ ELSEWHERE: dict[str, str] = {
     "RATE_LIMITED": "test_service.py::test_verification_is_rate_limited",
     "FORBIDDEN": "test_service.py::test_issuer_not_configured_or_not_the_tokens",
     "AWARDING_BODY_NOT_SIGNED": "test_joint.py::test_a_body_that_has_not_signed_is_named",
+    "JOSE_CLAIMS_MISMATCH": "test_jose.py::test_vcdm_1_1_jwt_form",
     "STATUS_LIST_CONFLICT": (
         "test_registrar.py::test_another_issuer_cannot_issue_into_or_revoke_on_these_lists"
     ),

@@ -274,13 +274,22 @@ def test_did_web_issuer_through_injected_client(example_elements: dict[str, Any]
     assert report.outcome == "inconclusive" and _code(report, "proof") == "NETWORK_ERROR"
 
 
-def test_compact_jws_is_reported_not_crashed() -> None:
+def test_the_vc_jose_specifications_token_is_read_but_its_key_cannot_be_found() -> None:
     from .conftest import VECTORS
 
     token = (VECTORS / "vc-jose-cose" / "enveloped-vc-es384.jwt").read_bytes()
+    expected = load(VECTORS / "vc-jose-cose" / "enveloped-vc-es384.decoded.json")
     report = verify(token, now=NOW)
-    assert report.outcome == "inconclusive"
-    assert _code(report, "format") == "VC_JOSE_NOT_SUPPORTED"
+    assert report.kind == "vc-jose" and report.outcome == "inconclusive"
+    proof = report.check("proof")
+    assert proof is not None and proof.code == "KID_NOT_RESOLVABLE"
+    assert proof.details["alg"] == "ES384"
+    from mcvc.jose import parse_jose
+
+    parsed = parse_jose(token)
+    assert parsed.header == expected["protectedHeader"] and parsed.form == "vc-jose"
+    assert parsed.credential == expected["payload"] and len(parsed.signature) == 96
+    assert report.issuer["id"] == expected["payload"]["issuer"]
 
 
 def test_inline_context_redefining_a_term_is_refused(example_elements: dict[str, Any], key) -> None:  # type: ignore[no-untyped-def]

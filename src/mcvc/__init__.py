@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .clock import Clock, FixedClock, SystemClock
     from .contexts import StaticLoader
     from .did import DidResolver, did_web_document
+    from .jose import enveloped, sign_jwt
     from .keys import KeyPair, generate_key, load_key, save_key
     from .model.elements import MicroCredential, elements_from_dict
     from .model.reader import StandardElements, from_credential
@@ -65,6 +66,8 @@ _LAZY = {
     "from_credential": "model.reader",
     "build_credential": "model.render",
     "FetchPolicy": "net",
+    "enveloped": "jose",
+    "sign_jwt": "jose",
     "create_presentation": "presentation",
     "sign_presentation": "presentation",
     "ProofResult": "proofs.engine",
@@ -123,11 +126,13 @@ __all__ = [
     "create_presentation",
     "did_web_document",
     "elements_from_dict",
+    "enveloped",
     "from_credential",
     "generate_key",
     "load_key",
     "save_key",
     "sign",
+    "sign_jwt",
     "sign_presentation",
     "verify",
     "verify_proofs",

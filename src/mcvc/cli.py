@@ -301,6 +301,17 @@ def cmd_sign(args: argparse.Namespace) -> int:
         from .issuing.batch import batch_key
 
         key = batch_key(args.key, args.did)
+    if args.format != "di":
+        from .jose import enveloped, sign_jwt
+
+        if not isinstance(doc, dict):
+            raise _Usage("the credential must be a JSON object")
+        if args.previous_proof or args.proof_id or args.suite:
+            raise _Usage("--suite, --proof-id and --previous-proof are Data Integrity options")
+        token = sign_jwt(doc, key, typ="JWT" if args.format == "jwt" else "vc+jwt")
+        out = json.dumps(enveloped(token), indent=2) if args.format == "enveloped" else token
+        _write(out + "\n", args.output)
+        return 0
     if args.previous_proof:
         # a signed credential gets one more proof (a proof set); a chain names the proof it
         # signs over, which must be there
@@ -802,6 +813,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="chain: the id of the existing proof the new proof signs over (previousProof)",
     )
     p.add_argument("--did", help="sign as this did:web, the key being its #key-1")
+    p.add_argument(
+        "--format",
+        choices=["di", "vc+jwt", "enveloped", "jwt"],
+        default="di",
+        help="di: a Data Integrity proof (default); vc+jwt: a VC-JOSE compact JWS; enveloped: "
+        "that JWS as an EnvelopedVerifiableCredential; jwt: the VCDM 1.1 JWT form (vc claim) "
+        "EBSI wallets use",
+    )
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_sign)
 
