@@ -51,6 +51,8 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/proofs/suites.py": ["tests/test_failure_codes.py", "tests/test_hostile.py"],
     "src/mcvc/verification/pipeline.py": [
         "tests/test_failure_codes.py",
+        "tests/test_joint.py",
+        "tests/test_jose.py",
         "tests/test_verify.py",
         "tests/test_wording.py",
         "tests/test_work_bounds.py",
@@ -63,17 +65,20 @@ MODULES: dict[str, list[str]] = {
         "tests/test_verify.py",
     ],
     "src/mcvc/jades/verify.py": [
+        "tests/test_seal_rules.py",
         "tests/test_jades.py",
         "tests/test_seal_bounds.py",
         "tests/test_trusted_lists.py",
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/jades/envelope.py": [
+        "tests/test_seal_rules.py",
         "tests/test_jades.py",
         "tests/test_seal_bounds.py",
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/jades/certs.py": [
+        "tests/test_seal_rules.py",
         "tests/test_jades.py",
         "tests/test_trusted_lists.py",
         "tests/test_failure_codes.py",

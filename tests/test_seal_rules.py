@@ -1,0 +1,456 @@
+"""Each rule of the Europass seal verifier from both sides (mutation testing asked for them):
+certificate paths, algorithms and signature sizes, validity at the signing time, key usage,
+revocation data (CRLs and OCSP answers, by the right and the wrong signer) and the binding of
+the credential's issuer to the certificate."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import NameOID
+
+from mcvc import build_credential, verify
+from mcvc.jades.certs import TrustAnchors, build_path
+from mcvc.jades.seal import SealKey, make_test_ca, make_test_seal_certificate, seal
+from mcvc.multibase import b64url_decode, b64url_encode
+
+from .conftest import NOW, ROOT, load
+
+AT = NOW - timedelta(days=30)
+
+
+def _ca(name: str = "Test QTSP", **kw: Any) -> tuple[Any, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, make_test_ca(key, name=name, country="CZ", not_before=AT - timedelta(days=90), **kw)
+
+
+def _leaf(
+    issuer: tuple[Any, x509.Certificate] | None, private: Any = None, **kw: Any
+) -> tuple[Any, x509.Certificate]:
+    private = private or ec.generate_private_key(ec.SECP256R1())
+    options = {
+        "organization": "Charles University",
+        "organization_identifier": "VATCZ-00216208",
+        "country": "CZ",
+        "not_before": AT - timedelta(days=30),
+        **kw,
+    }
+    return private, make_test_seal_certificate(private, issuer=issuer, **options)
+
+
+def _intermediate(
+    root: tuple[Any, x509.Certificate],
+    *,
+    ca: bool = True,
+    not_before: datetime | None = None,
+    days: int = 3650,
+) -> tuple[Any, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Test issuing CA"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CZ"),
+        ]
+    )
+    start = not_before or AT - timedelta(days=60)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(root[1].subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(root[0], hashes.SHA256())
+    )
+    return key, cert
+
+
+def _credential() -> dict[str, Any]:
+    return build_credential(load(ROOT / "examples" / "microcredential.json"))
+
+
+def _seal(
+    private: Any, chain: list[x509.Certificate], when: datetime = AT, alg: str | None = None
+) -> dict[str, Any]:
+    return seal(_credential(), SealKey(private, chain), sig_time=when, alg=alg)
+
+
+def _code(report: Any, name: str) -> str:
+    check = report.check(name)
+    assert check is not None, report.codes
+    return str(check.code)
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def test_a_path_through_an_intermediate() -> None:
+    root = _ca()
+    middle = _intermediate(root)
+    key, leaf = _leaf(middle)
+    result = build_path(leaf, [middle[1]], TrustAnchors((root[1],)), AT)
+    assert result.trusted and result.path == [leaf, middle[1], root[1]]
+    report = verify(_seal(key, [leaf, middle[1]]), now=NOW, anchors=TrustAnchors((root[1],)))
+    assert report.outcome == "verified", report.to_json()
+    trust = report.check("trust")
+    assert trust is not None and "3 certificates" in trust.message
+
+
+def test_paths_that_do_not_hold() -> None:
+    root = _ca()
+    anchors = TrustAnchors((root[1],))
+    not_a_ca = _intermediate(root, ca=False)
+    key, leaf = _leaf(not_a_ca)
+    result = build_path(leaf, [not_a_ca[1]], anchors, AT)
+    assert not result.trusted and "no trusted issuer found" in result.reason
+    late = _intermediate(root, not_before=AT + timedelta(days=1))
+    key, leaf = _leaf(late)
+    result = build_path(leaf, [late[1]], anchors, AT)
+    assert not result.trusted and "not valid at the signing time" in result.reason
+    ended = _intermediate(root, not_before=AT - timedelta(days=100), days=10)
+    key, leaf = _leaf(ended)
+    assert "not valid at the signing time" in build_path(leaf, [ended[1]], anchors, AT).reason
+    stranger = _ca("Test QTSP")  # the same name, another key
+    key, leaf = _leaf(stranger)
+    result = build_path(leaf, [], anchors, AT)
+    assert not result.trusted and result.path == [leaf]
+    assert build_path(leaf, [], TrustAnchors(()), AT).reason == "no trust anchors were given"
+    assert build_path(leaf, [], TrustAnchors((stranger[1],)), AT).trusted
+
+
+def test_a_path_at_the_limits_of_validity() -> None:
+    root = _ca()
+    key, leaf = _leaf(root)
+    anchors = TrustAnchors((root[1],))
+    assert build_path(leaf, [], anchors, root[1].not_valid_before_utc).trusted
+    assert build_path(leaf, [], anchors, root[1].not_valid_after_utc).trusted
+
+
+# --- algorithms, signatures, validity --------------------------------------------------------
+
+
+def _with_header(envelope: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    out = json.loads(json.dumps(envelope))
+    header = json.loads(b64url_decode(out["signatures"][0]["protected"]))
+    header.update(changes)
+    out["signatures"][0]["protected"] = b64url_encode(json.dumps(header).encode())
+    return out
+
+
+def test_ec_signature_sizes_and_curves() -> None:
+    root = _ca()
+    key, leaf = _leaf(root)
+    envelope = _seal(key, [leaf, root[1]])
+    short = json.loads(json.dumps(envelope))
+    sig = b64url_decode(short["signatures"][0]["signature"])
+    short["signatures"][0]["signature"] = b64url_encode(sig[:-1])
+    report = verify(short, now=NOW, anchors=TrustAnchors((root[1],)))
+    assert (
+        _code(report, "seal") == "INVALID_SIGNATURE" and "64 bytes" in report.check("seal").message
+    )  # type: ignore[union-attr]
+    wrong_curve = verify(_with_header(envelope, alg="ES384"), now=NOW)
+    assert _code(wrong_curve, "seal") == "ALGORITHM_KEY_MISMATCH"
+    assert "secp384r1" in wrong_curve.check("seal").message  # type: ignore[union-attr]
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    key384, leaf384 = _leaf(root, p384)
+    good = verify(_seal(key384, [leaf384, root[1]]), now=NOW, anchors=TrustAnchors((root[1],)))
+    assert good.outcome == "verified" and "ES384" in good.check("seal").message  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "RS384", "PS512"])
+def test_rsa_seals(alg: str) -> None:
+    root = _ca()
+    key, leaf = _leaf(root, rsa.generate_private_key(65537, 2048))
+    report = verify(_seal(key, [leaf, root[1]], alg=alg), now=NOW, anchors=TrustAnchors((root[1],)))
+    assert report.outcome == "verified", report.to_json()
+    assert report.check("seal").message.startswith(alg)  # type: ignore[union-attr]
+    other = "PS256" if alg.startswith("RS") else "RS256"
+    switched = verify(_with_header(_seal(key, [leaf, root[1]], alg=alg), alg=other), now=NOW)
+    assert _code(switched, "seal") == "INVALID_SIGNATURE"
+    as_ec = verify(_with_header(_seal(key, [leaf, root[1]], alg=alg), alg="ES256"), now=NOW)
+    assert _code(as_ec, "seal") == "ALGORITHM_KEY_MISMATCH"
+
+
+def test_rsa_key_size_boundary() -> None:
+    root = _ca()
+    key, leaf = _leaf(root, rsa.generate_private_key(65537, 2048))
+    assert _code(verify(_seal(key, [leaf, root[1]]), now=NOW), "seal") == "OK"
+    weak, weak_leaf = _leaf(root, rsa.generate_private_key(65537, 2040))
+    report = verify(_seal(weak, [weak_leaf, root[1]]), now=NOW)
+    assert _code(report, "seal") == "WEAK_KEY" and "2040 bits" in report.check("seal").message  # type: ignore[union-attr]
+
+
+def test_validity_at_the_signing_time_is_inclusive() -> None:
+    root = _ca()
+    key, leaf = _leaf(root)
+    anchors = TrustAnchors((root[1],))
+    start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    for when, code in (
+        (start, "OK"),
+        (end, "OK"),
+        (start - timedelta(seconds=1), "CERT_NOT_VALID_AT_SIGNING"),
+        (end + timedelta(seconds=1), "CERT_NOT_VALID_AT_SIGNING"),
+    ):
+        report = verify(
+            _seal(key, [leaf, root[1]], when=when), now=end + timedelta(days=1), anchors=anchors
+        )
+        assert _code(report, "certificate") == code, when
+
+
+def _usage(**flags: bool) -> x509.KeyUsage:
+    values = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    values.update(flags)
+    return x509.KeyUsage(**values)
+
+
+@pytest.mark.parametrize(
+    ("usage", "code"),
+    [
+        (_usage(digital_signature=True), "OK"),
+        (_usage(content_commitment=True), "OK"),
+        (_usage(key_encipherment=True), "CERT_KEY_USAGE"),
+        (None, "OK"),
+    ],
+)
+def test_key_usage(usage: x509.KeyUsage | None, code: str) -> None:
+    root = _ca()
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CZ"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Charles University"),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "VATCZ-00216208"),
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(root[1].subject)
+        .public_key(private.public_key())
+        .serial_number(7)
+        .not_valid_before(AT - timedelta(days=1))
+        .not_valid_after(AT + timedelta(days=90))
+    )
+    if usage is not None:
+        builder = builder.add_extension(usage, critical=True)
+    cert = builder.sign(root[0], hashes.SHA256())
+    report = verify(_seal(private, [cert, root[1]]), now=NOW, anchors=TrustAnchors((root[1],)))
+    assert _code(report, "certificate") == code
+
+
+# --- revocation data -------------------------------------------------------------------------
+
+
+def _der(item: Any) -> str:
+    return base64.b64encode(item.public_bytes(serialization.Encoding.DER)).decode()
+
+
+def _crl(signer: Any, issuer_name: x509.Name, revoked: list[int]) -> str:
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer_name)
+        .last_update(AT - timedelta(days=1))
+        .next_update(AT + timedelta(days=30))
+    )
+    for serial in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(AT - timedelta(days=1))
+            .build()
+        )
+    return _der(builder.sign(signer, hashes.SHA256()))
+
+
+def _ocsp(
+    leaf: x509.Certificate,
+    issuer: x509.Certificate,
+    signer_key: Any,
+    signer: x509.Certificate,
+    status: ocsp.OCSPCertStatus,
+    extra: list[x509.Certificate] = (),
+) -> str:  # type: ignore[assignment]
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=leaf,
+            issuer=issuer,
+            algorithm=hashes.SHA256(),
+            cert_status=status,
+            this_update=AT - timedelta(hours=1),
+            next_update=AT + timedelta(days=1),
+            revocation_time=AT - timedelta(days=2)
+            if status == ocsp.OCSPCertStatus.REVOKED
+            else None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.NAME, signer)
+    )
+    if extra:
+        builder = builder.certificates(list(extra))
+    return _der(builder.sign(signer_key, hashes.SHA256()))
+
+
+def _with_values(envelope: dict[str, Any], **values: list[str]) -> dict[str, Any]:
+    out = json.loads(json.dumps(envelope))
+    entry = b64url_encode(json.dumps({"rVals": values}).encode())
+    out["signatures"][0]["header"] = {"etsiU": [entry]}
+    return out
+
+
+@pytest.fixture
+def sealed() -> dict[str, Any]:
+    root = _ca()
+    key, leaf = _leaf(root)
+    return {"root": root, "leaf": leaf, "envelope": _seal(key, [leaf, root[1]])}
+
+
+def _revocation(sealed: dict[str, Any], **values: list[str]) -> Any:
+    report = verify(
+        _with_values(sealed["envelope"], **values),
+        now=NOW,
+        anchors=TrustAnchors((sealed["root"][1],)),
+    )
+    return report.check("revocation")
+
+
+def test_crls(sealed: dict[str, Any]) -> None:
+    root, leaf = sealed["root"], sealed["leaf"]
+    fine = _revocation(sealed, crlVals=[_crl(root[0], root[1].subject, [leaf.serial_number + 1])])
+    assert (fine.code, fine.outcome) == ("OK", "pass") and "not revoked" in fine.message
+    revoked = _revocation(sealed, crlVals=[_crl(root[0], root[1].subject, [leaf.serial_number])])
+    assert (revoked.code, revoked.outcome) == ("CERT_REVOKED", "fail")
+    forged = _revocation(
+        sealed, crlVals=[_crl(ec.generate_private_key(ec.SECP256R1()), root[1].subject, [])]
+    )
+    assert (forged.code, forged.outcome) == ("REVOCATION_NOT_VERIFIED", "error")
+    other_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Elsewhere")])
+    unrelated = _revocation(sealed, crlVals=[_crl(root[0], other_name, [leaf.serial_number])])
+    assert (unrelated.code, unrelated.outcome) == ("REVOCATION_NOT_CHECKED", "skipped")
+    garbage = _revocation(sealed, crlVals=["bm90IGEgQ1JM", "!!", {"val": "AAAA"}])  # type: ignore[list-item]
+    assert garbage.code == "REVOCATION_NOT_CHECKED"
+    # a later valid CRL is still read after one that cannot be verified
+    both = _revocation(
+        sealed,
+        crlVals=[
+            _crl(ec.generate_private_key(ec.SECP256R1()), root[1].subject, []),
+            _crl(root[0], root[1].subject, [leaf.serial_number]),
+        ],
+    )
+    assert both.code == "CERT_REVOKED"
+
+
+def test_ocsp_answers(sealed: dict[str, Any]) -> None:
+    root, leaf = sealed["root"], sealed["leaf"]
+    good = _revocation(
+        sealed, ocspVals=[_ocsp(leaf, root[1], root[0], root[1], ocsp.OCSPCertStatus.GOOD)]
+    )
+    assert (good.code, good.outcome) == ("OK", "pass") and "OCSP" in good.message
+    revoked = _revocation(
+        sealed, ocspVals=[_ocsp(leaf, root[1], root[0], root[1], ocsp.OCSPCertStatus.REVOKED)]
+    )
+    assert (revoked.code, revoked.outcome) == ("CERT_REVOKED", "fail") and "OCSP" in revoked.message
+    # a responder the CA certified answers for it
+    responder_key = ec.generate_private_key(ec.SECP256R1())
+    responder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test OCSP responder")]))
+        .issuer_name(root[1].subject)
+        .public_key(responder_key.public_key())
+        .serial_number(99)
+        .not_valid_before(AT - timedelta(days=10))
+        .not_valid_after(AT + timedelta(days=10))
+        .sign(root[0], hashes.SHA256())
+    )
+    delegated = _revocation(
+        sealed,
+        ocspVals=[
+            _ocsp(leaf, root[1], responder_key, responder, ocsp.OCSPCertStatus.REVOKED, [responder])
+        ],
+    )
+    assert delegated.code == "CERT_REVOKED"
+    # a responder nobody certified is not believed
+    rogue_key, rogue = _ca("Test OCSP responder")
+    unverified = _revocation(
+        sealed,
+        ocspVals=[_ocsp(leaf, root[1], rogue_key, rogue, ocsp.OCSPCertStatus.REVOKED, [rogue])],
+    )
+    assert (unverified.code, unverified.outcome) == ("REVOCATION_NOT_VERIFIED", "error")
+    unknown = _revocation(
+        sealed, ocspVals=[_ocsp(leaf, root[1], root[0], root[1], ocsp.OCSPCertStatus.UNKNOWN)]
+    )
+    assert unknown.code == "REVOCATION_NOT_CHECKED"
+    failed = base64.b64encode(
+        ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(
+            serialization.Encoding.DER
+        )
+    ).decode()
+    assert _revocation(sealed, ocspVals=[failed]).code == "REVOCATION_NOT_CHECKED"
+    other_key, other_leaf = _leaf(sealed["root"])
+    elsewhere = _revocation(
+        sealed, ocspVals=[_ocsp(other_leaf, root[1], root[0], root[1], ocsp.OCSPCertStatus.REVOKED)]
+    )
+    assert elsewhere.code == "REVOCATION_NOT_CHECKED", "an answer about another certificate"
+    del other_key
+
+
+# --- the issuer and the certificate ----------------------------------------------------------
+
+
+def _sealed_as(*, edit: Any = None, **cert: Any) -> Any:
+    root = _ca()
+    key, leaf = _leaf(root, **cert)
+    elements = load(ROOT / "examples" / "microcredential.json")
+    if edit is not None:
+        edit(elements)
+    envelope = seal(build_credential(elements), SealKey(key, [leaf, root[1]]), sig_time=AT)
+    return verify(envelope, now=NOW, anchors=TrustAnchors((root[1],))).check("issuer")
+
+
+def test_the_issuer_must_be_the_certificates_organisation() -> None:
+    assert _sealed_as().code == "OK"
+    assert _sealed_as(organization="CHARLES UNIVERSITY").code == "OK", "case is not the binding"
+    assert _sealed_as(organization="Charles  University ").code == "OK"
+    other = _sealed_as(organization="Masaryk University")
+    assert other.code == "ISSUER_CERT_MISMATCH" and "legal name" in other.message
+    wrong_id = _sealed_as(organization_identifier="VATCZ-00216224")
+    assert wrong_id.code == "ISSUER_CERT_MISMATCH" and "eIDASIdentifier" in wrong_id.message
+    wrong_country = _sealed_as(country="SK")
+    assert wrong_country.code == "ISSUER_CERT_MISMATCH" and "C=SK" in wrong_country.message
+
+    def no_eidas(elements: dict[str, Any]) -> None:
+        body = elements["awarding_bodies"][0]
+        body["legal_identifiers"] = [i for i in body["legal_identifiers"] if i["scheme"] != "eidas"]
+
+    missing = _sealed_as(edit=no_eidas)
+    assert missing.code == "ISSUER_CERT_MISMATCH" and "no eIDASIdentifier" in missing.message
+
+
+def test_diacritics_are_not_the_binding() -> None:
+    def accented(elements: dict[str, Any]) -> None:
+        elements["awarding_bodies"][0]["legal_name"] = {"cs": "Univerzita Karlová"}
+
+    assert _sealed_as(edit=accented, organization="UNIVERZITA KARLOVA").code == "OK"
