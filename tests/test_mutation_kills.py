@@ -882,3 +882,179 @@ def test_transport_failures() -> None:
         with pytest.raises(NetworkPolicyError) as info:
             fetcher.get("https://uni.example/x")
         assert info.value.code == code and "https://uni.example/x" in str(info.value)
+
+
+def test_entry_rules_at_their_edges() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc()
+    lists.docs["http://status.uni.example/lists/1"] = _list_doc()
+    several = _entry(type=["StatusEntryOfSomeKind", "BitstringStatusListEntry"])
+    assert _checker(lists).check(_credential(several), _NOW).code == "OK"
+    plain_http = _entry(statusListCredential="http://status.uni.example/lists/1")
+    lists.docs["http://status.uni.example/lists/1"]["id"] = "http://status.uni.example/lists/1"
+    assert _checker(lists).check(_credential(plain_http), _NOW).code == "OK"
+    message = [{"status": "0x0", "message": "ok"}]
+    lists.docs[_URL] = _list_doc(
+        Bitstring.empty(status_size=8), subject={"statusPurpose": "message"}
+    )
+    eight = _checker(lists).check(
+        _credential(_entry(purpose="message", statusSize=8, statusMessage=message)), _NOW
+    )
+    assert eight.code == "OK"
+    for entry in (_entry(statusSize=9), _entry(statusSize=2)):
+        bad = _checker(lists).check(_credential(entry), _NOW)
+        assert (bad.outcome, bad.code) == ("fail", "MALFORMED_VALUE_ERROR")
+
+
+def test_a_2021_entry_is_one_bit_whatever_it_says() -> None:
+    lists = _Lists()
+    doc = _list_doc(Bitstring.empty().with_value(7, 1))
+    doc["type"] = ["VerifiableCredential", "StatusList2021Credential"]
+    doc["credentialSubject"]["type"] = "StatusList2021"
+    doc["credentialSubject"]["encodedList"] = doc["credentialSubject"]["encodedList"][1:]
+    lists.docs[_URL] = doc
+    entry = _entry(type="StatusList2021Entry", statusSize=2)
+    assert _checker(lists).check(_credential(entry), _NOW).code == "REVOKED"
+
+
+def test_failure_details_name_the_list() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(issuer="did:example:other")
+    result = _checker(lists).check(_credential(_entry()), _NOW)
+    assert result.details == {"url": _URL}
+    lists.docs[_URL] = _list_doc(subject={"statusPurpose": "suspension"})
+    assert _checker(lists).check(_credential(_entry()), _NOW).details == {"url": _URL}
+    lists.docs[_URL] = _list_doc()
+    outside = _checker(lists).check(_credential(_entry(index=MIN_BITS)), _NOW)
+    assert (outside.outcome, outside.code) == ("fail", "RANGE_ERROR")
+    assert (
+        outside.details == {"url": _URL, "index": MIN_BITS}
+        and "outside the list" in outside.message
+    )
+
+
+def test_a_list_read_with_another_status_size_is_fetched_again() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(
+        Bitstring.empty().with_value(14, 1), subject={"statusPurpose": ["revocation", "message"]}
+    )
+    checker = _checker(lists)
+    assert checker.check(_credential(_entry(14)), _NOW).code == "REVOKED"
+    message = [{"status": "0x0", "message": "a"}, {"status": "0x2", "message": "b"}]
+    two = checker.check(
+        _credential(_entry(7, purpose="message", statusSize=2, statusMessage=message)), _NOW
+    )
+    assert two.message == "message: status value 2" and len(lists.calls) == 2
+
+
+def test_cache_edges() -> None:
+    lists, clock = _Lists(), _Clock()
+    lists.docs[_URL] = _list_doc(subject={"ttl": 1_000_000}, validUntil="2026-11-01T01:00:00Z")
+    checker = _checker(lists, clock)
+    checker.check(_credential(_entry()), _NOW)
+    clock.t += 999.5
+    checker.check(_credential(_entry()), _NOW)
+    assert len(lists.calls) == 1, "ttl is milliseconds: 1,000,000 ms is 1,000 s"
+    clock.t += 0.5
+    checker.check(_credential(_entry()), _NOW)
+    assert len(lists.calls) == 2, "at exactly the end of the ttl the list is fetched again"
+    # up to and including validUntil the cached copy is used
+    assert checker.check(_credential(_entry()), _NOW + timedelta(hours=1)).code == "OK"
+    assert len(lists.calls) == 2
+    lists2, clock2 = _Lists(), _Clock()
+    lists2.docs[_URL] = _list_doc(subject={"ttl": 1})
+    short = _checker(lists2, clock2)
+    short.check(_credential(_entry()), _NOW)
+    clock2.t += 0.01
+    short.check(_credential(_entry()), _NOW)
+    assert len(lists2.calls) == 2, "a 1 ms ttl is honoured"
+
+
+def test_a_changed_list_replaces_the_cached_one() -> None:
+    lists, clock = _Lists(), _Clock()
+    lists.docs[_URL] = _list_doc(subject={"ttl": 1000})
+    checker = _checker(lists, clock)
+    assert checker.check(_credential(_entry()), _NOW).code == "OK"
+    lists.docs[_URL] = _list_doc(Bitstring.empty().with_value(7, 1), subject={"ttl": 1000})
+    clock.t += 1.5
+    assert checker.check(_credential(_entry()), _NOW).code == "REVOKED"
+
+
+def test_a_304_extends_by_the_lists_own_ttl() -> None:
+    lists, clock = _Lists(), _Clock()
+    lists.docs[_URL] = _list_doc(subject={"ttl": 2000}, validUntil="2026-11-01T00:10:00Z")
+    checker = _checker(lists, clock)
+    checker.check(_credential(_entry()), _NOW)
+    lists.not_modified = True
+    clock.t += 2.1
+    checker.check(_credential(_entry()), _NOW)
+    clock.t += 2.1
+    checker.check(_credential(_entry()), _NOW)
+    assert len(lists.calls) == 3
+    # a 304 at exactly validUntil still counts
+    clock.t += 2.1
+    assert (
+        checker.check(_credential(_entry()), datetime(2026, 11, 1, 0, 10, tzinfo=UTC)).code == "OK"
+    )
+
+
+def test_list_validity_edges_with_skew() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(
+        validFrom="2026-11-01T00:05:00Z", validUntil="2026-10-31T23:55:00Z"
+    )
+    assert _checker(lists).check(_credential(_entry()), _NOW).code == "OK"
+
+
+def test_type_must_be_listed_not_contained() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(type="XBitstringStatusListCredentialX")
+    assert _checker(lists).check(_credential(_entry()), _NOW).code == "STATUS_VERIFICATION_ERROR"
+    lists.docs[_URL] = _list_doc(type="BitstringStatusListCredential")
+    assert _checker(lists).check(_credential(_entry()), _NOW).code == "OK"
+
+
+def test_large_lists_up_to_their_own_cap() -> None:
+    lists = _Lists()
+    lists.docs[_URL] = _list_doc(description="x" * (9 << 20))
+    assert _checker(lists).check(_credential(_entry()), _NOW).code == "OK"
+
+
+def test_lists_of_did_web_issuers() -> None:
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.did import DidResolver
+    from mcvc.status.checker import status_checker
+
+    key = generate_key()
+    did = "did:web:status.uni.example"
+    web = key.with_id(f"{did}#k1", did)
+    document = {
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": f"{did}#k1",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": key.public_key_multibase,
+            }
+        ],
+        "assertionMethod": [f"{did}#k1"],
+    }
+    signed = sign(
+        status_list_credential(_URL, did, Bitstring.empty(), valid_from=_NOW), web, created=_NOW
+    )
+    verify_list = default_list_verifier(DidResolver(None, {did: document}), Canonicalizer())
+    assert verify_list(signed) == (True, did, "")
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == _URL:
+            return httpx.Response(200, json=signed)
+        if str(request.url) == "https://status.uni.example/.well-known/did.json":
+            return httpx.Response(200, json=document)
+        return httpx.Response(404)
+
+    checker = status_checker(
+        httpx.Client(transport=httpx.MockTransport(serve)), fetch_policy=_PUBLIC
+    )
+    credential = {"issuer": did, "credentialStatus": _entry()}
+    assert checker.check(credential, _NOW).code == "OK"

@@ -181,7 +181,7 @@ class StatusChecker:
 
     def _load(self, url: str, size: int, now: datetime, fmt: str) -> _Cached:
         list_type, subject_type, multibase = FORMATS[fmt]
-        key = f"{fmt} {url}"
+        key = f"{fmt} {size} {url}"  # a list read with another status size is another list
         cached = self._cache.get(key)
         if (
             cached is not None
