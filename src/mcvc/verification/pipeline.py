@@ -164,7 +164,9 @@ def _issuer_id(doc: dict[str, Any]) -> str:
 
 
 def _structure(doc: dict[str, Any], presentation: bool) -> Check:
-    version = 2 if (doc.get("@context") or [None])[0] == CREDENTIALS_V2 else 1
+    ctx = doc.get("@context")
+    # a lone context is a string, not a list of one (indexing it would read its first letter)
+    version = 2 if (ctx[0] if isinstance(ctx, list) and ctx else ctx) == CREDENTIALS_V2 else 1
     types = doc.get("type")
     types = types if isinstance(types, list) else [types]
     wanted = "VerifiablePresentation" if presentation else "VerifiableCredential"
