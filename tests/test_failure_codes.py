@@ -28,11 +28,11 @@ from cryptography.x509.oid import NameOID
 
 from mcvc import (
     TrustList,
-    enveloped,
-    sign_jwt,
     create_presentation,
+    enveloped,
     generate_key,
     sign,
+    sign_jwt,
     sign_presentation,
     verify,
 )
@@ -1471,6 +1471,10 @@ ELSEWHERE: dict[str, str] = {
     "FORBIDDEN": "test_service.py::test_issuer_not_configured_or_not_the_tokens",
     "AWARDING_BODY_NOT_SIGNED": "test_joint.py::test_a_body_that_has_not_signed_is_named",
     "JOSE_CLAIMS_MISMATCH": "test_jose.py::test_vcdm_1_1_jwt_form",
+    "SD_JWT_FORMAT": "test_sd_jwt.py::test_a_disclosure_may_not_overwrite_a_signed_claim",
+    "SD_JWT_DISCLOSURE": "test_sd_jwt.py::test_disclosure_attacks",
+    "KB_JWT_MISSING": "test_sd_jwt.py::test_key_binding_attacks",
+    "KB_JWT_INVALID": "test_sd_jwt.py::test_key_binding_attacks",
     "STATUS_LIST_CONFLICT": (
         "test_registrar.py::test_another_issuer_cannot_issue_into_or_revoke_on_these_lists"
     ),

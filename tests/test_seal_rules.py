@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -110,18 +110,18 @@ def test_paths_that_do_not_hold() -> None:
     root = _ca()
     anchors = TrustAnchors((root[1],))
     not_a_ca = _intermediate(root, ca=False)
-    key, leaf = _leaf(not_a_ca)
+    _, leaf = _leaf(not_a_ca)
     result = build_path(leaf, [not_a_ca[1]], anchors, AT)
     assert not result.trusted and "no trusted issuer found" in result.reason
     late = _intermediate(root, not_before=AT + timedelta(days=1))
-    key, leaf = _leaf(late)
+    _, leaf = _leaf(late)
     result = build_path(leaf, [late[1]], anchors, AT)
     assert not result.trusted and "not valid at the signing time" in result.reason
     ended = _intermediate(root, not_before=AT - timedelta(days=100), days=10)
-    key, leaf = _leaf(ended)
+    _, leaf = _leaf(ended)
     assert "not valid at the signing time" in build_path(leaf, [ended[1]], anchors, AT).reason
     stranger = _ca("Test QTSP")  # the same name, another key
-    key, leaf = _leaf(stranger)
+    _key, leaf = _leaf(stranger)
     result = build_path(leaf, [], anchors, AT)
     assert not result.trusted and result.path == [leaf]
     assert build_path(leaf, [], TrustAnchors(()), AT).reason == "no trust anchors were given"
@@ -130,7 +130,7 @@ def test_paths_that_do_not_hold() -> None:
 
 def test_a_path_at_the_limits_of_validity() -> None:
     root = _ca()
-    key, leaf = _leaf(root)
+    _key, leaf = _leaf(root)
     anchors = TrustAnchors((root[1],))
     assert build_path(leaf, [], anchors, root[1].not_valid_before_utc).trusted
     assert build_path(leaf, [], anchors, root[1].not_valid_after_utc).trusted

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .presentation import create_presentation, sign_presentation
     from .proofs.engine import ProofResult, verify_proofs
     from .rules import check_profile
+    from .sdjwt import issue_sd_jwt, present_sd_jwt
     from .signing import sign
     from .verification.pipeline import verify
     from .verification.report import Check, VerificationReport
@@ -68,6 +69,8 @@ _LAZY = {
     "FetchPolicy": "net",
     "enveloped": "jose",
     "sign_jwt": "jose",
+    "issue_sd_jwt": "sdjwt",
+    "present_sd_jwt": "sdjwt",
     "create_presentation": "presentation",
     "sign_presentation": "presentation",
     "ProofResult": "proofs.engine",
@@ -129,7 +132,9 @@ __all__ = [
     "enveloped",
     "from_credential",
     "generate_key",
+    "issue_sd_jwt",
     "load_key",
+    "present_sd_jwt",
     "save_key",
     "sign",
     "sign_jwt",

@@ -48,6 +48,18 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
         "verify",
         "JWT claims (iss, jti, sub, nbf, exp) contradict the credential",
     ),
+    (
+        "SD_JWT_FORMAT",
+        "input",
+        "an SD-JWT that is not <JWT>~<disclosures>~[<KB-JWT>] or not dc+sd-jwt",
+    ),
+    (
+        "SD_JWT_DISCLOSURE",
+        "verify",
+        "a disclosure not referenced once by the signed payload, or colliding",
+    ),
+    ("KB_JWT_MISSING", "verify", "a holder-bound SD-JWT presented without a key-binding JWT"),
+    ("KB_JWT_INVALID", "verify", "a key-binding JWT that is not the holder's, for this, now"),
     ("KID_NOT_RESOLVABLE", "key", "a JWS kid that is not a DID URL: the key cannot be found"),
     ("CONTEXT_MISSING", "verify", "the document has no @context"),
     ("CONTEXT_LIMIT", "verify", "more @context entries than Limits.max_contexts"),

@@ -41,7 +41,7 @@ _COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _KEY_HEADERS = ("jwk", "jku", "x5u", "x5c")
 _MAX_TOKEN = 8 * 1024 * 1024
 
-Form = Literal["vc-jose", "jwt-vc"]
+Form = Literal["vc-jose", "jwt-vc", "sd-jwt"]
 
 
 def _fail(code: str, message: str) -> InvalidInput:
@@ -202,10 +202,13 @@ def parse_jose(token: str | bytes) -> JoseCredential:
     typ = header.get("typ")
     if isinstance(claims.get("vc"), dict) or isinstance(claims.get("vp"), dict):
         form: Form = "jwt-vc"
-        inner = claims.get("vc") if isinstance(claims.get("vc"), dict) else claims["vp"]
+        inner: dict[str, Any] = claims["vc"] if isinstance(claims.get("vc"), dict) else claims["vp"]
         credential = dict(inner)
     elif typ in ("vc+jwt", "vp+jwt", "vc+ld+jwt", "vp+ld+jwt", None):
         form = "vc-jose"
+        credential = claims
+    elif typ in ("dc+sd-jwt", "vc+sd-jwt"):
+        form = "sd-jwt"
         credential = claims
     else:
         raise _fail("JOSE_FORMAT", f"typ {typ!r} with no vc claim is not a credential")

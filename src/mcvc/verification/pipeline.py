@@ -26,6 +26,7 @@ from ..errors import (
 from ..jsontext import _check_tree, parse_json
 from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from ..model.reader import from_credential
+from ..multibase import b64url_decode
 from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import _NETWORK_CODES as _NETWORK
 from ..proofs.engine import verify_proofs
@@ -538,11 +539,158 @@ def _verify_jose(
     return report
 
 
+def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
+    """An SD-JWT VC: the issuer's JWS, the disclosures the holder chose (each referenced by
+    the signed payload exactly once), the key-binding JWT when the credential is bound to a
+    holder key, then the same checks as any credential on what was disclosed."""
+    from ..jose import jwt_claim_problems, parse_jose
+    from ..sdjwt import ENVELOPE_CLAIMS, parse_sd_jwt, reconstruct
+
+    report = VerificationReport(kind="sd-jwt-vc")
+    try:
+        sd = parse_sd_jwt(text)
+        jose = parse_jose(sd.jwt)
+        if jose.form != "sd-jwt":
+            raise InvalidInput(
+                f"the issuer-signed JWT has typ {jose.header.get('typ')!r}, not dc+sd-jwt",
+                code="SD_JWT_FORMAT",
+            )
+        rebuilt = reconstruct(jose.claims, sd.disclosures)
+    except InvalidInput as exc:
+        report.checks.append(Check("parse", exc.code, "fail", str(exc)))
+        return report
+    claims = rebuilt.claims
+    doc = {k: v for k, v in claims.items() if k not in ENVELOPE_CLAIMS}
+    report.checks.append(
+        Check(
+            "parse",
+            "OK",
+            "pass",
+            f"{jose.alg} SD-JWT VC with {len(sd.disclosures)} disclosure(s)",
+            {"vct": claims.get("vct"), "disclosed": rebuilt.disclosed},
+        )
+    )
+    if _more_values_than(fold_contexts(doc), ctx.canon.limits.max_values):
+        report.checks.append(
+            Check("parse", "VALUE_LIMIT", "fail", "the credential holds too many JSON values")
+        )
+        return report
+    report.checks.append(_contexts(doc, loader, ctx.canon.limits))
+    report.checks.append(_structure(doc, presentation=False))
+    report.issuer = _issuer_summary(doc)
+    problems = [] if "iss" in claims else ["iss is required in an SD-JWT VC"]
+    problems += jwt_claim_problems(jose)
+    if problems:
+        report.checks.append(
+            Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
+        )
+    report.checks.append(_jose_signature(jose, ctx))
+    proof = report.check("proof")
+    if proof is not None and proof.outcome == "pass":
+        controller = proof.details["controller"]
+        issuer_id = _issuer_id(doc)
+        report.checks.append(
+            Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}")
+            if controller == issuer_id
+            else Check(
+                "issuer",
+                "ISSUER_MISMATCH",
+                "fail",
+                f"the issuer is {issuer_id} but the key belongs to {controller}",
+                {"issuer": issuer_id, "controllers": [controller]},
+            )
+        )
+        report.checks.append(_key_binding(sd, claims, ctx))
+    _assess(_with_signature_times(doc, jose), ctx, report)
+    return report
+
+
+def _key_binding(sd: Any, claims: dict[str, Any], ctx: _Ctx) -> Check:
+    """RFC 9901 §7.3: with ``cnf`` the holder proves possession over exactly what it presents,
+    for this verifier's nonce (the challenge) and audience (the domain)."""
+    from cryptography.exceptions import InvalidSignature
+
+    from ..jose import ALGORITHMS
+    from ..sdjwt import key_from_jwk, sd_hash
+
+    cnf = claims.get("cnf")
+    if sd.kb_jwt is None:
+        if cnf is None:
+            return Check(
+                "holder-binding",
+                "HOLDER_NOT_GIVEN",
+                "skipped",
+                "the credential is not bound to a holder key",
+            )
+        if ctx.challenge is None:
+            return Check(
+                "holder-binding",
+                "CHALLENGE_NOT_REQUIRED",
+                "skipped",
+                "no nonce was required, so no key binding was checked: the presentation "
+                "could be a replay",
+            )
+        return Check(
+            "holder-binding",
+            "KB_JWT_MISSING",
+            "fail",
+            "the credential is bound to a holder key and the presentation has no key-binding JWT",
+        )
+    try:
+        if not isinstance(cnf, dict):
+            raise InvalidInput(
+                "a key-binding JWT, but no cnf claim to check it with", code="KB_JWT_INVALID"
+            )
+        holder = key_from_jwk(cnf.get("jwk"))
+        part1, part2, part3 = sd.kb_jwt.split(".")
+        header = parse_json(b64url_decode(part1), max_bytes=4096)
+        kb = parse_json(b64url_decode(part2), max_bytes=16_384)
+        if not isinstance(header, dict) or not isinstance(kb, dict):
+            raise InvalidInput("the key-binding JWT is not two JSON objects", code="KB_JWT_INVALID")
+        if header.get("typ") != "kb+jwt":
+            raise InvalidInput(f"typ {header.get('typ')!r} is not kb+jwt", code="KB_JWT_INVALID")
+        if ALGORITHMS.get(str(header.get("alg"))) != holder.kind:
+            raise InvalidInput(
+                f"alg {header.get('alg')!r} does not fit the holder's {holder.kind} key",
+                code="KB_JWT_INVALID",
+            )
+        holder.verify(b64url_decode(part3), f"{part1}.{part2}".encode("ascii"))
+        if kb.get("sd_hash") != sd_hash(sd.presented):
+            raise InvalidInput("sd_hash does not cover what was presented", code="KB_JWT_INVALID")
+        if ctx.challenge is not None and kb.get("nonce") != ctx.challenge:
+            raise InvalidInput("nonce is not the one asked for", code="INVALID_CHALLENGE_ERROR")
+        if ctx.domain is not None and kb.get("aud") != ctx.domain:
+            raise InvalidInput("aud is not this verifier", code="INVALID_DOMAIN_ERROR")
+        iat = kb.get("iat")
+        if not isinstance(iat, int) or isinstance(iat, bool):
+            raise InvalidInput("iat must be a NumericDate", code="KB_JWT_INVALID")
+        issued = datetime.fromtimestamp(iat, UTC)
+        if issued > ctx.now + ctx.skew:
+            raise InvalidInput("the key-binding JWT was made in the future", code="KB_JWT_INVALID")
+    except InvalidSignature:
+        return Check(
+            "holder-binding",
+            "KB_JWT_INVALID",
+            "fail",
+            "the key-binding JWT's signature does not match",
+        )
+    except (InvalidInput, ValueError) as exc:
+        code = getattr(exc, "code", "KB_JWT_INVALID")
+        return Check("holder-binding", code, "fail", f"key binding: {exc}")
+    return Check(
+        "holder-binding",
+        "OK",
+        "pass",
+        "the holder proved possession of the bound key"
+        + ("" if ctx.challenge is None else " for this verifier's nonce"),
+    )
+
+
 def _with_signature_times(doc: dict[str, Any], jose: Any) -> dict[str, Any]:
     """The JWS's iat and exp checked as a proof's created and expires (dates check)."""
     times = {}
     for claim, name in (("iat", "created"), ("exp", "expires")):
-        value = jose.claims.get(claim) if jose.form == "vc-jose" else None
+        value = jose.claims.get(claim) if jose.form in ("vc-jose", "sd-jwt") else None
         if isinstance(value, int) and not isinstance(value, bool):
             times[name] = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {**doc, "proof": times} if times else doc
@@ -1093,6 +1241,12 @@ def _verify(
             max_clock_skew=max_clock_skew,
         )
     ctx.status_checker = status_checker
+    if isinstance(document, (str, bytes)):
+        from ..sdjwt import looks_like_sd_jwt
+
+        if looks_like_sd_jwt(document):
+            text = document.decode("ascii", "replace") if isinstance(document, bytes) else document
+            return _verify_sd_jwt(text.strip(), ctx, loader)
     if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
         token = document.decode("ascii", "replace") if isinstance(document, bytes) else document
         return _verify_jose(token.strip(), ctx, loader)
