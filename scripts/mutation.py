@@ -23,11 +23,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("MCVC_MUTATION_DIR") or ROOT / ".mutation")
 BASELINE = ROOT / "mutation" / "baseline.json"
 ACCEPTED = ROOT / "mutation" / "accepted.json"
+RESULTS = ROOT / "mutation" / "results.json"
 
 # module -> the test files that exercise it (the traced run that maps tests to functions
 # uses only these, which keeps a run to minutes)
@@ -85,7 +87,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     # the batch tests (processes, kill -9) exercise the ledger too, but take seconds a mutant
-    "src/mcvc/issuing/ledger.py": ["tests/test_ledger_races.py", "tests/test_failure_codes.py"],
+    "src/mcvc/issuing/ledger.py": [
+        "tests/test_ledger_unit.py",
+        "tests/test_ledger_races.py",
+        "tests/test_failure_codes.py",
+    ],
     "src/mcvc/jose.py": ["tests/test_jose.py", "tests/test_failure_codes.py"],
     "src/mcvc/sdjwt.py": ["tests/test_sd_jwt.py"],
     "src/mcvc/vcdm.py": ["tests/test_data_model.py", "tests/test_failure_codes.py"],
@@ -224,6 +230,31 @@ def _key(s: dict[str, str]) -> tuple[str, str, str, str]:
     return (s["module"], s["function"], s["from"], s["to"])
 
 
+def _record_results(
+    modules: list[str], listing: str, survivors: list[dict[str, str]], accepted: dict[Any, str]
+) -> None:
+    """Per module: mutants, survivors that only reword, accepted ones, unexplained ones, and
+    the source hash they were measured on (mutation/results.json, read by docs/mutation.md)."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    names = [line.strip().rpartition(": ")[0] for line in listing.splitlines() if ": " in line]
+    for module in modules:
+        dotted = module.removeprefix("src/").removesuffix(".py").replace("/", ".") + "."
+        mine = [s for s in survivors if s["module"] == module]
+        wording = sum(1 for s in mine if is_wording(s))
+        kept = sum(1 for s in mine if not is_wording(s) and _key(s) in accepted)
+        results[module] = {
+            "mutants": sum(1 for n in names if n.startswith(dotted)),
+            "survived": len(mine),
+            "wording": wording,
+            "accepted": kept,
+            "unexplained": len(mine) - wording - kept,
+            "sha256": _sha(module),
+            "date": time.strftime("%Y-%m-%d"),
+        }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*")
@@ -270,13 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     wording = [s for s in survivors if is_wording(s)]
     new = [s for s in survivors if _key(s) not in accepted and not is_wording(s)]
-    total = subprocess.run(
+    listing = subprocess.run(
         [sys.executable, "-m", "mutmut", "results", "--all", "true"],
         cwd=work,
         capture_output=True,
         text=True,
         check=False,
-    ).stdout.count("\n")
+    ).stdout
+    total = listing.count("\n")
+    _record_results(modules, listing, survivors, accepted)
     if args.report:
         args.report.write_text(json.dumps(survivors, indent=1, ensure_ascii=False))
     minutes = (time.monotonic() - started) / 60

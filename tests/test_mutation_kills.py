@@ -418,6 +418,8 @@ class _Lists:
     def fetch(
         self, url: str, *, accept: str = "", etag: str | None = None, bearer: str | None = None
     ) -> Fetched:
+        # status lists are asked for as credentials (VC-JOSE or JSON-LD), JSON last
+        assert accept.startswith("application/vc+ld+json") and "application/json" in accept
         self.calls.append((url, etag))
         if self.not_modified and etag:
             return Fetched(304, b"", etag)
@@ -901,9 +903,11 @@ def test_entry_rules_at_their_edges() -> None:
         _credential(_entry(purpose="message", statusSize=8, statusMessage=message)), _NOW
     )
     assert eight.code == "OK"
-    for entry in (_entry(statusSize=9), _entry(statusSize=2)):
+    for entry in (_entry(statusSize=9, statusMessage=message), _entry(statusSize=2)):
         bad = _checker(lists).check(_credential(entry), _NOW)
         assert (bad.outcome, bad.code) == ("fail", "MALFORMED_VALUE_ERROR")
+    nine = _checker(lists).check(_credential(_entry(statusSize=9, statusMessage=message)), _NOW)
+    assert nine.message.endswith("statusSize must be an integer from 1 to 8")
 
 
 def test_a_2021_entry_is_one_bit_whatever_it_says() -> None:

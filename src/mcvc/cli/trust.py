@@ -28,7 +28,7 @@ def default_trust_dir() -> Path:
 def trusted_list_anchors(folder: str | None, usage: type[Exception]) -> Any:
     """The anchors of the Trusted Lists in ``folder`` (or the default folder when it holds
     any); None when there are none to use."""
-    from .tsl import TrustedListError, TrustedLists
+    from ..tsl import TrustedListError, TrustedLists
 
     path = Path(folder) if folder else default_trust_dir()
     if not folder and not (path / "index.json").is_file():
@@ -55,9 +55,9 @@ def _pins(paths: list[str], usage: type[Exception]) -> list[Any]:
 
 
 def cmd_trust_update(args: argparse.Namespace, usage: type[Exception]) -> int:
-    from .clock import SystemClock
-    from .net import Fetcher, FetchPolicy, guarded_client
-    from .tsl import TrustedListError, TrustedLists
+    from ..clock import SystemClock
+    from ..net import Fetcher, FetchPolicy, guarded_client
+    from ..tsl import TrustedListError, TrustedLists
 
     folder = Path(args.dir) if args.dir else default_trust_dir()
     pins = _pins(args.pin, usage)
@@ -100,7 +100,7 @@ def cmd_trust_update(args: argparse.Namespace, usage: type[Exception]) -> int:
 
 
 def cmd_trust_show(args: argparse.Namespace, usage: type[Exception]) -> int:
-    from .tsl import TrustedListError, TrustedLists
+    from ..tsl import TrustedListError, TrustedLists
 
     folder = Path(args.dir) if args.dir else default_trust_dir()
     try:
@@ -124,11 +124,11 @@ def cmd_trust_sign(args: argparse.Namespace, usage: type[Exception]) -> int:
     list needs no JSON-LD vocabulary) for publication."""
     import json
 
-    from .errors import McvcError
-    from .jsontext import parse_json
-    from .keys import load_key
-    from .signing import sign
-    from .verification.trust import TrustList
+    from ..errors import McvcError
+    from ..jsontext import parse_json
+    from ..keys import load_key
+    from ..signing import sign
+    from ..verification.trust import TrustList
 
     try:
         data = parse_json(Path(args.list).read_bytes())
