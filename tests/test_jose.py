@@ -332,3 +332,24 @@ def test_cli_signs_and_verifies_tokens(tmp_path: Any, capsys: pytest.CaptureFixt
         )
         == 2
     )
+
+
+def test_the_service_verifies_enveloped_credentials(tmp_path: Any) -> None:
+    import httpx
+
+    from .service_helpers import base_config, free_port, running
+
+    key = generate_key()
+    token = sign_jwt(_credential(key), key)
+    with running(base_config(free_port(), f"sqlite:///{tmp_path / 'l.db'}")) as url:
+        answer = httpx.post(
+            f"{url}/credentials/verify", json={"verifiableCredential": enveloped(token)}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["verified"] is True and body["kind"] == "vc-jose"
+        forged = enveloped(token[:-4] + "AAAA")
+        refused = httpx.post(
+            f"{url}/credentials/verify", json={"verifiableCredential": forged}, timeout=30
+        )
+        assert refused.status_code == 400 and refused.json()["verified"] is False
