@@ -454,3 +454,104 @@ def test_diacritics_are_not_the_binding() -> None:
         elements["awarding_bodies"][0]["legal_name"] = {"cs": "Univerzita Karlová"}
 
     assert _sealed_as(edit=accented, organization="UNIVERZITA KARLOVA").code == "OK"
+
+
+# --- the envelope's form ---------------------------------------------------------------------
+
+
+def _parse_code(doc: Any, **kw: Any) -> str:
+    from mcvc.errors import InvalidInput
+    from mcvc.jades.envelope import parse_envelope
+
+    try:
+        parse_envelope(doc, **kw)
+    except InvalidInput as exc:
+        return str(exc.code)
+    return "OK"
+
+
+def _header_of(envelope: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(b64url_decode(envelope["signatures"][0]["protected"])))
+
+
+@pytest.fixture(scope="module")
+def envelope() -> dict[str, Any]:
+    root = _ca()
+    key, leaf = _leaf(root)
+    return _seal(key, [leaf, root[1]])
+
+
+def test_envelope_form(envelope: dict[str, Any]) -> None:
+    assert _parse_code(envelope) == "OK"
+    assert _parse_code({**envelope, "signatures": []}) == "JADES_FORMAT"
+    assert _parse_code({**envelope, "signatures": envelope["signatures"] * 8}) == "OK"
+    assert _parse_code({**envelope, "signatures": envelope["signatures"] * 9}) == "JADES_FORMAT"
+    assert _parse_code({**envelope, "signatures": ["x"]}) == "JADES_FORMAT"
+    assert _parse_code({**envelope, "signatures": [{"signature": "AA"}]}) == "JADES_FORMAT"
+    bad = dict(envelope["signatures"][0])
+    for protected in ("!!", b64url_encode(b"[1]"), b64url_encode(b"not json")):
+        assert (
+            _parse_code({**envelope, "signatures": [{**bad, "protected": protected}]})
+            == "JADES_FORMAT"
+        )
+    assert _parse_code({**envelope, "signatures": [{**bad, "header": []}]}) == "JADES_FORMAT"
+    assert _parse_code({**envelope, "signatures": [{**bad, "header": {"etsiU": []}}]}) == "OK"
+    assert _parse_code({**envelope, "signatures": [{**bad, "signature": "!!"}]}) == "JADES_FORMAT"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"crit": "b64"}, "UNSUPPORTED_CRITICAL_HEADER"),
+        ({"crit": ["b64", 5]}, "UNSUPPORTED_CRITICAL_HEADER"),
+        ({"crit": ["b64", "sigT", "exp9"]}, "UNSUPPORTED_CRITICAL_HEADER"),
+        ({"crit": ["b64", "sigT", "sigD"]}, "UNSUPPORTED_CRITICAL_HEADER"),  # known, absent
+        ({"crit": ["sigT"]}, "JADES_FORMAT"),
+        ({"b64": None}, "UNSUPPORTED_CRITICAL_HEADER"),  # crit names it
+        ({"b64": None, "crit": ["sigT"]}, "JADES_FORMAT"),
+        ({"b64": 0}, "JADES_FORMAT"),
+        ({"x5c": []}, "X5C_MISSING"),
+        ({"x5c": [5]}, "X5C_MISSING"),
+        ({"x5c": "MIIB"}, "X5C_MISSING"),
+        ({"x5c": ["AAAA", "not base64!"]}, "X5C_INVALID"),
+        ({"x5t#S256": None}, "OK"),
+        ({"jwk": {"kty": "EC"}}, "UNTRUSTED_KEY"),
+        ({"kid": "k1"}, "OK"),  # a name, not a key: the key is x5c[0]
+        ({"alg": "ES512"}, "OK"),
+        ({"alg": "EdDSA"}, "UNSUPPORTED_ALGORITHM"),
+    ],
+)
+def test_header_rules(envelope: dict[str, Any], changes: dict[str, Any], code: str) -> None:
+    header = {k: v for k, v in {**_header_of(envelope), **changes}.items() if v is not None}
+    forged = json.loads(json.dumps(envelope))
+    forged["signatures"][0]["protected"] = b64url_encode(json.dumps(header).encode())
+    if code == "X5C_INVALID" and changes.get("x5c", [None])[0] == "AAAA":
+        header["x5c"] = [_header_of(envelope)["x5c"][0], "not base64!"]
+        forged["signatures"][0]["protected"] = b64url_encode(json.dumps(header).encode())
+    assert _parse_code(forged) == code
+
+
+def test_certificate_caps_are_exact(envelope: dict[str, Any]) -> None:
+    from mcvc.limits import Limits
+
+    assert _parse_code(envelope, limits=Limits(max_seal_certificates=2)) == "OK"
+    assert _parse_code(envelope, limits=Limits(max_seal_certificates=1)) == "SEAL_CERTIFICATE_LIMIT"
+    root = _header_of(envelope)["x5c"][1]
+    entry = b64url_encode(json.dumps({"xVals": [{"x509Cert": root}]}).encode())
+    padded = json.loads(json.dumps(envelope))
+    padded["signatures"][0]["header"] = {"etsiU": [entry]}
+    assert _parse_code(padded, limits=Limits(max_seal_certificates=3)) == "OK"
+    assert _parse_code(padded, limits=Limits(max_seal_certificates=2)) == "SEAL_CERTIFICATE_LIMIT"
+    crl = b64url_encode(json.dumps({"rVals": {"crlVals": ["AA", "BB"]}}).encode())
+    with_crls = json.loads(json.dumps(envelope))
+    with_crls["signatures"][0]["header"] = {"etsiU": [crl]}
+    assert _parse_code(with_crls, limits=Limits(max_seal_revocation_values=2)) == "OK"
+    assert (
+        _parse_code(with_crls, limits=Limits(max_seal_revocation_values=1))
+        == "SEAL_REVOCATION_LIMIT"
+    )
+    many = json.loads(json.dumps(envelope))
+    many["signatures"][0]["header"] = {"etsiU": [crl] * 33}
+    assert _parse_code(many, limits=Limits(max_seal_revocation_values=1000)) == "JADES_FORMAT"
+    many["signatures"][0]["header"] = {"etsiU": [b64url_encode(b"{}")] * 32}
+    assert _parse_code(many) == "OK"

@@ -162,7 +162,7 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
     ("SEAL_CERTIFICATE_LIMIT", "seal", "more certificates than the seal cap"),
     ("SEAL_REVOCATION_LIMIT", "seal", "more CRLs and OCSP answers than the seal cap"),
     ("UNSUPPORTED_ALGORITHM", "seal", "alg none, HMAC or another unsupported algorithm"),
-    ("UNTRUSTED_KEY", "seal", "jwk/jku/x5u/kid key headers, which a seal must not use"),
+    ("UNTRUSTED_KEY", "seal", "a key in the header itself (jwk, jku, x5u; x5c in a JWT): not used"),
     ("UNSUPPORTED_CRITICAL_HEADER", "seal", "crit names a header mcvc does not understand"),
     ("X5C_MISSING", "seal", "the seal carries no certificate"),
     ("X5C_INVALID", "seal", "a certificate in x5c does not parse"),
