@@ -1062,3 +1062,163 @@ def test_lists_of_did_web_issuers() -> None:
     )
     credential = {"issuer": did, "credentialStatus": _entry()}
     assert checker.check(credential, _NOW).code == "OK"
+
+
+# --- proofs/engine.py: what each result says, chains over JCS, cache keys --------------------
+
+
+def test_result_details_at_each_step() -> None:
+    key = _engine_key()
+    suite_fail = verify_proofs(_engine_signed(cryptosuite="eddsa-2099"))[0].to_dict()
+    assert suite_fail == {
+        "index": 0,
+        "outcome": "fail",
+        "code": "UNSUPPORTED_CRYPTOSUITE",
+        "step": "suite",
+        "message": suite_fail["message"],
+        "cryptosuite": "",
+        "verificationMethod": "",
+        "controller": "",
+        "created": "",
+    }
+    assert "eddsa-2099" in suite_fail["message"]
+    for changes, step in (
+        ({"id": 5}, "parse"),
+        ({"domain": 5}, "parse"),
+        ({"created": "soon"}, "parse"),
+        ({"proofPurpose": "authentication"}, "purpose"),
+        ({"@context": ["https://www.w3.org/ns/credentials/examples/v2"]}, "parse"),
+        ({"proofValue": "z0"}, "parse"),
+        ({"verificationMethod": "did:example:1#k"}, "key"),
+        ({"cryptosuite": "ecdsa-rdfc-2019"}, "key"),
+        ({"validFrom": None}, "signature"),
+    ):
+        doc = _engine_signed(**{k: v for k, v in changes.items() if k != "validFrom"})
+        if "validFrom" in changes:
+            doc["validFrom"] = "2020-01-01T00:00:00Z"
+        result = verify_proofs(doc)[0].to_dict()
+        assert result["step"] == step, (changes, result)
+        assert result["cryptosuite"] in ("eddsa-rdfc-2022", "ecdsa-rdfc-2019"), changes
+        assert result["message"], changes
+        if (
+            step in ("purpose", "key", "signature")
+            or "@context" in changes
+            or "proofValue" in changes
+        ):
+            assert result["verificationMethod"] == doc["proof"]["verificationMethod"], changes
+    transform = _engine_signed()
+    transform["credentialSubject"] = dict(transform["credentialSubject"], **{"_:b0": 1})
+    result = verify_proofs(transform)[0]
+    assert (result.step, result.code) == ("transform", "DATA_LOSS_DETECTION_ERROR")
+    assert result.message and result.cryptosuite == "eddsa-rdfc-2022"
+    assert (
+        result.verification_method == key.verification_method and result.controller == key.did_key
+    )
+    no_created = _engine_signed()
+    no_created["proof"].pop("created")
+    assert verify_proofs(no_created)[0].created == ""
+    limit = verify_proofs(dict(_engine_signed(), proof=[{}] * 17))[0]
+    assert (limit.code, limit.step) == ("PROOF_LIMIT", "parse")
+
+
+def test_created_is_written_in_utc() -> None:
+    from datetime import timezone
+
+    from mcvc.proofs.engine import format_created
+
+    local = datetime(2026, 10, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert format_created(local) == "2026-10-01T10:00:00Z"
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = _engine_key().did_key
+    assert sign(doc, _engine_key(), created=local)["proof"]["created"] == "2026-10-01T10:00:00Z"
+    with pytest.raises(ValueError):
+        format_created(datetime(2026, 10, 1))
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022", "eddsa-rdfc-2022"])
+def test_chains_naming_one_proof_and_two_chains_in_one_document(suite: str) -> None:
+    key = _engine_key()
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = key.did_key
+    a = sign(doc, key, created=_AT, proof_id="urn:uuid:a", suite=suite)
+    b = sign(a, key, created=_AT, proof_id="urn:uuid:b", suite=suite)
+    on_a = sign(b, key, created=_AT, previous_proof="urn:uuid:a", suite=suite)
+    both = sign(on_a, key, created=_AT, previous_proof="urn:uuid:b", suite=suite)
+    assert [r.code for r in verify_proofs(both)] == ["OK"] * 4
+    from mcvc.canon.api import Canonicalizer
+
+    shared: dict[Any, Any] = {}
+    assert [r.code for r in verify_proofs(both, canon=Canonicalizer(), shared=shared)] == ["OK"] * 4
+
+
+def test_the_proof_context_must_prefix_the_documents() -> None:
+    key = _engine_key()
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = key.did_key
+    signed = sign(doc, key, created=_AT, suite="eddsa-jcs-2022")
+    assert verify_proofs(signed)[0].code == "OK"
+    as_string = dict(signed, proof=dict(signed["proof"], **{"@context": signed["@context"][0]}))
+    # a lone string is a prefix too; the hash covers the document's @context, not the proof's
+    assert verify_proofs(as_string)[0].code == "OK"
+    lone = dict(signed, **{"@context": signed["@context"][0]})
+    lone["proof"] = dict(signed["proof"], **{"@context": [signed["@context"][0]]})
+    assert verify_proofs(lone)[0].code == "INVALID_SIGNATURE"
+    other = dict(
+        signed,
+        proof=dict(
+            signed["proof"], **{"@context": ["https://www.w3.org/ns/credentials/examples/v2"]}
+        ),
+    )
+    assert verify_proofs(other)[0].code == "PROOF_VERIFICATION_ERROR"
+
+
+def test_create_proof_refuses_a_previous_proof_it_does_not_have() -> None:
+    key = _engine_key()
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = key.did_key
+    with pytest.raises(InvalidInput) as info:
+        sign(sign(doc, key, created=_AT), key, created=_AT, previous_proof="urn:uuid:none")
+    assert info.value.code == "PROOF_VERIFICATION_ERROR" and "urn:uuid:none" in str(info.value)
+
+
+def test_result_details_of_later_steps() -> None:
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.contexts import ContextEntry, StaticLoader
+    from mcvc.did import DidResolver
+
+    key = _engine_key()
+    mismatch = verify_proofs(_engine_signed(cryptosuite="ecdsa-rdfc-2019"))[0]
+    assert mismatch.step == "key" and "ed25519" in mismatch.message.lower()
+    did = "did:web:uni.example"
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = did
+    signed = sign(doc, key.with_id(f"{did}#k1", did), created=_AT)
+    document = {
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": f"{did}#k1",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": key.public_key_multibase,
+            }
+        ],
+        "authentication": [f"{did}#k1"],
+    }
+    (result,) = verify_proofs(signed, resolver=DidResolver(None, {did: document}))
+    assert (result.code, result.step, result.controller) == ("VM_NOT_AUTHORIZED", "purpose", did)
+    assert result.cryptosuite == "eddsa-rdfc-2022" and "authentication" not in result.message
+    url = "https://www.w3.org/ns/credentials/examples/v2"
+    data = StaticLoader()._entry(url).data
+    loader = StaticLoader().with_entries({url: ContextEntry(url, data, "0" * 64)})
+    (broken,) = verify_proofs(_engine_signed(), canon=Canonicalizer(loader))
+    assert (broken.code, broken.step) == ("CONTEXT_HASH_MISMATCH", "transform")
+    assert broken.message and broken.cryptosuite == "eddsa-rdfc-2022" and broken.controller
+
+
+def test_indexes_of_a_set() -> None:
+    key = _engine_key()
+    doc = load(EDDSA / "unsigned.json")
+    doc["issuer"] = key.did_key
+    three = sign(sign(sign(doc, key, created=_AT), key, created=_AT), key, created=_AT)
+    assert [r.index for r in verify_proofs(three)] == [0, 1, 2]
