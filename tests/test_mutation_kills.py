@@ -1222,3 +1222,23 @@ def test_indexes_of_a_set() -> None:
     doc["issuer"] = key.did_key
     three = sign(sign(sign(doc, key, created=_AT), key, created=_AT), key, created=_AT)
     assert [r.index for r in verify_proofs(three)] == [0, 1, 2]
+
+
+def test_json_edges_the_tree_check_sees() -> None:
+    from mcvc.jsontext import _check_tree
+
+    assert parse_json('"é"') == "é"
+    assert _bad_json("INVALID_STRING", '"\\ud800"').pointer == ""
+    for bad, says in ((float("inf"), "finite"), (2**60, "I-JSON"), ([1, float("nan")], "finite")):
+        with pytest.raises(InvalidInput) as info:
+            _check_tree(bad, 64)
+        assert info.value.code == "NUMBER_RANGE" and says in str(info.value)
+    with pytest.raises(InvalidInput) as info:
+        _check_tree({"a": {2: 1}}, 64)
+    assert info.value.pointer == "/a" and "2" in str(info.value)
+    big = str(MAX_SAFE_INTEGER + 1)
+    assert big in str(_bad_json("NUMBER_RANGE", f"[{big}]"))
+    assert "1e400" in str(_bad_json("NUMBER_RANGE", "[1e400]"))
+    with pytest.raises(InvalidInput) as info:
+        _check_tree({"n": 2**60}, 64)
+    assert str(2**60) in str(info.value) and info.value.pointer == "/n"
