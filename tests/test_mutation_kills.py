@@ -1242,3 +1242,49 @@ def test_json_edges_the_tree_check_sees() -> None:
     with pytest.raises(InvalidInput) as info:
         _check_tree({"n": 2**60}, 64)
     assert str(2**60) in str(info.value) and info.value.pointer == "/n"
+
+
+def test_fetcher_request_options_and_streams() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/moved":
+            return httpx.Response(302, headers={"Location": "https://uni.example/x"})
+        if request.url.path == "/chunks":
+            return httpx.Response(200, content=iter([b"a" * 400, b"b" * 400, b"c" * 400]))
+        if request.url.path == "/fine":
+            return httpx.Response(200, content=iter([b"ab", b"cd"]))
+        return httpx.Response(500)
+
+    resolve = {"uni.example": ["93.184.216.34"]}
+    policy = FetchPolicy(max_bytes=1000, timeout=2.5, resolve=lambda host: resolve[host])
+    following = httpx.Client(transport=httpx.MockTransport(answer), follow_redirects=True)
+    fetcher = Fetcher(following, policy)
+    with pytest.raises(NetworkPolicyError) as info:
+        fetcher.get("https://uni.example/moved")
+    assert info.value.code == "REDIRECT_REFUSED", (
+        "the caller's client follows; the fetcher does not"
+    )
+    assert len(seen) == 1
+    with pytest.raises(NetworkPolicyError) as info:
+        fetcher.get("https://uni.example/chunks")
+    assert info.value.code == "INPUT_TOO_LARGE" and "limit of 1000 bytes" in str(info.value)
+    assert fetcher.fetch("https://uni.example/fine").body == b"abcd"
+    assert seen[-1].headers["accept"] == "application/json"
+    assert seen[-1].extensions["timeout"]["read"] == 2.5
+    fetcher.get("https://uni.example/fine", accept="text/plain", bearer="t0k")
+    assert (
+        seen[-1].headers["accept"] == "text/plain"
+        and seen[-1].headers["authorization"] == "Bearer t0k"
+    )
+    with pytest.raises(NetworkPolicyError) as info:
+        fetcher.get("https://uni.example/broken")
+    assert info.value.code == "HTTP_STATUS" and info.value.details["status"] == 500
+
+
+def test_scoped_addresses_are_judged_by_their_address() -> None:
+    from mcvc.net import _is_public
+
+    assert _is_public("93.184.216.34") and not _is_public("fe80::1%eth0")
+    assert not _is_public("::ffff:127.0.0.1") and _is_public("2606:2800:220:1:248:1893:25c8:1946")

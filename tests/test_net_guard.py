@@ -75,3 +75,50 @@ def test_private_literal_refused_by_the_client_itself(local_port: int) -> None:
     with client, pytest.raises(NetworkPolicyError) as caught:
         client.get(f"http://127.0.0.1:{local_port}/x")
     assert caught.value.code == "URL_NOT_ALLOWED"
+
+
+def _by_host(table: dict[str, list[str]]) -> object:
+    def resolve(host: str) -> list[str]:
+        return table[host]  # an unknown host is a KeyError: the resolver must be asked for it
+
+    return resolve
+
+
+def test_names_are_resolved_by_their_own_name(local_port: int) -> None:
+    policy = FetchPolicy(
+        allow_private=True, allow_http=True, resolve=_by_host({"svc.test": ["127.0.0.1"]})
+    )  # type: ignore[arg-type]
+    with guarded_client(policy) as client:
+        assert (
+            Fetcher(client, policy).get(f"http://svc.test:{local_port}/") == b'{"hello": "world"}'
+        )
+
+
+def test_address_literals_are_not_resolved(local_port: int) -> None:
+    def never(host: str) -> list[str]:
+        raise AssertionError(f"{host} is an address; nothing to resolve")
+
+    policy = FetchPolicy(allow_private=True, allow_http=True, resolve=never)
+    with guarded_client(policy) as client:
+        assert client.get(f"http://127.0.0.1:{local_port}/").status_code == 200
+
+
+def test_the_next_address_is_tried_and_the_last_failure_named(local_port: int) -> None:
+    table = {"two.test": ["127.0.0.2", "127.0.0.1"], "dead.test": ["127.0.0.2"]}
+    policy = FetchPolicy(allow_private=True, allow_http=True, resolve=_by_host(table))  # type: ignore[arg-type]
+    with guarded_client(policy) as client:
+        fetcher = Fetcher(client, policy)
+        assert fetcher.get(f"http://two.test:{local_port}/") == b'{"hello": "world"}'
+        with pytest.raises(NetworkPolicyError) as info:
+            fetcher.get(f"http://dead.test:{local_port}/")
+    assert info.value.code == "NETWORK_ERROR"
+    assert "no address" not in str(info.value) and "refused" in str(info.value).lower()
+
+
+def test_the_client_never_follows_redirects_and_has_the_policys_timeout() -> None:
+    client = guarded_client(FetchPolicy(timeout=3.5))
+    try:
+        assert client.follow_redirects is False
+        assert client.timeout.connect == 3.5 and client.timeout.read == 3.5
+    finally:
+        client.close()
