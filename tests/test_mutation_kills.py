@@ -1288,3 +1288,13 @@ def test_scoped_addresses_are_judged_by_their_address() -> None:
 
     assert _is_public("93.184.216.34") and not _is_public("fe80::1%eth0")
     assert not _is_public("::ffff:127.0.0.1") and _is_public("2606:2800:220:1:248:1893:25c8:1946")
+
+
+def test_system_resolution_of_a_local_name() -> None:
+    from mcvc.net import _system_resolve
+
+    found = _system_resolve("localhost")
+    assert "127.0.0.1" in found and found == sorted(set(found))
+    with pytest.raises(NetworkPolicyError) as info:
+        _system_resolve("")
+    assert info.value.code == "NETWORK_ERROR" and "cannot resolve" in str(info.value)
