@@ -8,7 +8,7 @@ is fetched for a credential whose proof failed. A bad credential never raises.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..canon.api import Canonicalizer, fold_contexts
@@ -18,7 +18,6 @@ from ..dates import parse_datetime
 from ..did import DidResolver
 from ..errors import (
     DeadlineExceeded,
-    DidResolutionError,
     InvalidInput,
     McvcError,
     WorkLimitExceeded,
@@ -26,15 +25,14 @@ from ..errors import (
 from ..jsontext import _check_tree, parse_json
 from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from ..model.reader import from_credential
-from ..multibase import b64url_decode
 from ..net import Fetcher, FetchPolicy
-from ..proofs.engine import _NETWORK_CODES as _NETWORK
 from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
 from ..status.checker import StatusChecker, default_list_verifier
 from ..vcdm import violations
-from .report import Check, CheckOutcome, TrustPolicy, VerificationReport
+from .report import Check, TrustPolicy, VerificationReport
 from .signed import compare_signed_reading
+from .signers import _signers
 from .trust import DEMO_DIDS, TrustList
 
 if TYPE_CHECKING:
@@ -477,297 +475,6 @@ def _assess(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> None:
     _append_elements(report, doc)
 
 
-def _enveloped_token(doc: dict[str, Any]) -> str | Check | None:
-    """The JWS of an EnvelopedVerifiableCredential (VC-JOSE), a refusal, or None."""
-    from ..jose import unwrap_enveloped
-
-    try:
-        return unwrap_enveloped(doc)
-    except InvalidInput as exc:
-        return Check("parse", exc.code, "fail", str(exc))
-
-
-def _verify_jose(
-    token: str, ctx: _Ctx, loader: StaticLoader, report: VerificationReport | None = None
-) -> VerificationReport:
-    """A VC-JOSE (``vc+jwt``) or VCDM 1.1 JWT credential: the JWS in place of the proof, then
-    the same checks as a Data Integrity credential."""
-    from ..jose import jwt_claim_problems, parse_jose
-
-    report = report or VerificationReport(kind="vc-jose")
-    report.kind = "vc-jose"
-    try:
-        jose = parse_jose(token)
-    except InvalidInput as exc:
-        report.checks.append(Check("parse", exc.code, "fail", str(exc)))
-        return report
-    # VCDM 1.1 §6.3.1: a JWT's nbf and exp stand for issuanceDate and expirationDate when
-    # the credential omits them; in VC-JOSE, iat and exp are the signature's own times
-    doc = (
-        _with_jwt_dates(jose.credential, jose.claims) if jose.form == "jwt-vc" else jose.credential
-    )
-    report.checks.append(Check("parse", "OK", "pass", f"{jose.alg} JWS ({jose.form})"))
-    if _more_values_than(fold_contexts(doc), ctx.canon.limits.max_values):
-        report.checks.append(
-            Check("parse", "VALUE_LIMIT", "fail", "the credential holds too many JSON values")
-        )
-        return report
-    report.checks.append(_contexts(doc, loader, ctx.canon.limits))
-    report.checks.append(_structure(doc, presentation=False))
-    report.issuer = _issuer_summary(doc)
-    problems = jwt_claim_problems(jose)
-    if problems:
-        report.checks.append(
-            Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
-        )
-    report.checks.append(_jose_signature(jose, ctx))
-    if report.check("proof") is not None and report.check("proof").outcome == "pass":  # type: ignore[union-attr]
-        controller = report.check("proof").details["controller"]  # type: ignore[union-attr]
-        issuer_id = _issuer_id(doc)
-        report.checks.append(
-            Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}")
-            if controller == issuer_id
-            else Check(
-                "issuer",
-                "ISSUER_MISMATCH",
-                "fail",
-                f"the issuer is {issuer_id} but the key belongs to {controller}",
-                {"issuer": issuer_id, "controllers": [controller]},
-            )
-        )
-    _assess(_with_signature_times(doc, jose), ctx, report)
-    return report
-
-
-def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationReport:
-    """An SD-JWT VC: the issuer's JWS, the disclosures the holder chose (each referenced by
-    the signed payload exactly once), the key-binding JWT when the credential is bound to a
-    holder key, then the same checks as any credential on what was disclosed."""
-    from ..jose import jwt_claim_problems, parse_jose
-    from ..sdjwt import ENVELOPE_CLAIMS, parse_sd_jwt, reconstruct
-
-    report = VerificationReport(kind="sd-jwt-vc")
-    try:
-        sd = parse_sd_jwt(text)
-        jose = parse_jose(sd.jwt)
-        if jose.form != "sd-jwt":
-            raise InvalidInput(
-                f"the issuer-signed JWT has typ {jose.header.get('typ')!r}, not dc+sd-jwt",
-                code="SD_JWT_FORMAT",
-            )
-        rebuilt = reconstruct(jose.claims, sd.disclosures)
-    except InvalidInput as exc:
-        report.checks.append(Check("parse", exc.code, "fail", str(exc)))
-        return report
-    claims = rebuilt.claims
-    doc = {k: v for k, v in claims.items() if k not in ENVELOPE_CLAIMS}
-    report.checks.append(
-        Check(
-            "parse",
-            "OK",
-            "pass",
-            f"{jose.alg} SD-JWT VC with {len(sd.disclosures)} disclosure(s)",
-            {"vct": claims.get("vct"), "disclosed": rebuilt.disclosed},
-        )
-    )
-    if _more_values_than(fold_contexts(doc), ctx.canon.limits.max_values):
-        report.checks.append(
-            Check("parse", "VALUE_LIMIT", "fail", "the credential holds too many JSON values")
-        )
-        return report
-    report.checks.append(_contexts(doc, loader, ctx.canon.limits))
-    report.checks.append(_structure(doc, presentation=False))
-    report.issuer = _issuer_summary(doc)
-    problems = [] if "iss" in claims else ["iss is required in an SD-JWT VC"]
-    problems += jwt_claim_problems(jose)
-    if problems:
-        report.checks.append(
-            Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
-        )
-    report.checks.append(_jose_signature(jose, ctx))
-    proof = report.check("proof")
-    if proof is not None and proof.outcome == "pass":
-        controller = proof.details["controller"]
-        issuer_id = _issuer_id(doc)
-        report.checks.append(
-            Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}")
-            if controller == issuer_id
-            else Check(
-                "issuer",
-                "ISSUER_MISMATCH",
-                "fail",
-                f"the issuer is {issuer_id} but the key belongs to {controller}",
-                {"issuer": issuer_id, "controllers": [controller]},
-            )
-        )
-        report.checks.append(_key_binding(sd, claims, ctx))
-    _assess(_with_signature_times(doc, jose), ctx, report)
-    return report
-
-
-def _key_binding(sd: Any, claims: dict[str, Any], ctx: _Ctx) -> Check:
-    """RFC 9901 §7.3: with ``cnf`` the holder proves possession over exactly what it presents,
-    for this verifier's nonce (the challenge) and audience (the domain)."""
-    from cryptography.exceptions import InvalidSignature
-
-    from ..jose import ALGORITHMS
-    from ..sdjwt import key_from_jwk, sd_hash
-
-    cnf = claims.get("cnf")
-    if sd.kb_jwt is None:
-        if cnf is None:
-            return Check(
-                "holder-binding",
-                "HOLDER_NOT_GIVEN",
-                "skipped",
-                "the credential is not bound to a holder key",
-            )
-        if ctx.challenge is None:
-            return Check(
-                "holder-binding",
-                "CHALLENGE_NOT_REQUIRED",
-                "skipped",
-                "no nonce was required, so no key binding was checked: the presentation "
-                "could be a replay",
-            )
-        return Check(
-            "holder-binding",
-            "KB_JWT_MISSING",
-            "fail",
-            "the credential is bound to a holder key and the presentation has no key-binding JWT",
-        )
-    try:
-        if not isinstance(cnf, dict):
-            raise InvalidInput(
-                "a key-binding JWT, but no cnf claim to check it with", code="KB_JWT_INVALID"
-            )
-        holder = key_from_jwk(cnf.get("jwk"))
-        part1, part2, part3 = sd.kb_jwt.split(".")
-        header = parse_json(b64url_decode(part1), max_bytes=4096)
-        kb = parse_json(b64url_decode(part2), max_bytes=16_384)
-        if not isinstance(header, dict) or not isinstance(kb, dict):
-            raise InvalidInput("the key-binding JWT is not two JSON objects", code="KB_JWT_INVALID")
-        if header.get("typ") != "kb+jwt":
-            raise InvalidInput(f"typ {header.get('typ')!r} is not kb+jwt", code="KB_JWT_INVALID")
-        if ALGORITHMS.get(str(header.get("alg"))) != holder.kind:
-            raise InvalidInput(
-                f"alg {header.get('alg')!r} does not fit the holder's {holder.kind} key",
-                code="KB_JWT_INVALID",
-            )
-        holder.verify(b64url_decode(part3), f"{part1}.{part2}".encode("ascii"))
-        if kb.get("sd_hash") != sd_hash(sd.presented):
-            raise InvalidInput("sd_hash does not cover what was presented", code="KB_JWT_INVALID")
-        if ctx.challenge is not None and kb.get("nonce") != ctx.challenge:
-            raise InvalidInput("nonce is not the one asked for", code="INVALID_CHALLENGE_ERROR")
-        if ctx.domain is not None and kb.get("aud") != ctx.domain:
-            raise InvalidInput("aud is not this verifier", code="INVALID_DOMAIN_ERROR")
-        iat = kb.get("iat")
-        if not isinstance(iat, int) or isinstance(iat, bool):
-            raise InvalidInput("iat must be a NumericDate", code="KB_JWT_INVALID")
-        issued = datetime.fromtimestamp(iat, UTC)
-        if issued > ctx.now + ctx.skew:
-            raise InvalidInput("the key-binding JWT was made in the future", code="KB_JWT_INVALID")
-    except InvalidSignature:
-        return Check(
-            "holder-binding",
-            "KB_JWT_INVALID",
-            "fail",
-            "the key-binding JWT's signature does not match",
-        )
-    except (InvalidInput, ValueError) as exc:
-        code = getattr(exc, "code", "KB_JWT_INVALID")
-        return Check("holder-binding", code, "fail", f"key binding: {exc}")
-    return Check(
-        "holder-binding",
-        "OK",
-        "pass",
-        "the holder proved possession of the bound key"
-        + ("" if ctx.challenge is None else " for this verifier's nonce"),
-    )
-
-
-def _with_signature_times(doc: dict[str, Any], jose: Any) -> dict[str, Any]:
-    """The JWS's iat and exp checked as a proof's created and expires (dates check)."""
-    times = {}
-    for claim, name in (("iat", "created"), ("exp", "expires")):
-        value = jose.claims.get(claim) if jose.form in ("vc-jose", "sd-jwt") else None
-        if isinstance(value, int) and not isinstance(value, bool):
-            times[name] = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {**doc, "proof": times} if times else doc
-
-
-def _with_jwt_dates(doc: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
-    """The JWT's nbf/exp as the credential's dates when it states none itself."""
-    ctx = doc.get("@context")
-    v1 = (ctx[0] if isinstance(ctx, list) and ctx else ctx) == CREDENTIALS_V1
-    out = doc
-    for claim, names in (
-        ("nbf", ("issuanceDate", "validFrom") if v1 else ("validFrom", "issuanceDate")),
-        ("exp", ("expirationDate", "validUntil") if v1 else ("validUntil", "expirationDate")),
-    ):
-        value = claims.get(claim)
-        if (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and not any(n in doc for n in names)
-        ):
-            stamp = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            out = {**out, names[0]: stamp}
-    return out
-
-
-def _jose_signature(jose: Any, ctx: _Ctx) -> Check:
-    from cryptography.exceptions import InvalidSignature
-
-    from ..jose import ALGORITHMS
-
-    details: dict[str, Any] = {"alg": jose.alg, "kid": jose.kid, "form": jose.form}
-    if not jose.kid.startswith("did:"):
-        # a JWK thumbprint or a bare key id names a key only the issuer's own key directory
-        # can give; without it nothing can be checked
-        return Check(
-            "proof",
-            "KID_NOT_RESOLVABLE",
-            "error",
-            f"kid {jose.kid or '(none)'} is not a DID URL, so the signing key cannot be found",
-            details,
-        )
-    try:
-        method = ctx.resolver.method(jose.kid)
-    except DidResolutionError as exc:
-        outcome: CheckOutcome = "error" if exc.code in _NETWORK else "fail"
-        return Check("proof", exc.code, outcome, f"kid {jose.kid}: {exc}", details)
-    details["controller"] = method.controller
-    if method.key.kind != ALGORITHMS[jose.alg]:
-        return Check(
-            "proof",
-            "ALGORITHM_KEY_MISMATCH",
-            "fail",
-            f"alg {jose.alg} needs a {ALGORITHMS[jose.alg]} key; {jose.kid} is {method.key.kind}",
-            details,
-        )
-    if not method.listed_under("assertionMethod"):
-        return Check(
-            "proof",
-            "VM_NOT_AUTHORIZED",
-            "fail",
-            f"{jose.kid} is not listed under assertionMethod in the DID document of "
-            f"{method.controller}",
-            details,
-        )
-    try:
-        method.key.verify(jose.signature, jose.signing_input)
-    except InvalidSignature as exc:
-        return Check(
-            "proof",
-            "INVALID_SIGNATURE",
-            "fail",
-            str(exc) or "the JWS signature does not match",
-            details,
-        )
-    return Check("proof", "OK", "pass", f"{jose.alg} signature valid", details)
-
-
 def _verify_sealed(
     doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader, report: VerificationReport
 ) -> VerificationReport:
@@ -798,119 +505,6 @@ def _verify_sealed(
         report.checks.append(_status(credential, ctx, report))
     _append_elements(report, credential)
     return report
-
-
-def _chained_from(doc: dict[str, Any], starts: list[int]) -> set[int]:
-    """The proofs that the proofs ``starts`` cover through previousProof, transitively: a
-    proof signs the earlier proofs it names, so those are part of what its signer asserts."""
-    proofs = doc.get("proof")
-    proofs = proofs if isinstance(proofs, list) else [proofs]
-    by_id = {p.get("id"): i for i, p in enumerate(proofs) if isinstance(p, dict) and p.get("id")}
-    covered: set[int] = set()
-    todo = list(starts)
-    while todo:
-        proof = proofs[todo.pop()]
-        previous = proof.get("previousProof") if isinstance(proof, dict) else None
-        for ref in previous if isinstance(previous, list) else [previous]:
-            index = by_id.get(ref)
-            if index is not None and index not in covered:
-                covered.add(index)
-                todo.append(index)
-    return covered
-
-
-def _awarding_body_ids(doc: dict[str, Any]) -> list[str]:
-    """The ids of the awarding bodies an ELM credential names (the claim's awarding process),
-    read directly: this runs on every verification, the full elements reader only once."""
-
-    def items(value: Any) -> list[Any]:
-        return value if isinstance(value, list) else [value]
-
-    ids = []
-    for subject in items(doc.get("credentialSubject")):
-        for claim in items(subject.get("hasClaim")) if isinstance(subject, dict) else []:
-            for process in items(claim.get("awardedBy")) if isinstance(claim, dict) else []:
-                bodies = process.get("awardingBody") if isinstance(process, dict) else None
-                for body in items(bodies):
-                    body_id = body.get("id") if isinstance(body, dict) else body
-                    if isinstance(body_id, str) and body_id:
-                        ids.append(body_id)
-    return ids
-
-
-def _signers(doc: dict[str, Any], results: list[Any], issuer_id: str) -> list[Check]:
-    """Whose proofs these are. Every proof must come from the issuer, from an awarding body
-    the credential names (a joint credential), or be an earlier proof that a proof of the
-    issuer signs over (previousProof); a stranger's proof in the set is refused, because it
-    would let a verifier that reads only "some proof is valid" accept a credential its issuer
-    never signed."""
-    controllers = [str(r.controller) for r in results]
-    issuer_proofs = [i for i, c in enumerate(controllers) if c == issuer_id]
-    bodies = _awarding_body_ids(doc)
-    if not issuer_proofs:
-        return [
-            Check(
-                "issuer",
-                "ISSUER_MISMATCH",
-                "fail",
-                f"the issuer is {issuer_id} but the key belongs to "
-                f"{', '.join(sorted(set(controllers)))}",
-                {"issuer": issuer_id, "controllers": sorted(set(controllers))},
-            )
-        ]
-    covered = _chained_from(doc, issuer_proofs)
-    roles: list[dict[str, Any]] = []
-    for i, controller in enumerate(controllers):
-        if controller == issuer_id:
-            role = "issuer"
-        elif controller in bodies:
-            role = "awarding body"
-        elif i in covered:
-            role = "earlier proof signed over by the issuer"
-        else:
-            return [
-                Check(
-                    "issuer",
-                    "ISSUER_MISMATCH",
-                    "fail",
-                    f"proof {i + 1} of {len(controllers)} is by {controller}, who is neither the "
-                    f"issuer {issuer_id} nor an awarding body the credential names, and no proof "
-                    "of the issuer covers it",
-                    {"issuer": issuer_id, "controllers": sorted(set(controllers))},
-                )
-            ]
-        roles.append({"proof": i + 1, "controller": controller, "role": role})
-    checks = [
-        Check(
-            "issuer",
-            "OK",
-            "pass",
-            f"signed by a key of the issuer {issuer_id}"
-            + (f" ({len(controllers)} proofs)" if len(controllers) > 1 else ""),
-            {"controller": issuer_id, "signers": roles},
-        )
-    ]
-    others = [b for b in dict.fromkeys(bodies) if b != issuer_id and b.startswith("did:")]
-    if others:
-        # a joint credential: say which of the bodies it names (with a DID, so able to sign)
-        # have signed it themselves
-        missing = [b for b in others if b not in controllers]
-        checks.append(
-            Check(
-                "co-signers",
-                "AWARDING_BODY_NOT_SIGNED" if missing else "OK",
-                "error" if missing else "pass",
-                (
-                    f"not signed by {', '.join(missing)}, named as awarding bod"
-                    f"{'y' if len(missing) == 1 else 'ies'} (the issuer vouches for them)"
-                )
-                if missing
-                else f"every awarding body named has signed: {', '.join(others)}",
-                {"signed": [b for b in others if b in controllers], "not_signed": missing},
-                informative=True,
-            )
-        )
-    return checks
 
 
 def _signed_reading(
@@ -994,6 +588,8 @@ def _verify_presentation(
                 )
             )
             continue
+        from .jose_checks import _enveloped_token, _verify_jose
+
         token = _enveloped_token(cred)
         if isinstance(token, Check):
             report.checks.append(
@@ -1262,9 +858,13 @@ def _verify(
 
         if looks_like_sd_jwt(document):
             text = document.decode("ascii", "replace") if isinstance(document, bytes) else document
+            from .jose_checks import _verify_sd_jwt
+
             return _verify_sd_jwt(text.strip(), ctx, loader)
     if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
         token = document.decode("ascii", "replace") if isinstance(document, bytes) else document
+        from .jose_checks import _verify_jose
+
         return _verify_jose(token.strip(), ctx, loader)
     what = _not_a_credential(document) if isinstance(document, (str, bytes)) else None
     if what is not None:
@@ -1289,6 +889,8 @@ def _verify(
             Check("parse", "PARSING_ERROR", "fail", "the document is not a JSON object")
         )
         return report
+    from .jose_checks import _enveloped_token, _verify_jose
+
     enveloped = _enveloped_token(doc)
     if isinstance(enveloped, Check):
         report = VerificationReport(kind="vc-jose")
