@@ -179,3 +179,97 @@ def test_issuer_binding(ledger: Ledger) -> None:
     assert ledger.issuer_of("https://elsewhere.example/1") is None
     assert ledger.ledger_id == ledger.ledger_id and len(ledger.ledger_id) == 36
     assert "password" not in ledger.display_url
+
+
+class Indexes:
+    """A fake source of status indexes: the given ones in order, then counting up."""
+
+    def __init__(self, *planned: int) -> None:
+        self.planned = list(planned)
+        self.next = 1000
+
+    def __call__(self, capacity: int) -> int:
+        assert capacity == MIN_BITS
+        if self.planned:
+            return self.planned.pop(0)
+        self.next += 1
+        return self.next
+
+
+def test_a_taken_slot_is_never_given_twice(ledger_url: str) -> None:  # noqa: F811
+    ledger = Ledger(ledger_url, random_index=Indexes(7, 7, 9, 7, 7, 11))
+    try:
+        ledger.bind(BASE, ISSUER, now=NOW)
+        first = ledger.reserve("a", status_base=BASE, now=NOW, credential_id="u")
+        second = ledger.reserve("b", status_base=BASE, now=NOW, credential_id="urn:uuid:b")
+        assert (first.status_index, second.status_index) == (7, 9), "a collision is retried"
+        assert first.credential_id == "u" and second.credential_id == "urn:uuid:b"
+        chunk = ledger.reserve_many([("c", ""), ("d", "")], status_base=BASE, now=NOW)
+        assert {chunk["c"].status_index, chunk["d"].status_index} == {11, 1001}
+        assert ledger.fallbacks == 0, "the chunk knew the used slots and did not collide"
+        assert len({r.status_index for r in (first, second, *chunk.values())}) == 4
+    finally:
+        ledger.close()
+
+
+def test_a_chunk_falls_back_only_on_a_conflict(ledger_url: str) -> None:  # noqa: F811
+    first = Ledger(ledger_url, random_index=Indexes(5))
+    late = Ledger(ledger_url, random_index=Indexes(6, 5, 8))
+    try:
+        first.bind(BASE, ISSUER, now=NOW)
+        late.reserve_many([("x", "")], status_base=BASE, now=NOW)  # reads the list: slot 6
+        first.reserve("y", status_base=BASE, now=NOW)  # takes slot 5 behind its back
+        got = late.reserve_many([("z", "learner")], status_base=BASE, now=NOW)
+        assert got["z"].status_index == 8 and late.fallbacks == 1
+        assert first.counts() == {"reserved": 3}
+    finally:
+        first.close()
+        late.close()
+
+
+def test_the_first_list_is_used_first(ledger_url: str) -> None:  # noqa: F811
+    ledger = Ledger(ledger_url, fill_limit=1 / MIN_BITS)
+    try:
+        assert ledger.reserve("a", status_base=BASE, now=NOW).status_list == f"{BASE}1"
+        assert ledger.reserve("b", status_base=BASE, now=NOW).status_list == f"{BASE}2"
+    finally:
+        ledger.close()
+
+
+def test_flags_belong_to_one_list_one_purpose_one_index(ledger_url: str) -> None:  # noqa: F811
+    ledger = Ledger(ledger_url, fill_limit=2 / MIN_BITS, random_index=Indexes(5, 6, 5))
+    try:
+        ledger.bind(BASE, ISSUER, now=NOW)
+        a, b, c = (_issue(ledger, key) for key in ("a", "b", "c"))
+        assert (a.status_list, b.status_list, c.status_list) == (f"{BASE}1", f"{BASE}1", f"{BASE}2")
+        assert a.status_index == c.status_index == 5 and b.status_index == 6
+        signer = Signer()
+        for key in ("a", "b", "c"):
+            ledger.set_status(key, "revocation", 1, sign_list=signer, now=NOW)
+        ledger.set_status("a", "suspension", 1, sign_list=signer, now=NOW)
+        ledger.set_status("a", "revocation", 0, sign_list=signer, now=NOW)
+        assert ledger.bits(f"{BASE}1", "revocation").value(5) == 0
+        assert ledger.bits(f"{BASE}1", "revocation").value(6) == 1, "b is still revoked"
+        assert ledger.bits(f"{BASE}2", "revocation").value(5) == 1, "c, same index, other list"
+        assert ledger.bits(f"{BASE}1", "suspension").value(5) == 1, "a is still suspended"
+        assert ledger.bits(f"{BASE}2", "suspension").value(5) == 0
+        url, purpose, bits = signer.signed[-1]
+        assert (url, purpose, bits.value(5), bits.value(6)) == (f"{BASE}1", "revocation", 0, 1)
+    finally:
+        ledger.close()
+
+
+def test_the_stored_documents_are_the_signers(ledger: Ledger) -> None:
+    first = _issue(ledger, "a")
+    signer = Signer()
+    everything = ledger.documents(sign_list=signer, purposes=("revocation", "suspension"), now=NOW)
+    assert [(u, p) for u, p, _ in signer.signed] == [
+        (first.status_list, "revocation"),
+        (f"{first.status_list}-suspension", "suspension"),
+    ]
+    for url, text in everything.items():
+        assert json.loads(text)["id"] == url
+    ledger.set_status("a", "revocation", 1, sign_list=signer, now=NOW)
+    text, version = ledger.document(first.status_list, sign_list=signer, now=NOW)  # type: ignore[misc]
+    assert version == 2
+    assert json.loads(text)["n"] == 3, "the re-signed list replaced the first one"

@@ -126,10 +126,22 @@ ListSigner = Callable[[str, str, Bitstring], dict[str, Any]]
 class Ledger:
     """``Ledger("sqlite:///ledger.db")`` or ``Ledger("postgresql+psycopg://...")``."""
 
-    def __init__(self, url: str, *, list_capacity: int = MIN_BITS, fill_limit: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        list_capacity: int = MIN_BITS,
+        fill_limit: float = 0.5,
+        random_index: Callable[[int], int] = secrets.randbelow,
+    ) -> None:
         if list_capacity < MIN_BITS:
             raise ValueError(f"status lists hold at least {MIN_BITS} entries")
         self.url = url
+        # the source of status indexes: secrets.randbelow; a test passes one that collides
+        self._random_index = random_index
+        self.fallbacks = 0
+        """How often a chunk was reserved one row at a time after a conflict (another node, a
+        slot taken meanwhile); the fast path is one transaction per chunk."""
         self.capacity = list_capacity
         self.fill_limit = fill_limit
         self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
@@ -246,9 +258,9 @@ class Ledger:
                 raise LedgerError("a row key must be 1 to 255 characters")
             list_url = self._current_list(status_base)
             taken = self._slots(list_url)
-            index = secrets.randbelow(self.capacity)
+            index = self._random_index(self.capacity)
             while index in taken or (list_url, index) in used:
-                index = secrets.randbelow(self.capacity)
+                index = self._random_index(self.capacity)
             used.add((list_url, index))
             planned.append(
                 Reservation(key, f"urn:uuid:{uuid.uuid4()}", list_url, index, "reserved", None)
@@ -277,6 +289,7 @@ class Ledger:
                     )
             except IntegrityError:
                 # another node took a slot or a row key meanwhile: forget the cached view
+                self.fallbacks += 1
                 self._list_counts.pop(status_base, None)
                 self._used_slots.clear()
                 for key, ref in new:
@@ -321,7 +334,7 @@ class Ledger:
             return existing
         for _attempt in range(64):
             list_url = self._current_list(status_base)
-            index = secrets.randbelow(self.capacity)
+            index = self._random_index(self.capacity)
             chosen_id = credential_id or f"urn:uuid:{uuid.uuid4()}"
             try:
                 with self.engine.begin() as conn:
