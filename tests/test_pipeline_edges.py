@@ -265,3 +265,42 @@ def test_the_verdict_from_the_facets() -> None:
     assert report(*ok, nested=[inner_unknown]).outcome == "inconclusive"
     holder_only = report(("proof", "pass"), nested=[report(*ok)])
     assert holder_only.facet("issuer") == "pass"
+
+
+def test_value_count_is_exact() -> None:
+    from mcvc.verification.pipeline import _more_values_than
+
+    doc = {"a": [1, 2, {"b": None}], "c": {}}  # root, a, 1, 2, {b}, None, c = 7 values
+    assert not _more_values_than(doc, 7)
+    assert _more_values_than(doc, 6)
+    assert not _more_values_than([], 1) and _more_values_than([[]], 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"%PDF-1.4", "PDF"),
+        (b"\x89PNG\r\n", "PNG"),
+        (b"\xff\xd8\xff\xe0", "JPEG"),
+        (b"GIF89a", "GIF"),
+        (b"PK\x03\x04", "ZIP"),
+        (b"\xd0\xcf\x11\xe0", "Office"),
+        (b"   ", "empty"),
+        (b"\xef\xbb\xbf<html>", "HTML"),
+        (b"hello", "not JSON"),
+    ],
+)
+def test_what_is_not_a_credential_is_named(data: bytes, says: str) -> None:
+    report = verify(data, now=NOW)
+    check = report.check("parse")
+    assert check is not None and check.code == "NOT_A_CREDENTIAL" and says in check.message
+    assert report.outcome == "failed"
+    assert verify(data.decode("latin-1"), now=NOW).check("parse").code == "NOT_A_CREDENTIAL"  # type: ignore[union-attr]
+
+
+def test_json_text_that_is_a_credential_is_not_refused_as_text(key: Any) -> None:
+    import json
+
+    text = "\n  " + json.dumps(_signed(key))
+    assert verify(text, now=NOW).check("parse").code == "OK"  # type: ignore[union-attr]
+    assert verify(b"[1]", now=NOW).check("parse").code == "PARSING_ERROR"  # type: ignore[union-attr]
