@@ -98,7 +98,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_ledger_races.py",
         "tests/test_failure_codes.py",
     ],
-    "src/mcvc/jose.py": ["tests/test_jose.py", "tests/test_failure_codes.py"],
+    "src/mcvc/jose.py": ["tests/test_jose.py", "tests/test_sd_jwt.py", "tests/test_failure_codes.py"],
     "src/mcvc/sdjwt.py": ["tests/test_sd_jwt.py"],
     "src/mcvc/vcdm.py": ["tests/test_data_model.py", "tests/test_failure_codes.py"],
     "src/mcvc/jsontext.py": ["tests/test_hostile.py", "tests/test_work_bounds.py"],

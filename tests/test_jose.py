@@ -353,3 +353,160 @@ def test_the_service_verifies_enveloped_credentials(tmp_path: Any) -> None:
             f"{url}/credentials/verify", json={"verifiableCredential": forged}, timeout=30
         )
         assert refused.status_code == 400 and refused.json()["verified"] is False
+
+
+# --- the parts, one by one (mutation testing asked for them) --------------------------------
+
+
+def test_parse_jose_refusals_and_forms() -> None:
+    from mcvc.errors import InvalidInput
+    from mcvc.jose import parse_jose
+
+    def refused(token: Any) -> str:
+        with pytest.raises(InvalidInput) as info:
+            parse_jose(token)
+        return str(info.value.code)
+
+    key = generate_key()
+    good = sign_jwt(_credential(key), key)
+    assert parse_jose(good.encode()).form == "vc-jose"
+    assert parse_jose("  " + good + "\n").claims == _credential(key)
+    assert refused("a.b") == "JOSE_FORMAT"
+    assert refused("a.b.c.d") == "JOSE_FORMAT"
+    assert refused(good.replace(".", ".!", 1)) == "JOSE_FORMAT"
+    h, c, s = good.split(".")
+    assert refused(f"{b64url_encode(b'not json')}.{c}.{s}") == "JOSE_FORMAT"
+    assert refused(f"{h}.{b64url_encode(b'[1]')}.{s}") == "JOSE_FORMAT"
+    deep = b64url_encode(b'{"a":' * 70 + b"1" + b"}" * 70)
+    assert refused(f"{deep}.{c}.{s}") == "TOO_DEEP"
+    huge = b64url_encode(b'{"n": 1e400}')
+    assert refused(f"{h}.{huge}.{s}") == "NUMBER_RANGE"
+    big_header = b64url_encode(json.dumps({"alg": "EdDSA", "x": "y" * 16_400}).encode())
+    assert refused(f"{big_header}.{c}.{s}") == "JOSE_FORMAT"
+    fits = b64url_encode(json.dumps({"alg": "EdDSA", "kid": "k", "x": "y" * 16_300}).encode())
+    assert parse_jose(f"{fits}.{c}.{s}").kid == "k"
+    assert refused("a" * (8 * 1024 * 1024) + ".b.c") == "INPUT_TOO_LARGE"
+    header = _header(good)
+    for typ, form in (
+        ("vp+jwt", "vc-jose"),
+        ("vc+ld+jwt", "vc-jose"),
+        ("vp+ld+jwt", "vc-jose"),
+        ("dc+sd-jwt", "sd-jwt"),
+        ("vc+sd-jwt", "sd-jwt"),
+    ):
+        parsed = parse_jose(_forge(good, header={**header, "typ": typ}))
+        assert (parsed.form, parsed.credential) == (form, _credential(key)), typ
+    vp_claims = {"vp": {"type": "VerifiablePresentation"}, "iss": "x"}
+    parsed = parse_jose(_forge(good, header={**header, "typ": "JWT"}, claims=vp_claims))
+    assert parsed.form == "jwt-vc" and parsed.credential == {"type": "VerifiablePresentation"}
+
+
+def test_enveloped_data_urls() -> None:
+    from mcvc.errors import InvalidInput
+    from mcvc.jose import unwrap_enveloped
+
+    token = "eyJhIjoxfQ.eyJiIjoyfQ.c2ln"
+    assert unwrap_enveloped({"type": "VerifiableCredential", "id": "x"}) is None
+    assert (
+        unwrap_enveloped(
+            {"type": ["EnvelopedVerifiablePresentation"], "id": f"data:application/vp+jwt,{token}"}
+        )
+        == token
+    )
+    for media in (
+        "application/vc+jwt",
+        "Application/VC+JWT",
+        "application/jwt",
+        "application/vc+jwt;charset=utf-8",
+    ):
+        assert (
+            unwrap_enveloped(
+                {"type": "EnvelopedVerifiableCredential", "id": f"data:{media},{token}"}
+            )
+            == token
+        )
+    assert (
+        unwrap_enveloped(
+            {"type": "EnvelopedVerifiableCredential", "id": f"data:application/vc+jwt,{token}%2C"}
+        )
+        == token + ","
+    )
+    for bad in (None, 5, "data:application/vc+jwt;charset=x;base64," + token):
+        with pytest.raises(InvalidInput):
+            unwrap_enveloped({"type": "EnvelopedVerifiableCredential", "id": bad})
+
+
+def test_jwt_claims_of_the_1_1_form() -> None:
+    from mcvc.jose import JoseCredential, _jwt_vc_claims, jwt_claim_problems
+
+    vc = {
+        "id": "urn:uuid:1",
+        "issuer": {"id": "did:example:i"},
+        "credentialSubject": {"id": "did:example:s"},
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "expirationDate": "2027-01-01T00:00:00Z",
+    }
+    claims = _jwt_vc_claims(vc)
+    assert claims == {
+        "vc": vc,
+        "iss": "did:example:i",
+        "sub": "did:example:s",
+        "jti": "urn:uuid:1",
+        "nbf": 1767225600,
+        "exp": 1798761600,
+    }
+    v2 = {
+        "issuer": "did:example:i",
+        "credentialSubject": {"name": "no id"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "validUntil": "2027-01-01T00:00:00Z",
+    }
+    assert _jwt_vc_claims(v2) == {
+        "vc": v2,
+        "iss": "did:example:i",
+        "nbf": 1767225600,
+        "exp": 1798761600,
+    }
+
+    def problems(
+        claims: dict[str, Any], header: dict[str, Any] | None = None, doc: Any = None
+    ) -> list[str]:
+        jose = JoseCredential(
+            header or {}, claims, doc if doc is not None else vc, "jwt-vc", b"", b""
+        )
+        return jwt_claim_problems(jose)
+
+    assert problems(claims) == []
+    assert problems({**claims, "iss": "x"})[0].startswith("iss 'x'")
+    assert problems(claims, header={"iss": "x"})[0].startswith("header iss 'x'")
+    assert problems({**claims, "exp": 5})[0].startswith("exp 5")
+    assert problems({**claims, "nbf": True})[0] == "nbf must be a NumericDate (seconds)"
+    both = problems({**claims, "nbf": "x", "exp": "y"})
+    assert [p.split()[0] for p in both] == ["nbf", "exp"], "every claim is looked at"
+    assert problems({**claims, "exp": 1798761600}, doc={**vc, "expirationDate": "soon"}) == []
+    v2_doc = {**v2, "id": "urn:uuid:2"}
+    assert (
+        problems({"iss": "did:example:i", "nbf": 1767225600, "exp": 1798761600}, doc=v2_doc) == []
+    )
+    assert problems({"iss": "did:example:i", "exp": 1}, doc=v2_doc)[0].startswith(
+        "exp 1 is not the credential's validUntil"
+    )
+    assert problems(
+        {"sub": "did:example:other"}, doc={**vc, "credentialSubject": {"id": "did:example:s"}}
+    )
+    vc_jose = JoseCredential({}, {"iss": "x", "exp": 1}, vc, "vc-jose", b"", b"")
+    assert jwt_claim_problems(vc_jose) == ["iss 'x' is not the credential's issuer 'did:example:i'"]
+
+
+def test_sign_jwt_header_and_bytes() -> None:
+    key = generate_key("p384")
+    token = sign_jwt({"issuer": key.did_key, "name": "é"}, key, typ="vp+jwt", kid="did:example:k#1")
+    header = _header(token)
+    assert header == {"alg": "ES384", "typ": "vp+jwt", "cty": "vp", "kid": "did:example:k#1"}
+    raw = b64url_decode(token.split(".")[1])
+    assert raw == b'{"issuer":"' + key.did_key.encode() + '","name":"é"}'.encode()
+    assert b64url_decode(token.split(".")[0]).startswith(b'{"alg":"ES384","typ"')
+    with pytest.raises(ValueError):
+        sign_jwt({"issuer": "x"}, key, typ="at+jwt")
+    with pytest.raises(TypeError):
+        sign_jwt("not a dict", key)  # type: ignore[arg-type]
