@@ -30,6 +30,7 @@ WORK = Path(os.environ.get("MCVC_MUTATION_DIR") or ROOT / ".mutation")
 BASELINE = ROOT / "mutation" / "baseline.json"
 ACCEPTED = ROOT / "mutation" / "accepted.json"
 RESULTS = ROOT / "mutation" / "results.json"
+SURVIVORS = ROOT / "mutation" / "survivors"
 
 # module -> the test files that exercise it (the traced run that maps tests to functions
 # uses only these, which keeps a run to minutes)
@@ -98,7 +99,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_ledger_races.py",
         "tests/test_failure_codes.py",
     ],
-    "src/mcvc/jose.py": ["tests/test_jose.py", "tests/test_sd_jwt.py", "tests/test_failure_codes.py"],
+    "src/mcvc/jose.py": [
+        "tests/test_jose.py",
+        "tests/test_sd_jwt.py",
+        "tests/test_failure_codes.py",
+    ],
     "src/mcvc/sdjwt.py": ["tests/test_sd_jwt.py"],
     "src/mcvc/vcdm.py": ["tests/test_data_model.py", "tests/test_failure_codes.py"],
     "src/mcvc/jsontext.py": ["tests/test_hostile.py", "tests/test_work_bounds.py"],
@@ -247,6 +252,11 @@ def _record_results(
     for module in modules:
         dotted = module.removeprefix("src/").removesuffix(".py").replace("/", ".") + "."
         mine = [s for s in survivors if s["module"] == module]
+        SURVIVORS.mkdir(parents=True, exist_ok=True)
+        kept = [{k: v for k, v in s.items() if k != "name"} for s in mine]
+        (SURVIVORS / f"{dotted[:-1]}.json").write_text(
+            json.dumps(kept, indent=1, ensure_ascii=False) + "\n"
+        )
         wording = sum(1 for s in mine if is_wording(s))
         kept = sum(1 for s in mine if not is_wording(s) and _key(s) in accepted)
         results[module] = {
@@ -260,6 +270,31 @@ def _record_results(
         }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+
+
+def _rescore() -> int:
+    """Recount each recorded module's survivors after mutation/accepted.json changed; a
+    module whose source changed since it was measured keeps its counts (run it again)."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    accepted = {_key(a): a["reason"] for a in json.loads(ACCEPTED.read_text() or "[]")}
+    for module, entry in results.items():
+        dotted = module.removeprefix("src/").removesuffix(".py").replace("/", ".")
+        path = SURVIVORS / f"{dotted}.json"
+        if not path.exists() or entry["sha256"] != _sha(module):
+            continue
+        mine = json.loads(path.read_text())
+        wording = sum(1 for s in mine if is_wording(s))
+        kept = sum(1 for s in mine if not is_wording(s) and _key(s) in accepted)
+        entry.update(
+            survived=len(mine),
+            wording=wording,
+            accepted=kept,
+            unexplained=len(mine) - wording - kept,
+        )
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    for module, entry in sorted(results.items()):
+        print(f"{module}: {entry['unexplained']} unexplained of {entry['mutants']}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,12 +314,19 @@ def main(argv: list[str] | None = None) -> int:
         "and whose source has not changed since",
     )
     parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="recount the recorded survivors against mutation/accepted.json (no run)",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         help="seconds the mutmut run may take (CI); past it the run stops and says what was "
         "not finished, without failing",
     )
     args = parser.parse_args(argv)
+    if args.rescore:
+        return _rescore()
     if args.record_clean:
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         recorded = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
