@@ -1298,3 +1298,38 @@ def test_system_resolution_of_a_local_name() -> None:
     with pytest.raises(NetworkPolicyError) as info:
         _system_resolve("")
     assert info.value.code == "NETWORK_ERROR" and "cannot resolve" in str(info.value)
+
+
+def test_parse_failures_still_name_the_suite() -> None:
+    for changes in (
+        {"proofValue2": "z1"},
+        {"verificationMethod": None},
+        {"previousProof": 5},
+        {"previousProof": "urn:uuid:absent"},
+    ):
+        result = verify_proofs(_engine_signed(**changes))[0]
+        assert (result.step, result.cryptosuite) == ("parse", "eddsa-rdfc-2022"), changes
+    transform = _engine_signed()
+    transform["credentialSubject"] = dict(transform["credentialSubject"], **{"_:b0": 1})
+    assert "_:b0" in verify_proofs(transform)[0].message
+
+
+def test_created_is_utc_whatever_the_machines_zone() -> None:
+    import os
+    import time
+    from datetime import timezone
+
+    from mcvc.proofs.engine import format_created
+
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    try:
+        local = datetime(2026, 10, 1, 12, tzinfo=timezone(timedelta(hours=2)))
+        assert format_created(local) == "2026-10-01T10:00:00Z"
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
