@@ -29,6 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .wallet import wallet_routes
+
 from .. import __version__
 from ..canon.api import Canonicalizer
 from ..clock import Clock, SystemClock
@@ -183,6 +185,9 @@ class _Service:
         self.did_documents: dict[str, dict[str, Any]] = {}
         for item in config.issuers:
             self._add_issuer(item)
+        from .wallet import wallet_issuers
+
+        self.wallets = wallet_issuers(self, secret)
         self.trust: TrustList | None = None
         self.anchors: TrustAnchors | None = None
         self._load_trust()
@@ -796,6 +801,7 @@ def create_app(
         Route("/{path:path}/did.json", _endpoint(s.did_document), methods=["GET"]),
         Route("/openapi.json", _endpoint(s.openapi), methods=["GET"]),
         Route("/health", _endpoint(s.health), methods=["GET"]),
+        *wallet_routes(s, _endpoint, _Refusal),
     ]
 
     @contextlib.asynccontextmanager

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import McvcError
 
-__all__ = ["ConfigError", "IssuerConfig", "LimitsConfig", "ServiceConfig", "VerifyConfig"]
+__all__ = ["ConfigError", "IssuerConfig", "LimitsConfig", "ServiceConfig", "VerifyConfig", "WalletConfig"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -117,6 +117,21 @@ class VerifyConfig(_Strict):
     VC-API clients expect); officer: it is unconfirmed (422)."""
 
 
+class WalletConfig(_Strict):
+    """OpenID4VCI: each issuer is a Credential Issuer at ``{public_url}/issuers/{name}``."""
+
+    enabled: bool = True
+    batch_size: int = Field(default=3, ge=2, le=20)
+    """Key proofs (so credentials, one per wallet key) in one credential request."""
+    token_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    offer_ttl_days: float = Field(default=7, gt=0, le=30)
+    """How long an offer's pre-authorized code can be redeemed, unless the offer says."""
+    deferred_interval_seconds: int = Field(default=60, ge=1, le=86_400)
+    vct: str | None = None
+    """The SD-JWT VC type; default ``{public_url}/vct/micro-credential`` (type metadata
+    served there)."""
+
+
 class ServiceConfig(_Strict):
     public_url: str = "http://127.0.0.1:8080"
     ledger: str = "sqlite:///mcvc-ledger.db"
@@ -124,6 +139,7 @@ class ServiceConfig(_Strict):
     issuers: list[IssuerConfig] = Field(default_factory=list)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
+    wallet: WalletConfig = Field(default_factory=WalletConfig)
     base_dir: str = "."
 
     @field_validator("public_url")

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from collections.abc import Callable
 
 from ..canon.api import Canonicalizer
 from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, STATUS_V1
@@ -122,6 +123,42 @@ class ServiceIssuer:
                 raise
             return self._replay(current, prepared)
         return IssuedCredential(text, replayed=False)
+
+    def issue_secured(
+        self,
+        credential: dict[str, Any],
+        name: str,
+        ledger: Ledger,
+        now: datetime,
+        secure: Callable[[dict[str, Any]], str],
+    ) -> IssuedCredential:
+        """Issue ``credential`` under the ledger row ``name``, secured by ``secure`` (a JWT,
+        an SD-JWT, ...). A row already issued gives its stored text back: the caller has
+        decided that the request is the same one (OpenID4VCI records the wallet key)."""
+        doc = copy_json(credential)
+        self._check(doc)
+        try:
+            reservation = ledger.reserve(
+                self.row_key(name), status_base=self.status_base, now=now, credential_id=doc.get("id")
+            )
+        except LedgerError as exc:
+            raise IssueRefused(str(exc), code=exc.code, status=409, field="credential.id") from None
+        if reservation.state == "issued":
+            return IssuedCredential(reservation.signed or "", replayed=True)
+        prepared = self._prepare(doc, reservation, now, False)
+        text = secure(prepared)
+        try:
+            ledger.complete(reservation.row_key, text, now=now)
+        except LedgerError:
+            current = ledger.get(reservation.row_key)
+            if current is None or current.state != "issued":
+                raise
+            return IssuedCredential(current.signed or "", replayed=True)
+        return IssuedCredential(text, replayed=False)
+
+    def data_integrity(self, prepared: dict[str, Any], now: datetime) -> str:
+        signed = {**prepared, "proof": create_proof(prepared, self.key, created=now, canon=self.canon)}
+        return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
 
     def _check(self, doc: dict[str, Any]) -> None:
         ctx = doc.get("@context")

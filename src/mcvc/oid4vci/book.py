@@ -1,0 +1,342 @@
+"""Offers, their pre-authorized codes and access tokens, and what was handed to which key.
+
+Kept in the ledger's database, so every replica sees one state: a code is redeemed by one
+conditional UPDATE (a replay, here or on another replica, changes no row), and each credential
+an offer allows is a row keyed (offer, configuration, slot) that records the wallet key it went
+to. Codes, transaction codes and tokens are stored as SHA-256 digests only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import McvcError
+
+__all__ = ["Offer", "OfferBook", "Slot", "TokenError"]
+
+_metadata = MetaData()
+offers = Table(
+    "mcvc_oid4vci_offers",
+    _metadata,
+    Column("offer_id", String(40), primary_key=True),
+    Column("issuer", String(200), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("tx_hash", String(64)),
+    Column("tx_spec", Text),
+    Column("tx_failures", Integer, nullable=False, default=0),
+    Column("configurations", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    # the offer as the wallet fetches it by reference (it holds the code: the offer id is
+    # the capability, served only while the offer is open)
+    Column("document", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("token_hash", String(64), unique=True),
+    Column("token_expires_at", DateTime(timezone=True)),
+)
+slots = Table(
+    "mcvc_oid4vci_slots",
+    _metadata,
+    Column("offer_id", String(40), primary_key=True),
+    Column("configuration", String(100), primary_key=True),
+    Column("slot", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(100), nullable=False),
+    Column("row_key", Text, nullable=False),
+    Column("transaction_id", String(64), unique=True),
+    Column("state", String(16), nullable=False),
+)
+
+MAX_TX_FAILURES = 5
+
+
+class TokenError(McvcError):
+    """A token request refused; ``code`` is the OAuth error (``invalid_grant``, ...)."""
+
+    code = "invalid_grant"
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands timezone-aware columns back naive (in UTC)
+    from datetime import UTC
+
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Offer:
+    offer_id: str
+    issuer: str
+    configurations: list[str]
+    subject: dict[str, Any]  # {"credential": template} or {"row_key": ledger row}
+    tx_spec: dict[str, Any] | None
+    state: str
+    expires_at: datetime
+
+    @staticmethod
+    def of(row: Any) -> Offer:
+        return Offer(
+            offer_id=row.offer_id,
+            issuer=row.issuer,
+            configurations=json.loads(row.configurations),
+            subject=json.loads(row.subject),
+            tx_spec=json.loads(row.tx_spec) if row.tx_spec else None,
+            state=row.state,
+            expires_at=_aware(row.expires_at),
+        )
+
+
+@dataclass(frozen=True)
+class Slot:
+    holder: str
+    row_key: str
+    transaction_id: str | None
+    state: str
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    offer: Offer
+    code: str  # the pre-authorized code, shown once
+    tx_code: str | None  # sent to the learner by another channel
+
+
+class OfferBook:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        _metadata.create_all(engine)
+
+    def create(
+        self,
+        issuer: str,
+        configurations: list[str],
+        subject: dict[str, Any],
+        *,
+        now: datetime,
+        ttl: timedelta,
+        tx: dict[str, Any] | None,
+        document: Callable[[str, str], dict[str, Any]],
+    ) -> NewOffer:
+        offer_id = secrets.token_urlsafe(18)
+        code = secrets.token_urlsafe(32)
+        tx_code: str | None = None
+        if tx is not None:
+            length = int(tx.get("length", 6))
+            if tx.get("input_mode", "numeric") == "numeric":
+                tx_code = "".join(secrets.choice("0123456789") for _ in range(length))
+            else:
+                alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+                tx_code = "".join(secrets.choice(alphabet) for _ in range(length))
+        with self.engine.begin() as conn:
+            conn.execute(
+                offers.insert().values(
+                    offer_id=offer_id,
+                    issuer=issuer,
+                    code_hash=_digest(code),
+                    tx_hash=_digest(f"{offer_id}:{tx_code}") if tx_code is not None else None,
+                    tx_spec=json.dumps(tx) if tx is not None else None,
+                    tx_failures=0,
+                    configurations=json.dumps(configurations),
+                    subject=json.dumps(subject, ensure_ascii=False),
+                    document=json.dumps(document(offer_id, code), ensure_ascii=False),
+                    state="offered",
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+            )
+        offer = Offer(offer_id, issuer, configurations, subject, tx, "offered", now + ttl)
+        return NewOffer(offer, code, tx_code)
+
+    def get(self, offer_id: str) -> Offer | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(offers).where(offers.c.offer_id == offer_id)).first()
+        return Offer.of(row) if row is not None else None
+
+    def open_offer(self, offer_id: str, now: datetime) -> tuple[Offer, dict[str, Any]] | None:
+        """The offer and its document while its code can still be redeemed."""
+        if not offer_id or len(offer_id) > 40:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(offers).where(offers.c.offer_id == offer_id)).first()
+        if row is None or row.state != "offered" or _aware(row.expires_at) <= now:
+            return None
+        return Offer.of(row), json.loads(row.document)
+
+    def redeem(
+        self, code: Any, tx_code: Any, *, now: datetime, token_ttl: timedelta
+    ) -> tuple[Offer, str]:
+        """Exchange a pre-authorized code (and its transaction code) for an access token,
+        once. Errors carry the codes of OpenID4VCI 1.0 section 6.3."""
+        if not isinstance(code, str) or not code or len(code) > 200:
+            raise TokenError("pre-authorized_code is missing", code="invalid_request")
+        if tx_code is not None and (not isinstance(tx_code, str) or len(tx_code) > 100):
+            raise TokenError("tx_code must be a string", code="invalid_request")
+        with self.engine.connect() as conn:
+            row = conn.execute(select(offers).where(offers.c.code_hash == _digest(code))).first()
+        if row is None:
+            raise TokenError("the pre-authorized code is not known", code="invalid_grant")
+        if row.state != "offered":
+            raise TokenError(
+                "the pre-authorized code was already used or withdrawn", code="invalid_grant"
+            )
+        if _aware(row.expires_at) <= now:
+            raise TokenError("the pre-authorized code has expired", code="invalid_grant")
+        if row.tx_hash is None and tx_code is not None:
+            raise TokenError("this offer has no transaction code", code="invalid_request")
+        if row.tx_hash is not None:
+            if tx_code is None:
+                raise TokenError("this offer needs its transaction code", code="invalid_request")
+            if not hmac.compare_digest(row.tx_hash, _digest(f"{row.offer_id}:{tx_code}")):
+                failures = row.tx_failures + 1
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        update(offers)
+                        .where(offers.c.offer_id == row.offer_id)
+                        .values(
+                            tx_failures=failures,
+                            state="locked" if failures >= MAX_TX_FAILURES else row.state,
+                        )
+                    )
+                left = MAX_TX_FAILURES - failures
+                raise TokenError(
+                    "the transaction code is wrong"
+                    + (f" ({left} tries left)" if left > 0 else "; the offer is now withdrawn"),
+                    code="invalid_grant",
+                )
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(offers)
+                .where(and_(offers.c.offer_id == row.offer_id, offers.c.state == "offered"))
+                .values(
+                    state="redeemed",
+                    token_hash=_digest(token),
+                    token_expires_at=now + token_ttl,
+                )
+            ).rowcount
+        if changed != 1:
+            # another request redeemed it between our read and this write
+            raise TokenError("the pre-authorized code was already used", code="invalid_grant")
+        return Offer.of(row), token
+
+    def by_token(self, token: str, now: datetime) -> Offer | None:
+        if not token or len(token) > 200:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(offers).where(offers.c.token_hash == _digest(token))).first()
+        if row is None or row.state != "redeemed" or row.token_expires_at is None:
+            return None
+        if _aware(row.token_expires_at) <= now:
+            return None
+        return Offer.of(row)
+
+    def withdraw(self, offer_id: str) -> bool:
+        with self.engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(offers)
+                    .where(and_(offers.c.offer_id == offer_id, offers.c.state == "offered"))
+                    .values(state="withdrawn")
+                ).rowcount
+            )
+
+    # --- what went to which key ---------------------------------------------------------
+
+    def claim(self, offer_id: str, configuration: str, slot: int, holder: str, row_key: str) -> Slot:
+        """The slot for ``holder``: created now, or as an earlier request left it (possibly
+        for another key, which the caller refuses)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    slots.insert().values(
+                        offer_id=offer_id,
+                        configuration=configuration,
+                        slot=slot,
+                        holder=holder,
+                        row_key=row_key,
+                        state="pending",
+                    )
+                )
+        except IntegrityError:
+            pass
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(slots).where(
+                    and_(
+                        slots.c.offer_id == offer_id,
+                        slots.c.configuration == configuration,
+                        slots.c.slot == slot,
+                    )
+                )
+            ).one()
+        return Slot(row.holder, row.row_key, row.transaction_id, row.state)
+
+    def defer(self, offer_id: str, configuration: str, slot: int) -> str:
+        """A transaction id for a slot whose credential is not ready (kept if one exists)."""
+        where = and_(
+            slots.c.offer_id == offer_id,
+            slots.c.configuration == configuration,
+            slots.c.slot == slot,
+        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(slots)
+                .where(and_(where, slots.c.transaction_id.is_(None)))
+                .values(transaction_id=secrets.token_urlsafe(24), state="deferred")
+            )
+            value = conn.execute(select(slots.c.transaction_id).where(where)).scalar_one()
+        return str(value)
+
+    def transaction(self, transaction_id: str) -> tuple[str, Slot] | None:
+        """(offer id, slot) of a deferred transaction still open."""
+        if not transaction_id or len(transaction_id) > 64:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(slots).where(slots.c.transaction_id == transaction_id)
+            ).first()
+        if row is None or row.state != "deferred":
+            return None
+        return row.offer_id, Slot(row.holder, row.row_key, row.transaction_id, row.state)
+
+    def delivered(self, transaction_id: str) -> bool:
+        """Close a deferred transaction; False when another request closed it first."""
+        with self.engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(slots)
+                    .where(
+                        and_(
+                            slots.c.transaction_id == transaction_id,
+                            slots.c.state == "deferred",
+                        )
+                    )
+                    .values(state="delivered")
+                ).rowcount
+            )
