@@ -524,3 +524,35 @@ def test_a_batch_row_is_deferred_until_signed(service: tuple[str, Clock], tmp_pa
     now_ready = ask(url, access, "MicroCredential_ldp_vc_signed", None)
     assert now_ready.status_code == 200
     ledger.close()
+
+
+# --- mcvc offer ---------------------------------------------------------------------------
+
+
+def test_mcvc_offer_prints_link_code_and_qr(
+    service: tuple[str, Clock], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcvc.cli import main
+
+    url, _ = service
+    (tmp_path / "unsigned.json").write_text(json.dumps(template()))
+    monkeypatch.setenv("MCVC_ISSUER_TOKEN", TOKEN)
+    png = tmp_path / "offer.png"
+    code = main(
+        ["offer", "--credential", str(tmp_path / "unsigned.json"), "--service", url,
+         "--tx-code", "--png", str(png), "--expires", "2d"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "openid-credential-offer://?credential_offer_uri=" in out
+    assert "Transaction code: " in out and "█" in out
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "2026-11-03T12:00:00Z" in out  # NOW + 2 days, from the service's clock
+    # a wrong token is a clear refusal, not a traceback
+    monkeypatch.setenv("MCVC_ISSUER_TOKEN", "wrong")
+    assert main(["offer", "--credential", str(tmp_path / "unsigned.json"), "--service", url]) == 2
+    assert "offer refused (401)" in capsys.readouterr().err
+    monkeypatch.delenv("MCVC_ISSUER_TOKEN")
+    assert main(["offer", "ROW", "--service", url]) == 2
+    assert "MCVC_ISSUER_TOKEN" in capsys.readouterr().err
+    assert main(["offer", "ROW", "--service", url, "--expires", "soon"]) == 2

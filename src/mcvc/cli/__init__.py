@@ -1,6 +1,7 @@
 """The ``mcvc`` command, by audience: :mod:`.officer` (verify, report, elements, demo),
 :mod:`.issuer` (build, keygen, seal, sign, batches, status), :mod:`.trust` (trust sources) and
-:mod:`.service` (serve).
+:mod:`.service` (serve) and :mod:`.wallet` (offers to
+learners' wallets).
 
 Exit codes of ``mcvc verify``: 0 verified, 1 failed, 3 unconfirmed or inconclusive, 2 usage.
 """
@@ -11,7 +12,7 @@ import argparse
 import sys
 
 from ..errors import ElementsError, McvcError
-from . import issuer, officer, service
+from . import issuer, officer, service, wallet
 from .common import _Usage
 from .trust import add_trust_commands
 
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     officer.add_parsers(sub)
     add_trust_commands(sub, _Usage)
     service.add_parsers(sub)
+    wallet.add_parsers(sub)
     return parser
 
 

@@ -1,0 +1,133 @@
+"""``mcvc offer``: hand a credential to a learner's wallet (OpenID4VCI) through ``mcvc serve``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import _read_json, _Usage
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def _seconds(text: str) -> int:
+    unit = text[-1:].lower()
+    number = text[:-1] if unit in _UNITS else text
+    try:
+        value = float(number) * _UNITS.get(unit, 1)
+    except ValueError:
+        raise _Usage(f"--expires {text!r}: a number with s, m, h or d (7d, 12h)") from None
+    return int(value)
+
+
+def _token(args: argparse.Namespace) -> str:
+    token = os.environ.get(args.token_env, "")
+    if not token:
+        raise _Usage(f"set {args.token_env} to the issuer's bearer token (as for /credentials/issue)")
+    return token
+
+
+def cmd_offer(args: argparse.Namespace) -> int:
+    import httpx
+
+    body: dict[str, Any] = {"expiresIn": _seconds(args.expires)}
+    if args.credential:
+        body["credential"] = _read_json(args.credential)
+    elif args.row_key:
+        body["rowKey"] = args.row_key
+    else:
+        raise _Usage("give ROW_KEY (a credential a batch issued) or --credential FILE")
+    if args.tx_code:
+        body["txCode"] = {"length": args.tx_code, "input_mode": "numeric"}
+        if args.tx_description:
+            body["txCode"]["description"] = args.tx_description
+    if args.format:
+        body["credentialConfigurationIds"] = args.format
+    url = f"{args.service.rstrip('/')}/issuers/{args.issuer}/offers"
+    try:
+        with httpx.Client(timeout=30, verify=not args.insecure) as client:
+            r = client.post(url, json=body, headers={"Authorization": f"Bearer {_token(args)}"})
+    except httpx.HTTPError as exc:
+        raise _Usage(f"cannot reach {url}: {exc}") from None
+    if r.status_code != 201:
+        try:
+            problem = r.json()
+            reason = f"{problem.get('code')}: {problem.get('message')}"
+        except ValueError:
+            reason = r.text[:200]
+        print(f"offer refused ({r.status_code}) {reason}", file=sys.stderr)
+        return 2
+    made = r.json()
+    if args.png:
+        from ..qr import qr_png
+
+        Path(args.png).write_bytes(qr_png(made["offerUri"]))
+    if args.json:
+        print(json.dumps(made, indent=2, ensure_ascii=False))
+        return 0
+    from ..qr import qr_text
+
+    out = sys.stdout
+    out.write(qr_text(made["offerUri"]))
+    out.write(f"\nOffer link (open it on the phone, or scan the code):\n  {made['offerUri']}\n")
+    if made.get("txCode"):
+        out.write(
+            f"Transaction code: {made['txCode']}  (send it by another channel than the link)\n"
+        )
+    out.write(f"Valid until {made['expiresAt']}, once.\n")
+    if args.png:
+        out.write(f"QR code written to {args.png}\n")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "offer",
+        help="offer a credential to a learner's wallet (OpenID4VCI, through mcvc serve)",
+        description=(
+            "Creates a single-use credential offer at the service and prints its link and QR "
+            "code. ROW_KEY is a row a batch issued into the service's ledger (handed over as "
+            "signed; deferred while it is not signed yet); --credential offers an unsigned "
+            "credential that the service signs for the wallet's key. See docs/wallets-hei.md."
+        ),
+    )
+    p.add_argument("row_key", nargs="?", metavar="ROW_KEY")
+    p.add_argument("--credential", help="an unsigned credential (JSON) instead of a ROW_KEY")
+    p.add_argument("--service", required=True, help="the service's public URL")
+    p.add_argument("--issuer", default="demo", help="the issuer's name in the service config")
+    p.add_argument(
+        "--token-env",
+        default="MCVC_ISSUER_TOKEN",
+        help="environment variable holding the issuer's bearer token (default MCVC_ISSUER_TOKEN)",
+    )
+    p.add_argument(
+        "--tx-code",
+        type=int,
+        nargs="?",
+        const=6,
+        metavar="DIGITS",
+        help="require a transaction code of DIGITS digits (default 6) at redemption",
+    )
+    p.add_argument("--tx-description", help="how the learner gets the code (shown by wallets)")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=[
+            "MicroCredential_ldp_vc",
+            "MicroCredential_jwt_vc_json",
+            "MicroCredential_dc+sd-jwt",
+            "MicroCredential_ldp_vc_signed",
+        ],
+        help="credential configurations to offer (repeatable; default: all that apply)",
+    )
+    p.add_argument("--expires", default="7d", help="how long the offer can be redeemed (7d)")
+    p.add_argument("--png", help="also write the QR code as a PNG (for an e-mail or a page)")
+    p.add_argument("--json", action="store_true", help="print the service's answer as JSON")
+    p.add_argument(
+        "--insecure", action="store_true", help="do not check the service's TLS certificate"
+    )
+    p.set_defaults(func=cmd_offer)
