@@ -130,7 +130,9 @@ def test_exactly_one_key_header() -> None:
     both = make(key, header={"kid": key.verification_method})
     assert "jwk, kid" in refused(both)
     assert "x5c" in refused(make(key, header={"x5c": ["MIIB"]}, drop=("jwk",)))
-    assert "trust_chain" in refused(make(key, header={"trust_chain": ["x"], "kid": "a#b"}, drop=("jwk",)))
+    assert "trust_chain" in refused(
+        make(key, header={"trust_chain": ["x"], "kid": "a#b"}, drop=("jwk",))
+    )
 
 
 def test_key_refusals() -> None:
@@ -144,7 +146,9 @@ def test_key_refusals() -> None:
     assert "usable" in refused(forge({**head, "jwk": {"kty": "EC", "crv": "P-256"}}, claims, key))
     assert "DID URL" in refused(forge({**head, "kid": "key-1"}, claims, key))
     assert "DID URL" in refused(forge({**head, "kid": 7}, claims, key))
-    assert "did:key or did:jwk" in refused(forge({**head, "kid": "did:web:evil.example#k"}, claims, key))
+    assert "did:key or did:jwk" in refused(
+        forge({**head, "kid": "did:web:evil.example#k"}, claims, key)
+    )
     assert "kid" in refused(forge({**head, "kid": "did:key:zNotAKey#zNotAKey"}, claims, key))
     assert "kid" in refused(forge({**head, "kid": "did:jwk:bm90#0"}, claims, key))
     other = f"{key.did_key}#z6MkOther"

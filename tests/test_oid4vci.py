@@ -6,7 +6,6 @@ The wallet side (key proofs) is built with jwcrypto, not with mcvc's own JOSE co
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -105,7 +104,10 @@ class Wallet:
             protected["kid"] = self.did + "#0"
         protected.update(header)
         protected = {k: v for k, v in protected.items() if v is not None}
-        claims: dict[str, Any] = {"aud": aud, "iat": int(iat if iat is not None else NOW.timestamp())}
+        claims: dict[str, Any] = {
+            "aud": aud,
+            "iat": int(iat if iat is not None else NOW.timestamp()),
+        }
         if nonce is not None:
             claims["nonce"] = nonce
         token = jws.JWS(json.dumps(claims).encode())
@@ -164,7 +166,9 @@ def test_metadata_at_the_well_known_paths(service: tuple[str, Clock]) -> None:
     assert asm["grant_types_supported"] == [PRE]
     vct = httpx.get(f"{url}/vct/micro-credential").json()
     assert vct["vct"] == f"{url}/vct/micro-credential"
-    assert httpx.get(f"{url}/.well-known/openid-credential-issuer/issuers/nobody").status_code == 404
+    assert (
+        httpx.get(f"{url}/.well-known/openid-credential-issuer/issuers/nobody").status_code == 404
+    )
 
 
 @pytest.mark.parametrize("header", ["jwk", "kid"])
@@ -181,7 +185,10 @@ def test_pre_authorized_flow_gives_a_credential_bound_to_the_wallet(
     assert fetched.status_code == 200 and fetched.json() == made["credentialOffer"]
     by_value = json.loads(parse_qs(urlsplit(made["offerUriByValue"]).query)["credential_offer"][0])
     assert by_value == made["credentialOffer"]
-    assert made["credentialOffer"]["grants"][PRE]["tx_code"] == {"input_mode": "numeric", "length": 6}
+    assert made["credentialOffer"]["grants"][PRE]["tx_code"] == {
+        "input_mode": "numeric",
+        "length": 6,
+    }
     assert len(made["txCode"]) == 6 and made["txCode"].isdigit()
     png = httpx.get(f"{reference}/qr.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
@@ -345,7 +352,12 @@ def test_the_access_token_is_required_and_expires(redeemed: tuple[str, Clock, st
         assert r.status_code == 401 and error_of(r) == "invalid_token"
         assert r.headers["www-authenticate"].startswith("Bearer")
     clock.advance(601)
-    late = ask(url, access, "MicroCredential_ldp_vc", [wallet.proof(ident, nonce(url), iat=clock.now().timestamp())])
+    late = ask(
+        url,
+        access,
+        "MicroCredential_ldp_vc",
+        [wallet.proof(ident, nonce(url), iat=clock.now().timestamp())],
+    )
     assert late.status_code == 401
 
 
@@ -368,6 +380,8 @@ def test_credential_request_refusals(redeemed: tuple[str, Clock, str]) -> None:
     assert error_of(both) == "invalid_credential_request"
     assert error_of(post({})) == "invalid_credential_request"
     assert error_of(post([1])) == "invalid_credential_request"
+    assert error_of(post({"credential_configuration_id": ["a"]})) == "invalid_credential_request"
+    assert error_of(post({"credential_identifier": {"a": 1}})) == "invalid_credential_request"
     singular = post(
         {
             "credential_configuration_id": "MicroCredential_ldp_vc",
@@ -406,7 +420,10 @@ def test_key_proof_refusals_over_http(redeemed: tuple[str, Clock, str]) -> None:
     assert code([wallet.proof(ident, nonce(url), typ="JWT")]) == "invalid_proof"
     one = nonce(url)
     assert code([wallet.proof(ident, one), wallet.proof(ident, one)]) == "invalid_proof"
-    assert code([wallet.proof(ident, nonce(url)), Wallet().proof(ident, nonce(url))]) == "invalid_nonce"
+    assert (
+        code([wallet.proof(ident, nonce(url)), Wallet().proof(ident, nonce(url))])
+        == "invalid_nonce"
+    )
     many = nonce(url)
     assert code([Wallet().proof(ident, many) for _ in range(4)]) == "invalid_proof"
     stale = nonce(url)
@@ -425,7 +442,10 @@ def test_a_nonce_is_used_once(redeemed: tuple[str, Clock, str]) -> None:
     assert error_of(replay) == "invalid_nonce"
     # a presentation challenge of the same service is not a c_nonce
     challenge = httpx.post(f"{url}/challenges", json={}).json()["challenge"]
-    assert error_of(ask(url, access, "MicroCredential_ldp_vc", [wallet.proof(ident, challenge)])) == "invalid_nonce"
+    assert (
+        error_of(ask(url, access, "MicroCredential_ldp_vc", [wallet.proof(ident, challenge)]))
+        == "invalid_nonce"
+    )
 
 
 def test_nothing_is_issued_twice(redeemed: tuple[str, Clock, str]) -> None:
@@ -472,10 +492,16 @@ def test_offer_refusals(service: tuple[str, Clock]) -> None:
     no_subject = {k: v for k, v in template().items() if k != "credentialSubject"}
     assert refused({"credential": no_subject}).json()["field"] == "credential.credentialSubject"
     assert refused({"credential": template(), "rowKey": "r"}).json()["code"] == "REQUEST_INVALID"
-    assert refused({"rowKey": "no-such-row"}).status_code == 404
+    unknown_row = refused({"rowKey": "no-such-row"})
+    assert unknown_row.status_code == 404 and unknown_row.json()["code"] == "UNKNOWN_ROW"
     assert refused({"credential": template(), "expiresIn": 5}).json()["field"] == "expiresIn"
-    assert refused({"credential": template(), "txCode": {"length": 2}}).json()["field"] == "txCode.length"
-    wrong = refused({"credential": template(), "credentialConfigurationIds": ["MicroCredential_ldp_vc_signed"]})
+    assert (
+        refused({"credential": template(), "txCode": {"length": 2}}).json()["field"]
+        == "txCode.length"
+    )
+    wrong = refused(
+        {"credential": template(), "credentialConfigurationIds": ["MicroCredential_ldp_vc_signed"]}
+    )
     assert wrong.json()["field"] == "credentialConfigurationIds"
     assert refused({"credential": template(), "colour": "red"}).json()["code"] == "REQUEST_INVALID"
 
@@ -501,25 +527,36 @@ def test_a_batch_row_is_deferred_until_signed(service: tuple[str, Clock], tmp_pa
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     row = ledger.reserve("batch/R0001", status_base=f"{url}/status/demo/", now=NOW)
     made = offer(url, credential=None, rowKey="batch/R0001")
-    assert made["credentialOffer"]["credential_configuration_ids"] == ["MicroCredential_ldp_vc_signed"]
+    assert made["credentialOffer"]["credential_configuration_ids"] == [
+        "MicroCredential_ldp_vc_signed"
+    ]
     access = token(url, made).json()["access_token"]
     auth = {"Authorization": f"Bearer {access}"}
     r = ask(url, access, "MicroCredential_ldp_vc_signed", None)
     assert r.status_code == 202, r.text
     transaction = r.json()["transaction_id"]
     assert r.json()["interval"] == 60
-    waiting = httpx.post(f"{ident}/deferred_credential", json={"transaction_id": transaction}, headers=auth)
+    waiting = httpx.post(
+        f"{ident}/deferred_credential", json={"transaction_id": transaction}, headers=auth
+    )
     assert waiting.status_code == 202 and waiting.json()["transaction_id"] == transaction
     signed = sign({**template(), "id": row.credential_id}, ISSUER)
     ledger.complete("batch/R0001", json.dumps(signed), now=NOW)
-    ready = httpx.post(f"{ident}/deferred_credential", json={"transaction_id": transaction}, headers=auth)
+    ready = httpx.post(
+        f"{ident}/deferred_credential", json={"transaction_id": transaction}, headers=auth
+    )
     assert ready.status_code == 200 and ready.json()["credentials"][0]["credential"] == signed
-    again = httpx.post(f"{ident}/deferred_credential", json={"transaction_id": transaction}, headers=auth)
+    again = httpx.post(
+        f"{ident}/deferred_credential", json={"transaction_id": transaction}, headers=auth
+    )
     assert again.status_code == 400 and error_of(again) == "invalid_transaction_id"
     unknown = httpx.post(f"{ident}/deferred_credential", json={"transaction_id": "x"}, headers=auth)
     assert error_of(unknown) == "invalid_transaction_id"
     assert httpx.post(f"{ident}/deferred_credential", json={}, headers=auth).status_code == 400
-    assert httpx.post(f"{ident}/deferred_credential", json={"transaction_id": transaction}).status_code == 401
+    assert (
+        httpx.post(f"{ident}/deferred_credential", json={"transaction_id": transaction}).status_code
+        == 401
+    )
     # once signed, the same offer's credential endpoint answers at once
     now_ready = ask(url, access, "MicroCredential_ldp_vc_signed", None)
     assert now_ready.status_code == 200
@@ -530,7 +567,10 @@ def test_a_batch_row_is_deferred_until_signed(service: tuple[str, Clock], tmp_pa
 
 
 def test_mcvc_offer_prints_link_code_and_qr(
-    service: tuple[str, Clock], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    service: tuple[str, Clock],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from mcvc.cli import main
 
@@ -539,8 +579,18 @@ def test_mcvc_offer_prints_link_code_and_qr(
     monkeypatch.setenv("MCVC_ISSUER_TOKEN", TOKEN)
     png = tmp_path / "offer.png"
     code = main(
-        ["offer", "--credential", str(tmp_path / "unsigned.json"), "--service", url,
-         "--tx-code", "--png", str(png), "--expires", "2d"]
+        [
+            "offer",
+            "--credential",
+            str(tmp_path / "unsigned.json"),
+            "--service",
+            url,
+            "--tx-code",
+            "--png",
+            str(png),
+            "--expires",
+            "2d",
+        ]
     )
     out = capsys.readouterr().out
     assert code == 0, out

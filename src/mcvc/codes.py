@@ -235,6 +235,8 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
     ("RATE_LIMITED", "service", "too many requests from this client"),
     ("BUSY", "service", "no verification slot came free in time"),
     ("UNKNOWN_ISSUER", "service", "no issuer of that name is configured"),
+    ("UNKNOWN_ROW", "service", "an offer for a ledger row that does not exist"),
+    ("VERIFIER_OFF", "service", "OpenID4VP requests on a service with no verifier key"),
     ("CREDENTIAL_CONFLICT", "service", "the credential id was issued with other content"),
     ("LEDGER_UNAVAILABLE", "service", "the ledger database cannot be reached"),
     ("INTERNAL_ERROR", "service", "an unexpected error (logged, no trace sent)"),

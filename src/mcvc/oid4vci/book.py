@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -151,7 +152,12 @@ class OfferBook:
             if tx.get("input_mode", "numeric") == "numeric":
                 tx_code = "".join(secrets.choice("0123456789") for _ in range(length))
             else:
-                alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+                # no I, O, 0 or 1: a code read off a letter or a screen is typed right
+                alphabet = [
+                    c
+                    for c in string.ascii_uppercase + string.digits
+                    if c not in {"I", "O", "0", "1"}
+                ]
                 tx_code = "".join(secrets.choice(alphabet) for _ in range(length))
         with self.engine.begin() as conn:
             conn.execute(
@@ -268,7 +274,9 @@ class OfferBook:
 
     # --- what went to which key ---------------------------------------------------------
 
-    def claim(self, offer_id: str, configuration: str, slot: int, holder: str, row_key: str) -> Slot:
+    def claim(
+        self, offer_id: str, configuration: str, slot: int, holder: str, row_key: str
+    ) -> Slot:
         """The slot for ``holder``: created now, or as an earlier request left it (possibly
         for another key, which the caller refuses)."""
         try:

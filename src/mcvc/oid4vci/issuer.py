@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -204,7 +204,7 @@ class WalletIssuer:
         # refuse now what the credential endpoint would refuse later
         probe = {**doc, "credentialSubject": {**subject, "id": "did:example:wallet"}}
         self.issuer._check(probe)
-        return doc
+        return dict(doc)
 
     @staticmethod
     def _tx_spec(tx_code: Any) -> dict[str, Any] | None:
@@ -245,7 +245,9 @@ class WalletIssuer:
     def offer_document(self, offer_id: str) -> Answer:
         found = self.book.open_offer(offer_id, self.clock.now())
         if found is None or found[0].issuer != self.issuer.name:
-            return _error(404, "not_found", "no open credential offer here (used, withdrawn or expired)")
+            return _error(
+                404, "not_found", "no open credential offer here (used, withdrawn or expired)"
+            )
         return Answer(200, found[1], dict(_NO_STORE))
 
     # --- OAuth token endpoint -----------------------------------------------------------
@@ -322,7 +324,10 @@ class WalletIssuer:
             return _error(
                 400, "invalid_encryption_parameters", "encrypted responses are not offered"
             )
-        by_id, by_config = body.get("credential_identifier"), body.get("credential_configuration_id")
+        by_id, by_config = (
+            body.get("credential_identifier"),
+            body.get("credential_configuration_id"),
+        )
         if (by_id is None) == (by_config is None):
             return _error(
                 400,
@@ -332,9 +337,13 @@ class WalletIssuer:
         if "proof" in body:
             return _error(400, "invalid_credential_request", "proof is replaced by proofs in 1.0")
         configuration = by_config if by_config is not None else by_id
+        if not isinstance(configuration, str):
+            return _error(400, "invalid_credential_request", "the configuration id is a string")
         known = self.metadata()["credential_configurations_supported"]
         if configuration not in known:
-            error = "unknown_credential_configuration" if by_config else "unknown_credential_identifier"
+            error = (
+                "unknown_credential_configuration" if by_config else "unknown_credential_identifier"
+            )
             return _error(400, error, f"{configuration!r} is not a configuration of this issuer")
         if configuration not in offer.configurations:
             return _error(
@@ -413,7 +422,10 @@ class WalletIssuer:
                     prepared, issuer.key, now=now, holder_jwk=holder.jwk, vct=self.vct
                 )
         else:
-            doc = {**template, "credentialSubject": {**template["credentialSubject"], "id": holder.did}}
+            doc = {
+                **template,
+                "credentialSubject": {**template["credentialSubject"], "id": holder.did},
+            }
 
             def secure(prepared: dict[str, Any]) -> str:
                 if configuration == CONFIG_JWT:
@@ -433,10 +445,14 @@ class WalletIssuer:
         self.book.claim(offer.offer_id, CONFIG_SIGNED, 0, "-", row_key)
         row = self.ledger.get(row_key)
         if row is not None and row.state == "issued" and row.signed:
-            return Answer(200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE))
+            return Answer(
+                200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE)
+            )
         transaction = self.book.defer(offer.offer_id, CONFIG_SIGNED, 0)
         return Answer(
-            202, {"transaction_id": transaction, "interval": self.deferred_interval}, dict(_NO_STORE)
+            202,
+            {"transaction_id": transaction, "interval": self.deferred_interval},
+            dict(_NO_STORE),
         )
 
     def deferred(self, authorization: str | None, body: Any) -> Answer:
@@ -449,7 +465,9 @@ class WalletIssuer:
         found = self.book.transaction(transaction_id)
         if found is None or found[0] != offer.offer_id:
             return _error(
-                400, "invalid_transaction_id", "unknown transaction, or its credential was delivered"
+                400,
+                "invalid_transaction_id",
+                "unknown transaction, or its credential was delivered",
             )
         row = self.ledger.get(found[1].row_key)
         if row is None:
@@ -462,4 +480,6 @@ class WalletIssuer:
             )
         if not self.book.delivered(transaction_id):
             return _error(400, "invalid_transaction_id", "the credential was already delivered")
-        return Answer(200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE))
+        return Answer(
+            200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE)
+        )

@@ -25,7 +25,7 @@ from ..jsontext import parse_json
 from ..keys import KeyPair, key_from_document
 from ..multibase import b64url_decode
 
-__all__ = ["HolderKey", "KeyProofError", "PROOF_ALGS", "PROOF_TYP", "verify_key_proof"]
+__all__ = ["PROOF_ALGS", "PROOF_TYP", "HolderKey", "KeyProofError", "verify_key_proof"]
 
 PROOF_TYP = "openid4vci-proof+jwt"
 # alg -> the key kind it needs; nothing symmetric, no "none"

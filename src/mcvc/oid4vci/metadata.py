@@ -149,9 +149,7 @@ def type_metadata(vct: str) -> dict[str, Any]:
             "A micro-credential with the EU standard elements (Council Recommendation of "
             "16 June 2022). The learner's personal data are selectively disclosable."
         ),
-        "display": [
-            {"locale": d["locale"], "name": d["name"]} for d in _DISPLAY if "name" in d
-        ],
+        "display": [{"locale": d["locale"], "name": d["name"]} for d in _DISPLAY if "name" in d],
         "claims": [
             {"path": path, "display": [{"locale": "en", "label": label}], "sd": "always"}
             for path, label in _PERSONAL

@@ -29,8 +29,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .wallet import wallet_routes
-
 from .. import __version__
 from ..canon.api import Canonicalizer
 from ..clock import Clock, SystemClock
@@ -50,8 +48,10 @@ from .challenges import ChallengeBook
 from .config import ConfigError, ServiceConfig
 from .issuer import IssueRefused, ServiceIssuer
 from .openapi import openapi_document
+from .presentations import presentation_routes
 from .ratelimit import RateLimiter
 from .slots import Slots
+from .wallet import wallet_routes
 
 if TYPE_CHECKING:
     import httpx
@@ -188,6 +188,9 @@ class _Service:
         from .wallet import wallet_issuers
 
         self.wallets = wallet_issuers(self, secret)
+        from .presentations import verifier_of
+
+        self.verifier = verifier_of(self)
         self.trust: TrustList | None = None
         self.anchors: TrustAnchors | None = None
         self._load_trust()
@@ -802,6 +805,7 @@ def create_app(
         Route("/openapi.json", _endpoint(s.openapi), methods=["GET"]),
         Route("/health", _endpoint(s.health), methods=["GET"]),
         *wallet_routes(s, _endpoint, _Refusal),
+        *presentation_routes(s, _endpoint, _Refusal),
     ]
 
     @contextlib.asynccontextmanager

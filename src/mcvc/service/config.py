@@ -17,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import McvcError
 
-__all__ = ["ConfigError", "IssuerConfig", "LimitsConfig", "ServiceConfig", "VerifyConfig", "WalletConfig"]
+__all__ = [
+    "ConfigError",
+    "IssuerConfig",
+    "LimitsConfig",
+    "ServiceConfig",
+    "VerifierConfig",
+    "VerifyConfig",
+    "WalletConfig",
+]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -132,6 +140,34 @@ class WalletConfig(_Strict):
     served there)."""
 
 
+class VerifierConfig(_Strict):
+    """OpenID4VP: ask a learner's wallet for a credential (``mcvc request``). Off without a
+    key: the authorization requests are signed with it (client id prefix
+    ``decentralized_identifier``)."""
+
+    name: str = "Admissions office"
+    key: str | None = None
+    did: str | None = None
+    """A did:web for the key (its DID document is then served here); default its did:key."""
+    token_sha256: list[str] = Field(default_factory=list)
+    token_env: str | None = None
+    request_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+
+    @field_validator("token_sha256")
+    @classmethod
+    def _hashes(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _SHA256.match(item):
+                raise ValueError("each entry is the SHA-256 of a token as 64 lower-case hex digits")
+        return value
+
+    def token_hashes(self) -> set[str]:
+        hashes = set(self.token_sha256)
+        if self.token_env and os.environ.get(self.token_env):
+            hashes.add(hashlib.sha256(os.environ[self.token_env].encode("utf-8")).hexdigest())
+        return hashes
+
+
 class ServiceConfig(_Strict):
     public_url: str = "http://127.0.0.1:8080"
     ledger: str = "sqlite:///mcvc-ledger.db"
@@ -140,6 +176,7 @@ class ServiceConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
     wallet: WalletConfig = Field(default_factory=WalletConfig)
+    verifier: VerifierConfig = Field(default_factory=VerifierConfig)
     base_dir: str = "."
 
     @field_validator("public_url")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from collections.abc import Callable
 
 from ..canon.api import Canonicalizer
 from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, STATUS_V1
@@ -139,7 +139,10 @@ class ServiceIssuer:
         self._check(doc)
         try:
             reservation = ledger.reserve(
-                self.row_key(name), status_base=self.status_base, now=now, credential_id=doc.get("id")
+                self.row_key(name),
+                status_base=self.status_base,
+                now=now,
+                credential_id=doc.get("id"),
             )
         except LedgerError as exc:
             raise IssueRefused(str(exc), code=exc.code, status=409, field="credential.id") from None
@@ -157,7 +160,10 @@ class ServiceIssuer:
         return IssuedCredential(text, replayed=False)
 
     def data_integrity(self, prepared: dict[str, Any], now: datetime) -> str:
-        signed = {**prepared, "proof": create_proof(prepared, self.key, created=now, canon=self.canon)}
+        signed = {
+            **prepared,
+            "proof": create_proof(prepared, self.key, created=now, canon=self.canon),
+        }
         return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
 
     def _check(self, doc: dict[str, Any]) -> None:

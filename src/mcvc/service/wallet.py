@@ -86,7 +86,7 @@ def wallet_routes(
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > _MAX_FORM:
-                raise refusal(413, "REQUEST_TOO_LARGE", "the token request is too large")
+                raise refusal(413, "INPUT_TOO_LARGE", "the token request is too large")
         try:
             parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
@@ -188,7 +188,9 @@ def wallet_routes(
         from ..oid4vci.issuer import offer_link
 
         link = offer_link(f"{w.identifier}/offers/{request.path_params['offer']}")
-        return Response(qr_png(link), 200, media_type="image/png", headers={"Cache-Control": "no-store"})
+        return Response(
+            qr_png(link), 200, media_type="image/png", headers={"Cache-Control": "no-store"}
+        )
 
     async def vct(request: Request) -> Response:
         return _send(Answer(200, type_metadata(vct_of(service))))

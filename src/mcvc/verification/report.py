@@ -137,3 +137,29 @@ class VerificationReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VerificationReport:
+        """The report :meth:`to_dict` gave (a verdict stored by the service, say), so that it
+        renders as it did; the outcome is recomputed from the checks, not read."""
+        checks = [
+            Check(
+                name=c["check"],
+                code=c["code"],
+                outcome=c["outcome"],
+                message=c["message"],
+                details=c.get("details", {}),
+                informative=c.get("informative", False),
+            )
+            for c in data.get("checks", [])
+        ]
+        return cls(
+            checks=checks,
+            kind=data.get("kind", "credential"),
+            elements=data.get("elements"),
+            issuer=data.get("issuer", {}),
+            trusted=data.get("trusted"),
+            credentials=[cls.from_dict(r) for r in data.get("credentials", [])],
+            source=data.get("source", ""),
+            policy=data.get("policy", "officer"),
+        )
