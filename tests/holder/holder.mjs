@@ -1,0 +1,144 @@
+// A test wallet on the OpenID4VC TypeScript libraries (@openid4vc/openid4vci, @openid4vc/openid4vp,
+// @sd-jwt/sd-jwt-vc): it receives a credential from mcvc serve and presents it to mcvc request.
+// Only the key handling (node:crypto) is ours; the protocol steps are the libraries'.
+//
+//   node holder.mjs receive STATE.json OFFER_LINK [TX_CODE] [CONFIGURATION_ID]
+//   node holder.mjs present STATE.json REQUEST_LINK VERIFIER_JWK_JSON [HIDE_CLAIM]
+// Prints one JSON object on stdout.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+
+import { clientAuthenticationAnonymous, setGlobalConfig } from '@openid4vc/oauth2'
+import { Openid4vciClient } from '@openid4vc/openid4vci'
+import { Openid4vpClient } from '@openid4vc/openid4vp'
+import { digest, generateSalt } from '@sd-jwt/crypto-nodejs'
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
+
+// the tests' service listens on http://127.0.0.1; a real wallet keeps the https-only default
+setGlobalConfig({ allowInsecureUrls: true })
+
+const b64u = (buf) => Buffer.from(buf).toString('base64url')
+
+function hash(data, alg) {
+  const name = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' }[alg] ?? alg
+  return new Uint8Array(crypto.createHash(name).update(data).digest())
+}
+
+function signerFor(privateJwk) {
+  const key = crypto.createPrivateKey({ key: privateJwk, format: 'jwk' })
+  return (input) => b64u(crypto.sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))
+}
+
+function publicOf(jwk) {
+  const { kty, crv, x, y } = jwk
+  return { kty, crv, x, y }
+}
+
+async function signJwt(privateJwk, header, payload) {
+  const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`
+  return { jwt: `${input}.${signerFor(privateJwk)(input)}`, signerJwk: publicOf(privateJwk) }
+}
+
+function callbacks(state, verifierJwk) {
+  return {
+    fetch,
+    hash,
+    generateRandom: (n) => new Uint8Array(crypto.randomBytes(n)),
+    clientAuthentication: clientAuthenticationAnonymous(),
+    signJwt: (_signer, { header, payload }) => signJwt(state.privateJwk, header, payload),
+    verifyJwt: (_signer, { compact }) => {
+      // the verifier's key comes to this test wallet out of band (its did:key); a real wallet
+      // resolves the DID named by the request object's kid
+      const [h, p, s] = compact.split('.')
+      const key = crypto.createPublicKey({ key: verifierJwk, format: 'jwk' })
+      const ok = crypto.verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))
+      return ok ? { verified: true, signerJwk: verifierJwk } : { verified: false }
+    },
+    decryptJwe: () => { throw new Error('no encryption') },
+    encryptJwe: () => { throw new Error('no encryption') },
+  }
+}
+
+async function receive(statePath, offerLink, txCode, configurationId) {
+  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const state = { privateJwk: privateKey.export({ format: 'jwk' }) }
+  const client = new Openid4vciClient({ callbacks: callbacks(state) })
+  const credentialOffer = await client.resolveCredentialOffer(offerLink)
+  const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer)
+  const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+    credentialOffer,
+    issuerMetadata,
+    txCode: txCode || undefined,
+  })
+  const credentialConfigurationId = configurationId || credentialOffer.credential_configuration_ids[0]
+  const { c_nonce } = await client.requestNonce({ issuerMetadata })
+  const { jwt } = await client.createCredentialRequestJwtProof({
+    issuerMetadata,
+    credentialConfigurationId,
+    signer: { method: 'jwk', publicJwk: publicOf(state.privateJwk), alg: 'ES256' },
+    nonce: c_nonce,
+    issuedAt: new Date(),
+  })
+  const result = await client.retrieveCredentials({
+    issuerMetadata,
+    accessToken: accessTokenResponse.access_token,
+    credentialConfigurationId,
+    proofs: { jwt: [jwt] },
+  })
+  state.credential = result.credentialResponse.credentials[0].credential
+  state.configuration = credentialConfigurationId
+  fs.writeFileSync(statePath, JSON.stringify(state))
+  return { configuration: credentialConfigurationId, credential: state.credential }
+}
+
+async function present(statePath, requestLink, verifierJwkText, hide) {
+  const state = JSON.parse(fs.readFileSync(statePath, 'utf8'))
+  const verifierJwk = JSON.parse(verifierJwkText)
+  const client = new Openid4vpClient({ callbacks: callbacks(state, verifierJwk) })
+  const parsed = client.parseOpenid4vpAuthorizationRequest({ authorizationRequest: requestLink })
+  const resolved = await client.resolveOpenId4vpAuthorizationRequest({
+    authorizationRequestPayload: parsed.params,
+  })
+  const request = resolved.authorizationRequestPayload
+  const sdjwt = new SDJwtVcInstance({
+    hasher: digest,
+    saltGenerator: generateSalt,
+    kbSigner: signerFor(state.privateJwk),
+    kbSignAlg: 'ES256',
+  })
+  // disclose everything the wallet may, except the claim the learner keeps back
+  const frame = {}
+  for (const path of await sdjwt.presentableKeys(state.credential)) {
+    if (hide && path.split('.').pop() === hide) continue
+    let node = frame
+    const parts = path.split('.')
+    for (const part of parts.slice(0, -1)) node = node[part] ??= {}
+    node[parts.at(-1)] = true
+  }
+  const presentation = await sdjwt.present(state.credential, frame, {
+    kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: request.client_id, nonce: request.nonce } },
+  })
+  const queryId = request.dcql_query.credentials.find((c) => c.format === 'dc+sd-jwt').id
+  const response = await client.createOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: request,
+    authorizationResponsePayload: { vp_token: { [queryId]: [presentation] } },
+  })
+  const submitted = await client.submitOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: request,
+    authorizationResponsePayload: response.authorizationResponsePayload,
+  })
+  return {
+    clientId: resolved.client.clientId ?? request.client_id,
+    status: submitted.response.status,
+    presentation,
+  }
+}
+
+const [command, ...args] = process.argv.slice(2)
+try {
+  const out = command === 'receive' ? await receive(...args) : await present(...args)
+  process.stdout.write(JSON.stringify(out))
+} catch (error) {
+  process.stdout.write(JSON.stringify({ error: String(error?.message ?? error), details: error?.errorResponse ?? error?.cause?.message }))
+  process.exitCode = 1
+}

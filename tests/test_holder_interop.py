@@ -1,0 +1,141 @@
+"""Interop with independent OpenID4VC implementations: a holder built on the OpenID Foundation
+TypeScript libraries (``tests/holder``: @openid4vc/openid4vci, @openid4vc/openid4vp,
+@sd-jwt/sd-jwt-vc) receives an EDC micro-credential from ``mcvc serve`` through a
+pre-authorized offer, keeps it, and presents it (the date of birth withheld) to an
+``mcvc request``, which reports it verified.
+
+.ci/run copies tests/holder to a temporary folder, installs it and sets MCVC_HOLDER_DIR;
+without it these tests are skipped (MCVC_REQUIRE_HOLDER=1 makes that a failure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mcvc import generate_key, save_key
+from mcvc.clock import SystemClock
+from mcvc.jose import parse_jose
+from mcvc.sdjwt import parse_sd_jwt
+
+from .conftest import trust_file
+from .service_helpers import TOKEN, base_config, free_port, running
+from .test_oid4vci import ISSUER, template
+
+HOLDER = os.environ.get("MCVC_HOLDER_DIR", "")
+if not HOLDER:
+    if os.environ.get("MCVC_REQUIRE_HOLDER"):
+        raise RuntimeError("MCVC_REQUIRE_HOLDER is set but MCVC_HOLDER_DIR is not")
+    pytest.skip("the OpenID4VC holder is not installed (MCVC_HOLDER_DIR)", allow_module_level=True)
+
+VERIFIER = generate_key("p256")
+VERIFIER_TOKEN = "interop-verifier-token"
+
+
+def holder(*args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        ["node", str(Path(HOLDER) / "holder.mjs"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    try:
+        out: dict[str, Any] = json.loads(done.stdout)
+    except ValueError:
+        raise AssertionError(f"holder: {done.stdout}\n{done.stderr}") from None
+    return out
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[str]:
+    # the libraries stamp proofs with the wall clock, so the service runs on it too
+    port = free_port()
+    save_key(ISSUER, tmp_path / "issuer.json")
+    save_key(VERIFIER, tmp_path / "verifier.json")
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
+    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
+    config["verifier"] = {
+        "key": str(tmp_path / "verifier.json"),
+        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
+    }
+    with running(config, clock=SystemClock()) as url:
+        yield str(url)
+
+
+def _offer(url: str, configuration: str, tx: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "credential": template(),
+        "credentialConfigurationIds": [configuration],
+        "txCode": tx,
+    }
+    r = httpx.post(
+        f"{url}/issuers/demo/offers", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_the_library_holder_receives_and_presents(service: str, tmp_path: Path) -> None:
+    url = service
+    state = str(tmp_path / "wallet.json")
+    made = _offer(url, "MicroCredential_dc+sd-jwt", tx=True)
+    got = holder("receive", state, made["offerUri"], made["txCode"])
+    assert "error" not in got, got
+    issued = parse_sd_jwt(got["credential"])
+    assert parse_jose(issued.jwt).claims["cnf"]["jwk"]["crv"] == "P-256"
+    assert "dateOfBirth" in issued.names
+
+    r = httpx.post(
+        f"{url}/verifier/requests",
+        json={"purpose": "interop"},
+        headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"},
+    )
+    request = r.json()
+    shown = holder(
+        "present",
+        state,
+        request["authorizationRequest"],
+        json.dumps(VERIFIER.public_jwk()),
+        "dateOfBirth",
+    )
+    assert "error" not in shown, shown
+    assert shown["status"] == 200
+    assert "dateOfBirth" not in parse_sd_jwt(shown["presentation"]).names
+    status = httpx.get(
+        request["statusUri"], headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"}
+    ).json()
+    assert status["status"] == "answered"
+    assert status["result"]["verdict"] == "verified", status["result"]
+
+
+def test_the_library_holder_is_refused_a_replayed_offer(service: str, tmp_path: Path) -> None:
+    made = _offer(service, "MicroCredential_ldp_vc", tx=False)
+    first = holder("receive", str(tmp_path / "a.json"), made["offerUri"])
+    assert "error" not in first, first
+    assert first["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
+    # the offer by reference is gone once used; by value, its code is refused
+    again = holder("receive", str(tmp_path / "b.json"), made["offerUriByValue"])
+    assert "error" in again and "invalid_grant" in json.dumps(again), again
+
+
+def test_the_library_holder_with_a_wrong_transaction_code(service: str, tmp_path: Path) -> None:
+    made = _offer(service, "MicroCredential_jwt_vc_json", tx=True)
+    wrong = holder(
+        "receive",
+        str(tmp_path / "a.json"),
+        made["offerUriByValue"],
+        "000000" if made["txCode"] != "000000" else "111111",
+    )
+    assert "error" in wrong and "invalid_grant" in json.dumps(wrong), wrong
+    right = holder("receive", str(tmp_path / "b.json"), made["offerUriByValue"], made["txCode"])
+    assert "error" not in right, right
+    assert parse_jose(right["credential"]).claims["sub"].startswith("did:jwk:")
