@@ -139,3 +139,98 @@ def test_the_library_holder_with_a_wrong_transaction_code(service: str, tmp_path
     right = holder("receive", str(tmp_path / "b.json"), made["offerUriByValue"], made["txCode"])
     assert "error" not in right, right
     assert parse_jose(right["credential"]).claims["sub"].startswith("did:jwk:")
+
+
+def _private_jwk(key: Any) -> dict[str, str]:
+    from mcvc.multibase import b64url_encode
+
+    size = 32 if key.kind == "p256" else 48
+    d = key.private_key.private_numbers().private_value.to_bytes(size, "big")
+    return {**key.public_jwk(), "d": b64url_encode(d)}
+
+
+@pytest.mark.parametrize("kind", ["p256", "p384"])
+def test_sd_jwt_vc_library_verifies_what_mcvc_issues(kind: str) -> None:
+    from mcvc import build_credential, issue_sd_jwt, present_sd_jwt
+
+    from .conftest import NOW, ROOT, load
+
+    issuer, wallet = generate_key(kind), generate_key("p256")  # type: ignore[arg-type]
+    credential = build_credential(
+        load(ROOT / "examples" / "microcredential.json"), issuer=issuer.did_key
+    )
+    issued = issue_sd_jwt(credential, issuer, now=NOW, holder_jwk=wallet.public_jwk())
+    plain = holder("sd-verify", issued, json.dumps(issuer.public_jwk()))
+    assert plain.get("verified") is True, plain
+    assert (
+        plain["claims"]["credentialSubject"]["dateOfBirth"]
+        == credential["credentialSubject"]["dateOfBirth"]
+    )
+    names = [n for n in parse_sd_jwt(issued).names if n != "dateOfBirth"]
+    shown = present_sd_jwt(
+        issued,
+        reveal=names,
+        holder_key=wallet,
+        nonce="n-42",
+        audience="x509_san_dns:uni.example",
+        now=NOW,
+    )
+    checked = holder(
+        "sd-verify", shown, json.dumps(issuer.public_jwk()), "n-42", "x509_san_dns:uni.example"
+    )
+    assert checked.get("verified") is True, checked
+    assert "dateOfBirth" not in checked["claims"]["credentialSubject"]
+    assert checked["kb"]["nonce"] == "n-42"
+    # a changed byte is refused there too
+    forged = issued.replace(issued.split(".")[1][:8], issued.split(".")[1][:7] + "A", 1)
+    assert "error" in holder("sd-verify", forged, json.dumps(issuer.public_jwk()))
+
+
+def test_mcvc_verifies_what_the_sd_jwt_vc_library_issues(tmp_path: Path) -> None:
+    from mcvc import FetchPolicy, TrustList, build_credential, present_sd_jwt, verify
+
+    from .conftest import ROOT, load
+
+    issuer, wallet = generate_key("p256"), generate_key("p256")
+    credential = build_credential(
+        load(ROOT / "examples" / "microcredential.json"), issuer=issuer.did_key
+    )
+    credential.pop("credentialStatus", None)
+    (tmp_path / "claims.json").write_text(json.dumps(credential))
+    made = holder(
+        "sd-issue",
+        str(tmp_path / "claims.json"),
+        json.dumps(_private_jwk(issuer)),
+        issuer.verification_method,
+        json.dumps(wallet.public_jwk()),
+    )
+    assert "token" in made, made
+    token = made["token"]
+    assert "dateOfBirth" in parse_sd_jwt(token).names
+    # the library stamps iat with the wall clock: check as of then
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    trust = TrustList.from_dict({"name": "t", "issuers": [{"did": issuer.did_key}]})
+    shown = present_sd_jwt(
+        token,
+        reveal=["nationalID"],
+        holder_key=wallet,
+        nonce="n-7",
+        audience="https://admissions.example",
+        now=now,
+    )
+    report = verify(
+        shown,
+        trust=trust,
+        now=now,
+        challenge="n-7",
+        domain="https://admissions.example",
+        fetch_policy=FetchPolicy(),
+    )
+    assert report.outcome == "verified", report.to_json()
+    assert report.check("parse").details["disclosed"] == ["credentialSubject.nationalID"]  # type: ignore[union-attr]
+    wrong_aud = verify(
+        shown, trust=trust, now=now, challenge="n-7", domain="https://elsewhere.example"
+    )
+    assert wrong_aud.outcome == "failed"

@@ -4,6 +4,8 @@
 //
 //   node holder.mjs receive STATE.json OFFER_LINK [TX_CODE] [CONFIGURATION_ID]
 //   node holder.mjs present STATE.json REQUEST_LINK VERIFIER_JWK_JSON [HIDE_CLAIM]
+//   node holder.mjs sd-verify SD_JWT ISSUER_JWK_JSON [NONCE AUDIENCE]   (@sd-jwt verifies mcvc's)
+//   node holder.mjs sd-issue CLAIMS.json ISSUER_PRIVATE_JWK_JSON KID HOLDER_JWK_JSON  (and the reverse)
 // Prints one JSON object on stdout.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -134,9 +136,51 @@ async function present(statePath, requestLink, verifierJwkText, hide) {
   }
 }
 
+function verifierFor(publicJwk) {
+  const key = crypto.createPublicKey({ key: publicJwk, format: 'jwk' })
+  const hashName = publicJwk.crv === 'P-384' ? 'sha384' : 'sha256'
+  return (data, sig) =>
+    crypto.verify(hashName, Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))
+}
+
+async function sdVerify(token, issuerJwkText, nonce, audience) {
+  const sdjwt = new SDJwtVcInstance({
+    hasher: digest,
+    verifier: verifierFor(JSON.parse(issuerJwkText)),
+    kbVerifier: (data, sig, payload) => verifierFor(payload.cnf.jwk)(data, sig),
+  })
+  const options = nonce ? { keyBindingNonce: nonce } : {}
+  const result = await sdjwt.verify(token, options)
+  if (nonce && result.kb?.payload.aud !== audience) throw new Error('key binding audience mismatch')
+  const claims = await sdjwt.getClaims(token)
+  return { verified: true, claims, kb: result.kb?.payload ?? null }
+}
+
+async function sdIssue(claimsPath, issuerJwkText, kid, holderJwkText) {
+  const issuerJwk = JSON.parse(issuerJwkText)
+  const sdjwt = new SDJwtVcInstance({
+    hasher: digest,
+    saltGenerator: generateSalt,
+    signer: signerFor(issuerJwk),
+    signAlg: issuerJwk.crv === 'P-384' ? 'ES384' : 'ES256',
+  })
+  const credential = JSON.parse(fs.readFileSync(claimsPath, 'utf8'))
+  const payload = {
+    ...credential,
+    iss: typeof credential.issuer === 'string' ? credential.issuer : credential.issuer.id,
+    vct: 'urn:mcvc:vct:micro-credential:1',
+    iat: Math.floor(Date.now() / 1000),
+    cnf: { jwk: JSON.parse(holderJwkText) },
+  }
+  const personal = ['dateOfBirth', 'nationalID', 'placeOfBirth'].filter((k) => k in credential.credentialSubject)
+  const token = await sdjwt.issue(payload, { credentialSubject: { _sd: personal } }, { header: { kid } })
+  return { token }
+}
+
 const [command, ...args] = process.argv.slice(2)
+const commands = { receive, present, 'sd-verify': sdVerify, 'sd-issue': sdIssue }
 try {
-  const out = command === 'receive' ? await receive(...args) : await present(...args)
+  const out = await commands[command](...args)
   process.stdout.write(JSON.stringify(out))
 } catch (error) {
   process.stdout.write(JSON.stringify({ error: String(error?.message ?? error), details: error?.errorResponse ?? error?.cause?.message }))
