@@ -35,6 +35,11 @@ SURVIVORS = ROOT / "mutation" / "survivors"
 # module -> the test files that exercise it (the traced run that maps tests to functions
 # uses only these, which keeps a run to minutes)
 MODULES: dict[str, list[str]] = {
+    "src/mcvc/oid4vci/keyproof.py": ["tests/test_key_proof.py", "tests/test_oid4vci.py"],
+    "src/mcvc/oid4vci/book.py": ["tests/test_oid4vci.py"],
+    "src/mcvc/oid4vci/issuer.py": ["tests/test_oid4vci.py"],
+    "src/mcvc/oid4vp/dcql.py": ["tests/test_dcql.py", "tests/test_oid4vp.py"],
+    "src/mcvc/oid4vp/verifier.py": ["tests/test_oid4vp.py"],
     "src/mcvc/status/bitstring.py": ["tests/test_status.py", "tests/test_mutation_kills.py"],
     "src/mcvc/status/checker.py": [
         "tests/test_status.py",

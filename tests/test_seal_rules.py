@@ -555,3 +555,230 @@ def test_certificate_caps_are_exact(envelope: dict[str, Any]) -> None:
     assert _parse_code(many, limits=Limits(max_seal_revocation_values=1000)) == "JADES_FORMAT"
     many["signatures"][0]["header"] = {"etsiU": [b64url_encode(b"{}")] * 32}
     assert _parse_code(many) == "OK"
+
+
+# --- what mutation testing asked for: outcomes, details and the order of the data ------------
+
+
+def _fails(report: Any, name: str, code: str) -> Any:
+    check = report.check(name)
+    assert check is not None and (check.code, check.outcome) == (code, "fail"), report.codes
+    assert report.outcome == "failed"
+    return check
+
+
+def test_every_seal_refusal_fails_the_verdict() -> None:
+    root = _ca()
+    key, leaf = _leaf(root)
+    envelope = _seal(key, [leaf, root[1]])
+    short = json.loads(json.dumps(envelope))
+    short["signatures"][0]["signature"] = b64url_encode(
+        b64url_decode(short["signatures"][0]["signature"])[:-1]
+    )
+    _fails(verify(short, now=NOW), "seal", "INVALID_SIGNATURE")
+    _fails(verify(_with_header(envelope, alg="ES384"), now=NOW), "seal", "ALGORITHM_KEY_MISMATCH")
+    rsa_key, rsa_leaf = _leaf(root, rsa.generate_private_key(65537, 2048))
+    as_ec = _with_header(_seal(rsa_key, [rsa_leaf, root[1]], alg="RS256"), alg="ES256")
+    _fails(verify(as_ec, now=NOW), "seal", "ALGORITHM_KEY_MISMATCH")
+    as_rsa = _with_header(envelope, alg="PS256")
+    check = _fails(verify(as_rsa, now=NOW), "seal", "ALGORITHM_KEY_MISMATCH")
+    assert "RSA" in check.message
+    weak, weak_leaf = _leaf(root, rsa.generate_private_key(65537, 1024))
+    _fails(verify(_seal(weak, [weak_leaf, root[1]]), now=NOW), "seal", "WEAK_KEY")
+    late = _fails(
+        verify(
+            _seal(key, [leaf, root[1]], when=leaf.not_valid_after_utc + timedelta(days=1)), now=NOW
+        ),
+        "certificate",
+        "CERT_NOT_VALID_AT_SIGNING",
+    )
+    assert (
+        "the seal says it was made at" in late.message
+        and leaf.not_valid_before_utc.isoformat() in late.message
+    )
+
+
+def test_the_certificate_facts_are_reported() -> None:
+    root = _ca()
+    key, leaf = _leaf(root)
+    report = verify(
+        _seal(key, [leaf, root[1]]),
+        now=NOW,
+        anchors=TrustAnchors((root[1],), source="test anchors"),
+    )
+    certificate = report.check("certificate")
+    assert certificate is not None
+    assert certificate.details == {"qualified_seal": True, "qc_types": ["0.4.0.1862.1.6.2"]}
+    assert report.issuer["certificate"]["organization"] == "Charles University"
+    assert report.issuer["certificate"]["serial"] == format(leaf.serial_number, "x")
+    trust = report.check("trust")
+    assert trust is not None and trust.details == {"anchors": "test anchors"}
+    issuer = report.check("issuer")
+    assert issuer is not None and issuer.details["certificate"]["country"] == "CZ"
+    # the example is a joint credential: Warsaw is an awarding body, Charles University seals
+    assert issuer.details["sealed_by_mandate"] is True
+    own = verify(_seal(key, [leaf]), now=NOW, anchors=TrustAnchors((leaf,), source="own"))
+    anchor = own.check("trust")
+    assert anchor is not None and anchor.code == "ANCHOR_IS_SEAL_CERTIFICATE"
+    assert anchor.details == {"anchors": "own"} and "confirms nothing" in anchor.message
+    assert own.trusted is False
+
+
+def test_a_seal_by_mandate_names_the_awarding_bodies() -> None:
+    check = _sealed_as()
+    assert check.code == "OK" and check.details["sealed_by_mandate"] is True
+    assert check.message.endswith("; awarded by University of Warsaw, sealed by mandate")
+
+    def alone(elements: dict[str, Any]) -> None:
+        elements["awarding_bodies"] = elements["awarding_bodies"][:1]
+
+    single = _sealed_as(edit=alone)
+    assert single.code == "OK" and single.details["sealed_by_mandate"] is False
+    assert "mandate" not in single.message
+    mismatch = _sealed_as(organization="Masaryk University")
+    assert mismatch.details["certificate"]["organization"] == "Masaryk University"
+
+
+def test_a_signing_time_that_is_not_a_date() -> None:
+    root = _ca()
+    key, leaf = _leaf(root)
+    envelope = _seal(key, [leaf, root[1]])
+    header = _header_of(envelope)
+    # sigT is covered by the signature: re-seal by hand with a broken date
+    from mcvc.jades.envelope import parse_envelope
+
+    header["sigT"] = "yesterday"
+    protected = b64url_encode(json.dumps(header).encode())
+    env = parse_envelope(envelope)
+    payload = envelope["payload"]
+    signing_input = f"{protected}.".encode() + (
+        payload.encode() if isinstance(payload, str) else payload
+    )
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    der = key.sign(signing_input, ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    forged = json.loads(json.dumps(envelope))
+    forged["signatures"][0]["protected"] = protected
+    forged["signatures"][0]["signature"] = b64url_encode(
+        r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    )
+    del env
+    check = _fails(verify(forged, now=NOW), "certificate", "INVALID_DATE")
+    assert "sigT" in check.message and "yesterday" in check.message
+
+
+def _b64_with_junk(der_b64: str) -> str:
+    return der_b64[:10] + "!" + der_b64[10:]
+
+
+def test_revocation_data_is_read_strictly_and_in_order(sealed: dict[str, Any]) -> None:
+    root, leaf = sealed["root"], sealed["leaf"]
+    revoked_crl = _crl(root[0], root[1].subject, [leaf.serial_number])
+    # base64 with a stray character is not decoded leniently into a CRL
+    junk = _revocation(sealed, crlVals=[_b64_with_junk(revoked_crl)])
+    assert junk.code == "REVOCATION_NOT_CHECKED"
+    other_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Elsewhere")])
+    after = _revocation(
+        sealed,
+        crlVals=["!!", "bm90IGEgQ1JM", _crl(root[0], other_name, []), revoked_crl],
+    )
+    assert (after.code, after.outcome) == ("CERT_REVOKED", "fail")
+    good_ocsp = _ocsp(leaf, root[1], root[0], root[1], ocsp.OCSPCertStatus.REVOKED)
+    failed = base64.b64encode(
+        ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(
+            serialization.Encoding.DER
+        )
+    ).decode()
+    _other_key, other_leaf = _leaf(root)
+    about_another = _ocsp(other_leaf, root[1], root[0], root[1], ocsp.OCSPCertStatus.GOOD)
+    rogue_key, rogue = _ca("Test OCSP responder")
+    by_rogue = _ocsp(leaf, root[1], rogue_key, rogue, ocsp.OCSPCertStatus.GOOD, [rogue])
+    ordered = _revocation(
+        sealed, ocspVals=["!!", "bm90IE9DU1A=", failed, about_another, by_rogue, good_ocsp]
+    )
+    assert (ordered.code, ordered.outcome) == ("CERT_REVOKED", "fail"), ordered.message
+
+
+def test_the_ocsp_responder_is_looked_for_among_all_certificates(sealed: dict[str, Any]) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    root, leaf = sealed["root"], sealed["leaf"]
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test OCSP responder")])
+
+    def issued(public: Any, subject: x509.Name, serial: int) -> x509.Certificate:
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(root[1].subject)
+            .public_key(public)
+            .serial_number(serial)
+            .not_valid_before(AT - timedelta(days=10))
+            .not_valid_after(AT + timedelta(days=10))
+            .sign(root[0], hashes.SHA256())
+        )
+
+    responder_key = ec.generate_private_key(ec.SECP256R1())
+    responder = issued(responder_key.public_key(), name, 99)
+    unrelated = issued(
+        ec.generate_private_key(ec.SECP256R1()).public_key(),
+        other := x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Someone else")]),
+        98,
+    )
+    del other
+    same_name_other_key = issued(ec.generate_private_key(ec.SECP256R1()).public_key(), name, 97)
+    edwards = issued(ed25519.Ed25519PrivateKey.generate().public_key(), name, 96)
+    answer = _ocsp(
+        leaf,
+        root[1],
+        responder_key,
+        responder,
+        ocsp.OCSPCertStatus.REVOKED,
+        [unrelated, edwards, same_name_other_key, responder],
+    )
+    check = _revocation(sealed, ocspVals=[answer])
+    assert (check.code, check.outcome) == ("CERT_REVOKED", "fail"), check.message
+
+
+def test_a_crl_signed_by_an_anchor_that_is_not_in_the_seal(sealed: dict[str, Any]) -> None:
+    root = sealed["root"]
+    key, leaf = _leaf(root)
+    without_root = _seal(key, [leaf])
+    values = _with_values(
+        without_root, crlVals=[_crl(root[0], root[1].subject, [leaf.serial_number])]
+    )
+    report = verify(values, now=NOW, anchors=TrustAnchors((root[1],)))
+    check = report.check("revocation")
+    assert check is not None and check.code == "CERT_REVOKED", report.codes
+
+
+def test_the_issuers_legal_country_comes_from_its_eidas_identifier_first() -> None:
+    def eidas_in(country: str) -> Any:
+        def edit(elements: dict[str, Any]) -> None:
+            for ident in elements["awarding_bodies"][0]["legal_identifiers"]:
+                if ident["scheme"] == "eidas":
+                    ident["country"] = country
+
+        return edit
+
+    # the eIDAS identifier says SK, the address says CZ: the legal country is SK
+    check = _sealed_as(edit=eidas_in("SK"))
+    assert (
+        check.code == "ISSUER_CERT_MISMATCH"
+        and "country SK is not the certificate's C=CZ" in check.message
+    )
+
+    # an eIDAS identifier without its country: the address is the legal country
+    root = _ca()
+    key, leaf = _leaf(root)
+    credential = build_credential(load(ROOT / "examples" / "microcredential.json"))
+    del credential["issuer"]["eIDASIdentifier"]["spatial"]
+    slovakia = "http://publications.europa.eu/resource/authority/country/SVK"
+    credential["issuer"]["location"]["address"]["countryCode"]["id"] = slovakia
+    envelope = seal(credential, SealKey(key, [leaf, root[1]]), sig_time=AT)
+    fallback = verify(envelope, now=NOW).check("issuer")
+    assert fallback is not None and fallback.code == "ISSUER_CERT_MISMATCH", fallback.message
+    assert "country SK is not the certificate's C=CZ" in fallback.message
+    credential["issuer"]["location"] = [{"address": [{"countryCode": {"id": slovakia}}]}]
+    listed = verify(seal(credential, SealKey(key, [leaf, root[1]]), sig_time=AT), now=NOW)
+    assert "country SK" in listed.check("issuer").message  # type: ignore[union-attr]

@@ -129,7 +129,12 @@ def test_real_seals_verify_against_a_signed_trusted_list(
     trust = report.check("trust")
     assert trust is not None and trust.code == "OK", report.to_json()
     assert f"the {SEALED[name]} Trusted List" in trust.message and "granted since" in trust.message
-    assert report.facet("issuer") == "pass"
+    assert report.facet("issuer") == "pass" and report.trusted is True
+    # which list vouched, as of when: the report carries it for the officer's case file
+    assert trust.details["territory"] == SEALED[name] and trust.details["source"]
+    assert trust.details["service"] and trust.details["provider"]
+    assert trust.details["list_issued"].startswith("20") and trust.details["fetched"]
+    assert "granted since 20" in trust.message
     # the MyNextID sample's status entries cannot be checked: intact and confirmed, not valid
     assert report.outcome == ("inconclusive" if name.startswith("mynextid") else "verified")
 
@@ -148,9 +153,11 @@ def test_service_withdrawn_before_the_signing_time(
     )
     store = _store(tmp_path, site, signers, {"ES": [withdrawn], "SI": _granted()["SI"]})
     report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors())
-    assert report.check("trust").code == "SERVICE_NOT_GRANTED"  # type: ignore[union-attr]
-    assert "withdrawn at the signing time" in report.check("trust").message  # type: ignore[union-attr]
-    assert report.outcome != "verified"
+    trust = report.check("trust")
+    assert trust is not None and (trust.code, trust.outcome) == ("SERVICE_NOT_GRANTED", "error")
+    assert "was withdrawn at the signing time" in trust.message
+    assert trust.details["territory"] == "ES" and trust.details["service"] == "ANF (withdrawn)"
+    assert report.outcome == "unconfirmed" and report.trusted is False
 
 
 def test_service_withdrawn_after_the_signing_time_still_vouches(
@@ -168,6 +175,7 @@ def test_service_withdrawn_after_the_signing_time_still_vouches(
     store = _store(tmp_path, site, signers, {"ES": [later], "SI": _granted()["SI"]})
     report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors())
     assert report.check("trust").code == "OK" and report.outcome == "verified"  # type: ignore[union-attr]
+    assert report.trusted is True
 
 
 def test_expired_list_is_not_relied_on(
@@ -184,7 +192,14 @@ def test_expired_list_is_not_relied_on(
     report = verify(
         (SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW, anchors=store.anchors()
     )
-    assert report.check("trust").code == "TSL_EXPIRED" and report.outcome != "verified"  # type: ignore[union-attr]
+    trust = report.check("trust")
+    assert trust is not None and (trust.code, trust.outcome) == ("TSL_EXPIRED", "error")
+    assert (
+        "was due for replacement on 2026-06-01" in trust.message
+        and "mcvc trust update" in trust.message
+    )
+    assert trust.details["territory"] == "ES"
+    assert report.outcome == "unconfirmed" and report.trusted is False
 
 
 def test_tampered_lists_are_refused_when_fetched_and_when_read(
@@ -313,3 +328,30 @@ def test_service_verifies_seals_against_stored_trusted_lists(
     assert body["outcome"] == "verified" and body["facets"]["issuer"] == "pass"
     trust = next(c for c in body["checks"] if c["check"] == "trust")
     assert "the ES Trusted List" in trust["message"]
+
+
+def test_a_service_not_yet_listed_and_a_list_due_exactly_now(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    name = "elm-v3-mc-annex1-signed.jsonld"
+    sealed_at = _sig_time(name)
+    later = ServiceSpec(
+        "ANF (listed later)",
+        _issuing_ca(name),
+        since=datetime(sealed_at.year + 1, 1, 1, tzinfo=UTC),
+    )
+    store = _store(tmp_path, site, signers, {"ES": [later], "SI": _granted()["SI"]})
+    trust = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors()).check("trust")
+    assert trust is not None and trust.code == "SERVICE_NOT_GRANTED"
+    assert "was not listed yet at the signing time" in trust.message
+    # a list is relied on up to and including its next update
+    due = _store(
+        tmp_path / "due",
+        site,
+        signers,
+        _granted(),
+        issued=datetime(2026, 1, 1, tzinfo=UTC),
+        next_update=NOW,
+    )
+    on_time = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=due.anchors())
+    assert on_time.check("trust").code == "OK", on_time.to_json()  # type: ignore[union-attr]
