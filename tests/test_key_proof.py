@@ -99,10 +99,13 @@ def test_shape_refusals() -> None:
     assert "compact" in refused("a.b")
     assert "compact" in refused(make(key) + ".x")
     assert "compact" in refused("x" * 20_000 + ".a.b")
-    assert "header" in refused("bm90IGpzb24.e30.AA")
+    assert "the key proof's header is not base64url JSON" in refused("bm90IGpzb24.e30.AA")
     assert "object" in refused(forge([], {}))  # type: ignore[arg-type]
     head = {"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": key.public_jwk()}
-    assert "payload" in refused(forge(head, [1], key))  # type: ignore[arg-type]
+    assert refused(forge(head, [1], key)) == "the key proof's payload must be a JSON object"  # type: ignore[arg-type]
+    assert "the key proof's payload is not base64url JSON" in refused(
+        forge(head, "x", key)[:0] + _signed_raw(head, b"not json", key)
+    )
 
 
 def test_header_refusals() -> None:
@@ -124,9 +127,33 @@ def test_header_refusals() -> None:
     )
 
 
+def _signed_raw(header: dict[str, Any], payload: bytes, key: Any) -> str:
+    p1, p2 = b64url_encode(json.dumps(header).encode()), b64url_encode(payload)
+    return f"{p1}.{p2}.{b64url_encode(key.sign(f'{p1}.{p2}'.encode()))}"
+
+
+def _of_length(key: Any, length: int) -> str:
+    """A valid proof of exactly ``length`` characters (padding header and payload)."""
+    base = len(make(key))
+    for n in range(max(0, (length - base) * 3 // 4 - 40), (length - base) * 3 // 4 + 40):
+        for m in range(4):
+            token = make(key, header={"pad": "a" * n}, claims={"x": "b" * m})
+            if len(token) == length:
+                return token
+    raise AssertionError(f"no proof of length {length}")
+
+
+def test_the_size_limit_is_inclusive() -> None:
+    key = generate_key("ed25519")
+    verify_key_proof(_of_length(key, 16 * 1024), audience=AUD, now=NOW)
+    assert "compact" in refused(_of_length(key, 16 * 1024 + 1))
+
+
 def test_exactly_one_key_header() -> None:
     key = generate_key("p256")
-    assert "exactly one" in refused(make(key, drop=("jwk",)))
+    assert refused(make(key, drop=("jwk",))) == (
+        "the key proof must name its key with exactly one of jwk or kid"
+    )
     both = make(key, header={"kid": key.verification_method})
     assert "jwk, kid" in refused(both)
     assert "x5c" in refused(make(key, header={"x5c": ["MIIB"]}, drop=("jwk",)))
@@ -143,6 +170,10 @@ def test_key_refusals() -> None:
     assert "public" in refused(forge({**head, "jwk": private}, claims, key))
     assert "public" in refused(forge({**head, "jwk": {"kty": "oct", "k": "c2VjcmV0"}}, claims, key))
     assert "public" in refused(forge({**head, "jwk": "text"}, claims, key))
+    for member in ("p", "q"):
+        assert "public" in refused(
+            forge({**head, "jwk": {**key.public_jwk(), member: "AQAB"}}, claims, key)
+        )
     assert "usable" in refused(forge({**head, "jwk": {"kty": "EC", "crv": "P-256"}}, claims, key))
     assert "DID URL" in refused(forge({**head, "kid": "key-1"}, claims, key))
     assert "DID URL" in refused(forge({**head, "kid": 7}, claims, key))
@@ -153,6 +184,8 @@ def test_key_refusals() -> None:
     assert "kid" in refused(forge({**head, "kid": "did:jwk:bm90#0"}, claims, key))
     other = f"{key.did_key}#z6MkOther"
     assert "not a key of" in refused(forge({**head, "kid": other}, claims, key))
+    twice = f"{key.verification_method}#again"
+    assert "DID URL" in refused(forge({**head, "kid": twice}, claims, key))
 
 
 def test_signature_refusals() -> None:
