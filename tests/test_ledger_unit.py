@@ -126,6 +126,10 @@ def test_lists_roll_over_when_their_share_is_used(ledger_url: str) -> None:  # n
             assert again.reserve("r5", status_base=BASE, now=NOW).status_list == f"{BASE}3"
             many = again.reserve_many([("r6", ""), ("r7", "")], status_base=BASE, now=NOW)
             assert [many["r6"].status_list, many["r7"].status_list] == [f"{BASE}4", f"{BASE}4"]
+            # the counts a chunk leaves behind are the ones the next chunk goes by
+            after = again.reserve_many([("r8", "")], status_base=BASE, now=NOW)
+            assert after["r8"].status_list == f"{BASE}5"
+            assert again.reserve("r9", status_base=BASE, now=NOW).status_list == f"{BASE}5"
         finally:
             again.close()
     finally:
@@ -136,6 +140,10 @@ def test_lists_roll_over_when_their_share_is_used(ledger_url: str) -> None:  # n
 
 def test_key_and_id_limits(ledger: Ledger) -> None:
     assert ledger.reserve("k" * 255, status_base=BASE, now=NOW).row_key == "k" * 255
+    assert (
+        ledger.reserve_many([("m" * 255, "")], status_base=BASE, now=NOW)["m" * 255].state
+        == "reserved"
+    )
     for bad in ("", "k" * 256):
         with pytest.raises(LedgerError, match="row key"):
             ledger.reserve(bad, status_base=BASE, now=NOW)
@@ -273,3 +281,20 @@ def test_the_stored_documents_are_the_signers(ledger: Ledger) -> None:
     text, version = ledger.document(first.status_list, sign_list=signer, now=NOW)  # type: ignore[misc]
     assert version == 2
     assert json.loads(text)["n"] == 3, "the re-signed list replaced the first one"
+
+
+def test_sqlite_ledgers_are_durable_and_wait_for_each_other(tmp_path: Any) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    try:
+        with ledger.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
+        ledger.close()
+
+
+def test_a_chunk_of_rows_already_reserved_needs_no_fallback(ledger: Ledger) -> None:
+    first = ledger.reserve_many([("x1", ""), ("x2", "")], status_base=BASE, now=NOW)
+    again = ledger.reserve_many([("x1", ""), ("x2", "")], status_base=BASE, now=NOW)
+    assert again == first and ledger.fallbacks == 0

@@ -136,7 +136,6 @@ class Ledger:
     ) -> None:
         if list_capacity < MIN_BITS:
             raise ValueError(f"status lists hold at least {MIN_BITS} entries")
-        self.url = url
         # the source of status indexes: secrets.randbelow; a test passes one that collides
         self._random_index = random_index
         self.fallbacks = 0
