@@ -164,3 +164,61 @@ def test_optional_credential_sets() -> None:
     )
     assert missing(query, [sd("a")]) == []
     assert missing(query, [sd("b")]) == ["credential_sets[0]: no option is fully answered"]
+
+
+def test_the_default_query_as_sent() -> None:
+    claims = [{"path": ["credentialSubject", "hasClaim"]}, {"path": ["issuer"]}]
+    assert default_query(VCT) == {
+        "credentials": [
+            {
+                "id": "micro_credential_sd_jwt",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": [VCT]},
+                "claims": claims,
+            },
+            {
+                "id": "micro_credential_ldp",
+                "format": "ldp_vc",
+                "meta": {"type_values": [[VC]]},
+                "claims": claims,
+            },
+        ],
+        "credential_sets": [
+            {"options": [["micro_credential_sd_jwt"], ["micro_credential_ldp"]], "required": True}
+        ],
+    }
+
+
+def test_shape_refusals_name_the_place() -> None:
+    one = {"id": "a", "format": "dc+sd-jwt", "meta": {"vct_values": ["v"]}}
+    with pytest.raises(DcqlError, match=r"^credentials\[0\]\.id must be"):
+        validate_query({"credentials": [{**one, "id": ""}]})
+    with pytest.raises(DcqlError, match=r"credentials\[0\]\.claims\[0\]\.path"):
+        validate_query({"credentials": [{**one, "claims": [5]}]})
+    with pytest.raises(DcqlError, match=r"credential_sets\[0\]\.options"):
+        validate_query({"credentials": [one], "credential_sets": [5]})
+    with pytest.raises(DcqlError, match="not there"):
+        validate_query({"credentials": [one], "credential_sets": [{"options": [["a"], "a"]}]})
+    # an option may name every credential query there is
+    assert validate_query({"credentials": [one], "credential_sets": [{"options": [["a"]]}]})
+    assert validate_query({"credentials": [one], "credential_sets": None})
+
+
+def test_first_items_and_exact_types_count() -> None:
+    presented = sd("mc", languages=["en", "cs"])
+    assert missing(_one([{"path": ["languages", 0], "values": ["en"]}]), [presented]) == []
+    assert missing(_one([{"path": ["languages", 0], "values": ["cs"]}]), [presented])
+    ldp_query = validate_query(
+        {
+            "credentials": [
+                {"id": "l", "format": "ldp_vc", "meta": {"type_values": [[VC, "urn:x#EDC"]]}}
+            ]
+        }
+    )
+    assert missing(ldp_query, [Presented("l", "ldp_vc", {}, {VC, "urn:x#EDC"})]) == []
+
+
+def test_every_answer_is_judged() -> None:
+    assert missing(_one([]), [sd("stranger"), sd("mc")]) == [
+        "stranger: not a credential query of this request"
+    ]

@@ -100,7 +100,7 @@ def validate_query(query: Any) -> dict[str, Any]:
                 or not all(isinstance(p, str | int) or p is None for p in path)
             ):
                 raise DcqlError(f"{where}.claims[{j}].path must be a non-empty claims path")
-    for k, group in enumerate(query.get("credential_sets", []) or []):
+    for k, group in enumerate(query.get("credential_sets") or []):
         options = group.get("options") if isinstance(group, dict) else None
         if not isinstance(options, list) or not options:
             raise DcqlError(f"credential_sets[{k}].options must be a non-empty array")
