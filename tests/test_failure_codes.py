@@ -1470,6 +1470,8 @@ ELSEWHERE: dict[str, str] = {
     "RATE_LIMITED": "test_service.py::test_verification_is_rate_limited",
     "FORBIDDEN": "test_service.py::test_issuer_not_configured_or_not_the_tokens",
     "UNKNOWN_ROW": "test_oid4vci.py::test_offer_refusals",
+    "EBSI_FORMAT": "test_ebsi.py::test_registry_refusal_codes",
+    "EBSI_UNREACHABLE": "test_ebsi.py::test_registry_refusal_codes",
     "VERIFIER_OFF": "test_oid4vp.py::test_no_verifier_key_no_requests",
     "AWARDING_BODY_NOT_SIGNED": "test_joint.py::test_a_body_that_has_not_signed_is_named",
     "JOSE_CLAIMS_MISMATCH": "test_jose.py::test_vcdm_1_1_jwt_form",
@@ -1494,6 +1496,7 @@ NEVER_PRODUCED: dict[str, str] = {
     "WORK_LIMIT": "the base class's code; each limit has its own code (CONTEXT_LIMIT, ...)",
     "DOCUMENT_LOADER_ERROR": "the base class's code; the loader raises its two subclasses",
     "TSL_INVALID": "the base class's code; every Trusted List refusal names its own",
+    "EBSI_ERROR": "the base class's code; every EBSI refusal names its own",
 }
 
 
@@ -1532,6 +1535,7 @@ def test_cases_elsewhere_assert_their_code(code: str) -> None:
 
 
 SOURCES = [
+    "ebsi.py",
     "oid4vci",
     "oid4vp",
     "verification",
@@ -1558,6 +1562,8 @@ SOURCES = [
 ]
 NOT_CODES = {
     "JWT",  # a JOSE typ value
+    "TAO",  # EBSI issuer types
+    "TI",
     "GET",
     "POST",
     "NFKD",

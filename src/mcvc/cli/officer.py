@@ -40,6 +40,11 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
     from .trust import trusted_list_anchors
 
     anchors = trusted_list_anchors(args.trusted_lists, _Usage)
+    from .trust import ebsi_store
+
+    ebsi = ebsi_store(args.trusted_lists, _Usage)
+    if ebsi is not None:
+        options["ebsi"] = ebsi
     if args.anchors:
         from ..jades.certs import TrustAnchors
 

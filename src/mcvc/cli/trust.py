@@ -31,7 +31,8 @@ def trusted_list_anchors(folder: str | None, usage: type[Exception]) -> Any:
     from ..tsl import TrustedListError, TrustedLists
 
     path = Path(folder) if folder else default_trust_dir()
-    if not folder and not (path / "index.json").is_file():
+    if not (path / "index.json").is_file() and (not folder or (path / "ebsi.json").is_file()):
+        # nothing fetched yet, or a folder holding EBSI records only
         return None
     try:
         store = TrustedLists.load(path)
@@ -40,6 +41,51 @@ def trusted_list_anchors(folder: str | None, usage: type[Exception]) -> Any:
     for territory, problem in sorted(store.problems.items()):
         print(f"warning: trusted list {territory} not used: {problem}", file=sys.stderr)
     return store.anchors()
+
+
+def ebsi_store(folder: str | None, usage: type[Exception]) -> Any:
+    """The EBSI records kept in the trust folder (``mcvc trust update --ebsi``), or None."""
+    from ..ebsi import FILE, EbsiError, EbsiStore
+
+    path = Path(folder) if folder else default_trust_dir()
+    if not (path / FILE).is_file():
+        return None
+    try:
+        return EbsiStore.load(path)
+    except EbsiError as exc:
+        raise usage(f"{path / FILE}: {exc}") from None
+
+
+def _ebsi_update(args: argparse.Namespace, folder: Path, usage: type[Exception]) -> int:
+    from ..clock import SystemClock
+    from ..ebsi import EbsiError, EbsiRegistry, EbsiStore
+    from ..net import Fetcher, FetchPolicy, guarded_client
+
+    policy = FetchPolicy(allow_http=args.allow_http, allow_private=args.allow_private, timeout=30.0)
+    try:
+        store = EbsiStore.load(folder)
+    except EbsiError as exc:
+        raise usage(str(exc)) from None
+    failed = 0
+    with guarded_client(policy) as client:
+        registry = EbsiRegistry(Fetcher(client, policy), args.ebsi_api)
+        for did in args.ebsi:
+            try:
+                record = store.update(registry, did, SystemClock().now())
+            except EbsiError as exc:
+                print(f"error [{exc.code}]: {did}: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            if not record.registered:
+                print(f"{did}: not in the EBSI Trusted Issuers Registry")
+            else:
+                kinds = (
+                    ", ".join(a.issuer_type for a in record.accreditations) or "no accreditation"
+                )
+                print(f"{did}: registered ({kinds}); DID document kept")
+    path = store.save(folder)
+    print(f"EBSI records stored in {path}, fetched from {args.ebsi_api}")
+    return 1 if failed else 0
 
 
 def _pins(paths: list[str], usage: type[Exception]) -> list[Any]:
@@ -60,6 +106,8 @@ def cmd_trust_update(args: argparse.Namespace, usage: type[Exception]) -> int:
     from ..tsl import TrustedListError, TrustedLists
 
     folder = Path(args.dir) if args.dir else default_trust_dir()
+    if args.ebsi:
+        return _ebsi_update(args, folder, usage)
     pins = _pins(args.pin, usage)
     if not pins and (folder / "lotl-pins.pem").is_file():
         pins = _pins([str(folder / "lotl-pins.pem")], usage)
@@ -103,6 +151,14 @@ def cmd_trust_show(args: argparse.Namespace, usage: type[Exception]) -> int:
     from ..tsl import TrustedListError, TrustedLists
 
     folder = Path(args.dir) if args.dir else default_trust_dir()
+    if not (folder / "index.json").is_file() and (folder / "ebsi.json").is_file():
+        # only EBSI records here
+        ebsi = ebsi_store(str(folder), usage)
+        for did, record in sorted(ebsi.issuers.items()):
+            kinds = ", ".join(a.issuer_type for a in record.accreditations) or "not accredited"
+            state = kinds if record.registered else "not registered"
+            print(f"  EBSI {did}: {state}, fetched {record.fetched} from {record.api}")
+        return 0
     try:
         store = TrustedLists.load(folder)
     except TrustedListError as exc:
@@ -116,6 +172,11 @@ def cmd_trust_show(args: argparse.Namespace, usage: type[Exception]) -> int:
         )
     for territory, problem in sorted(store.problems.items()):
         print(f"  {territory}: NOT usable: {problem}")
+    ebsi = ebsi_store(str(folder), usage)
+    for did, record in sorted((ebsi.issuers if ebsi else {}).items()):
+        kinds = ", ".join(a.issuer_type for a in record.accreditations) or "not accredited"
+        state = kinds if record.registered else "not registered"
+        print(f"  EBSI {did}: {state}, fetched {record.fetched} from {record.api}")
     return 0
 
 
@@ -148,6 +209,9 @@ def cmd_trust_sign(args: argparse.Namespace, usage: type[Exception]) -> int:
     return 0
 
 
+EBSI_API = "https://api-pilot.ebsi.eu"
+
+
 def add_trust_commands(sub: Any, usage: type[Exception]) -> None:
     p = sub.add_parser("trust", help="the EU Trusted Lists this machine verifies seals against")
     trust_sub = p.add_subparsers(dest="trust_command", required=True)
@@ -158,6 +222,13 @@ def add_trust_commands(sub: Any, usage: type[Exception]) -> None:
         "--pin", action="append", default=[], metavar="PEM", help="LOTL-signing certificates"
     )
     u.add_argument("--territory", action="append", help="only these national lists (repeatable)")
+    u.add_argument(
+        "--ebsi",
+        action="append",
+        metavar="DID",
+        help="instead: fetch this did:ebsi issuer's EBSI TIR record and DID document (repeatable)",
+    )
+    u.add_argument("--ebsi-api", default=EBSI_API, help=f"EBSI API base (default {EBSI_API})")
     u.add_argument("--allow-http", action="store_true", help="closed networks and tests only")
     u.add_argument("--allow-private", action="store_true", help="closed networks and tests only")
     u.set_defaults(func=lambda a: cmd_trust_update(a, usage))

@@ -192,6 +192,7 @@ class _Service:
 
         self.verifier = verifier_of(self)
         self.trust: TrustList | None = None
+        self.ebsi: Any = None
         self.anchors: TrustAnchors | None = None
         self._load_trust()
         self.http = http
@@ -281,10 +282,19 @@ class _Service:
             except (OSError, McvcError) as exc:
                 raise ConfigError(f"verify.anchors: {exc}") from None
         if v.trusted_lists:
+            from ..ebsi import FILE, EbsiError, EbsiStore
             from ..tsl import TrustedLists
 
+            folder = self.config.path(v.trusted_lists)
+            if (folder / FILE).is_file():
+                try:
+                    self.ebsi = EbsiStore.load(folder)
+                except EbsiError as exc:
+                    raise ConfigError(f"verify.trusted_lists: {exc}") from None
+            if self.ebsi is not None and not (folder / "index.json").is_file():
+                return  # a folder of EBSI records only
             try:
-                store = TrustedLists.load(self.config.path(v.trusted_lists))
+                store = TrustedLists.load(folder)
             except McvcError as exc:
                 raise ConfigError(f"verify.trusted_lists: {exc}") from None
             for territory, problem in sorted(store.problems.items()):
@@ -731,6 +741,7 @@ class _Service:
             deadline=deadline,
             policy=self.config.verify.policy,
             require_holder_binding=self.config.verify.require_holder_binding,
+            ebsi=self.ebsi,
         )
 
     @staticmethod

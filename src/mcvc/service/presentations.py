@@ -108,6 +108,7 @@ def presentation_routes(
             limits=service.limits,
             deadline=Deadline(service.config.limits.request_timeout),
             policy="officer",
+            ebsi=service.ebsi,
         )
 
     async def create(request: Request) -> Response:

@@ -16,6 +16,7 @@ from ..clock import ensure_aware
 from ..contexts import CREDENTIALS_V1, CREDENTIALS_V2, StaticLoader, default_loader
 from ..dates import parse_datetime
 from ..did import DidResolver
+from ..ebsi import EbsiStore
 from ..errors import (
     DeadlineExceeded,
     InvalidInput,
@@ -60,6 +61,7 @@ class _Ctx:
         require_holder_binding: bool = False,
     ) -> None:
         self.require_holder_binding = require_holder_binding
+        self.ebsi: EbsiStore | None = None
         self.anchors = anchors
         self.status_checker = status_checker
         self.now = now
@@ -417,6 +419,79 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
     return report
 
 
+def _trust(
+    doc: dict[str, Any], ctx: _Ctx, report: VerificationReport, issuer_check: Check | None
+) -> Check:
+    """Which trust source vouches for the issuer: the caller's trust list first, then the
+    EBSI Trusted Issuers Registry as last fetched. Only an issuer whose signature was checked
+    (``issuer`` passed) can be vouched for."""
+    issuer = _issuer_id(doc)
+    if ctx.trust is None and ctx.ebsi is None:
+        return Check(
+            "trust",
+            "TRUST_NOT_CHECKED",
+            "error",
+            "no trust source was given: nothing confirms who the issuer is",
+        )
+    signed = issuer_check is not None and issuer_check.outcome == "pass"
+    report.trusted = False
+    if ctx.trust is not None:
+        entry = ctx.trust.find(issuer)
+        if entry is not None and signed:
+            report.trusted = True
+            return Check(
+                "trust",
+                "DEMO_TRUST_LIST" if ctx.trust.demo else "OK",
+                "pass",
+                f"issuer {entry.did} is on {ctx.trust.name or 'the trust list given'}",
+                {
+                    "source": ctx.trust.name,
+                    "demo": ctx.trust.demo,
+                    "legal_name": entry.legal_name,
+                    "country": entry.country,
+                    "deqar_id": entry.deqar_id,
+                },
+            )
+    sources = [f"the trust list {ctx.trust.name}".rstrip()] if ctx.trust is not None else []
+    if ctx.ebsi is not None:
+        sources.append("the EBSI Trusted Issuers Registry")
+        record = ctx.ebsi.issuers.get(issuer) if isinstance(issuer, str) else None
+        if record is not None and record.accredited and signed:
+            best = record.accredited[0]
+            report.trusted = True
+            by = f", accredited by {best.tao}" if best.tao and best.tao != issuer else ""
+            return Check(
+                "trust",
+                "OK",
+                "pass",
+                f"the EBSI Trusted Issuers Registry ({record.api}) lists {issuer} as "
+                f"{best.issuer_type}{by} (as fetched {record.fetched})",
+                {
+                    "source": "EBSI Trusted Issuers Registry",
+                    "api": record.api,
+                    "fetched": record.fetched,
+                    "issuer_type": best.issuer_type,
+                    "tao": best.tao,
+                    "root_tao": best.root_tao,
+                    "accredited_for": list(best.types),
+                },
+            )
+        if record is not None and record.accreditations and not record.accredited:
+            return Check(
+                "trust",
+                "ISSUER_NOT_TRUSTED",
+                "error",
+                f"the EBSI Trusted Issuers Registry (as fetched {record.fetched}) records "
+                f"{issuer}'s accreditation as revoked",
+                {"source": "EBSI Trusted Issuers Registry", "fetched": record.fetched},
+            )
+    if ctx.ebsi is None and ctx.trust is not None:
+        said = f"issuer {issuer} is not on the trust list {ctx.trust.name}".rstrip()
+    else:
+        said = f"issuer {issuer} is not vouched for by {' or '.join(sources)}"
+    return Check("trust", "ISSUER_NOT_TRUSTED", "error", said)
+
+
 def _assess(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> None:
     """What follows the signature, whatever secured it: demo keys, trust, dates, status and
     the standard elements (the ``issuer`` check already in the report decides trust)."""
@@ -432,44 +507,7 @@ def _assess(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> None:
                 informative=True,
             )
         )
-    if ctx.trust is None:
-        report.checks.append(
-            Check(
-                "trust",
-                "TRUST_NOT_CHECKED",
-                "error",
-                "no trust source was given: nothing confirms who the issuer is",
-            )
-        )
-    else:
-        entry = ctx.trust.find(_issuer_id(doc))
-        if entry is not None and issuer_check is not None and issuer_check.outcome == "pass":
-            report.trusted = True
-            report.checks.append(
-                Check(
-                    "trust",
-                    "DEMO_TRUST_LIST" if ctx.trust.demo else "OK",
-                    "pass",
-                    f"issuer {entry.did} is on {ctx.trust.name or 'the trust list given'}",
-                    {
-                        "source": ctx.trust.name,
-                        "demo": ctx.trust.demo,
-                        "legal_name": entry.legal_name,
-                        "country": entry.country,
-                        "deqar_id": entry.deqar_id,
-                    },
-                )
-            )
-        else:
-            report.trusted = False
-            report.checks.append(
-                Check(
-                    "trust",
-                    "ISSUER_NOT_TRUSTED",
-                    "error",
-                    f"issuer {_issuer_id(doc)} is not on the trust list {ctx.trust.name}".rstrip(),
-                )
-            )
+    report.checks.append(_trust(doc, ctx, report, issuer_check))
     report.checks.append(_dates(doc, ctx))
     report.checks.append(_status(doc, ctx, report))
     _append_elements(report, doc)
@@ -675,6 +713,7 @@ def verify(
     deadline: Deadline | None = None,
     policy: TrustPolicy = "officer",
     require_holder_binding: bool = False,
+    ebsi: EbsiStore | None = None,
 ) -> VerificationReport:
     """Verify a credential or presentation (dict, JSON text or bytes) and explain the result.
 
@@ -715,6 +754,7 @@ def verify(
         limits=limits,
         deadline=deadline,
         require_holder_binding=require_holder_binding,
+        ebsi=ebsi,
     ).with_policy(policy)
 
 
@@ -824,6 +864,7 @@ def _verify(
     limits: Limits,
     deadline: Deadline | None,
     require_holder_binding: bool = False,
+    ebsi: EbsiStore | None = None,
 ) -> VerificationReport:
     if now is not None:
         ensure_aware(now, "now")
@@ -835,6 +876,9 @@ def _verify(
     listed = trust.anchors() if trust is not None else None
     if listed is not None:  # seal certificates a trust list vouches for
         anchors = listed if anchors is None else anchors.merged(listed)
+    if ebsi is not None and ebsi.documents:
+        # did:ebsi keys as the DID Registry gave them when the officer updated the store
+        did_documents = {**ebsi.documents, **(did_documents or {})}
     ctx = _Ctx(
         moment,
         max_clock_skew,
@@ -846,6 +890,7 @@ def _verify(
         anchors,
         require_holder_binding=require_holder_binding,
     )
+    ctx.ebsi = ebsi
     if status_checker is None and fetcher is not None:
         status_checker = StatusChecker(
             fetcher,
