@@ -336,7 +336,11 @@ def test_the_service_uses_the_kept_ebsi_records(tmp_path: Path) -> None:
 
     fetched_store().save(tmp_path / "trust")
     config = base_config(free_port(), f"sqlite:///{tmp_path / 'l.db'}")
-    config["verify"] = {**config["verify"], "trusted_lists": str(tmp_path / "trust"), "policy": "officer"}
+    config["verify"] = {
+        **config["verify"],
+        "trusted_lists": str(tmp_path / "trust"),
+        "policy": "officer",
+    }
     with running(config) as url:
         r = httpx.post(f"{url}/credentials/verify", json={"verifiableCredential": credential()})
         assert r.status_code == 200, r.text
