@@ -39,7 +39,7 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/oid4vci/book.py": ["tests/test_offer_book.py", "tests/test_oid4vci.py"],
     "src/mcvc/oid4vci/issuer.py": ["tests/test_oid4vci.py"],
     "src/mcvc/oid4vp/dcql.py": ["tests/test_dcql.py", "tests/test_oid4vp.py"],
-    "src/mcvc/oid4vp/verifier.py": ["tests/test_oid4vp.py"],
+    "src/mcvc/oid4vp/verifier.py": ["tests/test_oid4vp_requests.py", "tests/test_oid4vp.py"],
     "src/mcvc/status/bitstring.py": ["tests/test_status.py", "tests/test_mutation_kills.py"],
     "src/mcvc/status/checker.py": [
         "tests/test_status.py",
