@@ -112,7 +112,7 @@ def test_a_request_as_made(setup: tuple[VerifierRequests, Clock]) -> None:
     stored = v.book.get(made["requestId"])
     assert stored is not None and stored.purpose == "admission" and stored.status == "pending"
     assert v.status(made["requestId"]) == {"requestId": made["requestId"], "status": "pending"}
-    with pytest.raises(ResponseRefused, match="^dcql_query: credentials must be"):
+    with pytest.raises(ResponseRefused, match=r"^dcql_query: credentials must be"):
         v.create({"credentials": []})
     assert v.create(default_query("urn:v"))["requestId"] != made["requestId"]
 
