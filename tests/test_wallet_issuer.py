@@ -1,0 +1,388 @@
+"""The OpenID4VCI issuer's rules called directly (no HTTP server), so that each answer, code
+and header is seen where it is made. ``test_oid4vci.py`` runs the same flows over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcvc.canon.api import Canonicalizer
+from mcvc.issuing.ledger import Ledger
+from mcvc.oid4vci.book import OfferBook
+from mcvc.oid4vci.issuer import MAX_OFFER_TTL, OfferRefused, WalletIssuer, offer_link
+from mcvc.service.challenges import ChallengeBook
+from mcvc.service.issuer import IssueRefused, ServiceIssuer
+
+from .conftest import NOW
+from .test_oid4vci import ISSUER, PRE, Clock, Wallet, template
+
+IDENT = "https://uni.example/issuers/demo"
+LDP, JWT, SD, SIGNED = (
+    "MicroCredential_ldp_vc",
+    "MicroCredential_jwt_vc_json",
+    "MicroCredential_dc+sd-jwt",
+    "MicroCredential_ldp_vc_signed",
+)
+
+
+@pytest.fixture
+def wallet_issuer(tmp_path: Path) -> Iterator[tuple[WalletIssuer, Clock]]:
+    clock = Clock(NOW)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    issuer = ServiceIssuer(
+        "demo",
+        ISSUER,
+        status_base="https://uni.example/status/demo/",
+        suspension=False,
+        status_ttl_ms=1000,
+        canon=Canonicalizer(),
+        now=clock.now,
+    )
+    ledger.bind(issuer.status_base, issuer.id, now=NOW)
+    w = WalletIssuer(
+        issuer,
+        identifier=IDENT,
+        ledger=ledger,
+        book=OfferBook(ledger.engine),
+        nonces=ChallengeBook(
+            ledger.engine, b"a test secret of enough length", ttl=timedelta(minutes=5)
+        ),
+        clock=clock,
+        vct="https://uni.example/vct/micro-credential",
+        batch_size=2,
+        deferred_interval=30,
+    )
+    yield w, clock
+    ledger.close()
+
+
+def redeem(w: WalletIssuer, **offer: Any) -> str:
+    made = w.create_offer(credential=offer.pop("credential", template()), **offer)
+    answer = w.token(
+        {
+            "grant_type": PRE,
+            "pre-authorized_code": made["credentialOffer"]["grants"][PRE]["pre-authorized_code"],
+        }
+    )
+    assert answer.status == 200, answer.body
+    return f"Bearer {answer.body['access_token']}"  # type: ignore[index]
+
+
+def nonce(w: WalletIssuer) -> str:
+    return str(w.nonce().body["c_nonce"])  # type: ignore[index]
+
+
+def err(answer: Any, status: int, error: str) -> str:
+    assert (answer.status, answer.body["error"]) == (status, error), answer.body
+    assert answer.headers["Cache-Control"] == "no-store"
+    return str(answer.body["error_description"])
+
+
+def test_metadata(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    meta = w.metadata()
+    assert meta["credential_issuer"] == IDENT
+    assert meta["credential_endpoint"] == f"{IDENT}/credential"
+    assert meta["nonce_endpoint"] == f"{IDENT}/nonce"
+    assert meta["deferred_credential_endpoint"] == f"{IDENT}/deferred_credential"
+    assert meta["batch_credential_issuance"] == {"batch_size": 2}
+    assert meta["display"] == [{"name": "demo", "locale": "en"}]
+    configs = meta["credential_configurations_supported"]
+    assert set(configs) == {LDP, JWT, SD, SIGNED}
+    assert configs[LDP]["credential_signing_alg_values_supported"] == ["eddsa-rdfc-2022"]
+    assert configs[JWT]["credential_signing_alg_values_supported"] == ["EdDSA"]
+    assert configs[SD]["vct"] == "https://uni.example/vct/micro-credential"
+    assert configs[LDP]["cryptographic_binding_methods_supported"] == ["did:key", "did:jwk"]
+    assert configs[SD]["cryptographic_binding_methods_supported"] == ["jwk"]
+    assert configs[LDP]["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"] == [
+        "EdDSA",
+        "ES256",
+        "ES384",
+    ]
+    assert w.as_metadata() == {
+        "issuer": IDENT,
+        "token_endpoint": f"{IDENT}/token",
+        "grant_types_supported": [PRE],
+        "pre-authorized_grant_anonymous_access_supported": True,
+        "token_endpoint_auth_methods_supported": ["none"],
+        "response_types_supported": [],
+    }
+
+
+def test_offer_links() -> None:
+    assert offer_link("https://a.example/o/1") == (
+        "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fa.example%2Fo%2F1"
+    )
+    assert offer_link({"a": "é"}).startswith(
+        "openid-credential-offer://?credential_offer=%7B%22a%22"
+    )
+    assert offer_link("x", scheme="haip://") == "haip://?credential_offer_uri=x"
+
+
+def test_offer_refusals(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+
+    def refused(**kw: Any) -> IssueRefused:
+        with pytest.raises(IssueRefused) as caught:
+            w.create_offer(**kw)
+        return caught.value
+
+    assert refused().field == "credential"
+    assert refused(credential=template(), row_key="r").field == "credential"
+    assert refused(credential=template(), ttl=timedelta(seconds=59)).field == "expiresIn"
+    assert (
+        refused(credential=template(), ttl=MAX_OFFER_TTL + timedelta(seconds=1)).field
+        == "expiresIn"
+    )
+    w.create_offer(credential=template(), ttl=timedelta(seconds=60))
+    w.create_offer(credential=template(), ttl=MAX_OFFER_TTL)
+    missing = refused(row_key="no-such-row")
+    assert (missing.code, missing.status, missing.field) == ("UNKNOWN_ROW", 404, "rowKey")
+    assert refused(credential=[1]).field == "credential"
+    assert (
+        refused(credential={**template(), "credentialSubject": [{}]}).field
+        == "credential.credentialSubject"
+    )
+    wrong = refused(credential=template(), configurations=[SIGNED])
+    assert wrong.field == "credentialConfigurationIds" and SIGNED in str(wrong)
+    assert "repeated" in str(refused(credential=template(), configurations=[LDP, LDP]))
+    assert (
+        refused(credential={**template(), "issuer": "did:example:other"}).code == "ISSUER_MISMATCH"
+    )
+    for tx, field in (
+        ("yes", "txCode"),
+        ({"input_mode": "emoji"}, "txCode"),
+        ({"length": 3}, "txCode.length"),
+        ({"length": 13}, "txCode.length"),
+        ({"length": True}, "txCode.length"),
+        ({"description": "x" * 301}, "txCode.description"),
+        ({"description": 5}, "txCode.description"),
+    ):
+        assert refused(credential=template(), tx_code=tx).field == field, tx
+    assert isinstance(refused(credential=template(), tx_code="yes"), OfferRefused)
+
+
+def test_offers_as_made(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    plain = w.create_offer(credential=template(), tx_code=False)
+    assert plain["txCode"] is None and "tx_code" not in plain["credentialOffer"]["grants"][PRE]
+    assert plain["credentialOffer"]["credential_issuer"] == IDENT
+    assert plain["credentialOffer"]["credential_configuration_ids"] == [LDP, JWT, SD]
+    assert plain["credentialOfferUri"] == f"{IDENT}/offers/{plain['offerId']}"
+    assert plain["expiresAt"] == (NOW + timedelta(days=7)).isoformat().replace("+00:00", "Z")
+    for tx, spec in (
+        (True, {"input_mode": "numeric", "length": 6}),
+        (
+            {"length": 4, "input_mode": "text", "description": "by SMS"},
+            {"input_mode": "text", "length": 4, "description": "by SMS"},
+        ),
+        ({"length": 12}, {"input_mode": "numeric", "length": 12}),
+    ):
+        made = w.create_offer(credential=template(), tx_code=tx, configurations=[SD])
+        assert made["credentialOffer"]["grants"][PRE]["tx_code"] == spec
+        assert len(made["txCode"]) == spec["length"]
+        document = w.offer_document(made["offerId"])
+        assert document.status == 200 and document.body == made["credentialOffer"]
+    assert err(w.offer_document("nope"), 404, "not_found")
+
+
+def test_token_refusals(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    assert "grant_type is missing" in err(w.token({}), 400, "invalid_request")
+    err(w.token({"grant_type": "password"}), 400, "unsupported_grant_type")
+    err(w.token({"grant_type": PRE, "pre-authorized_code": "nope"}), 400, "invalid_grant")
+    made = w.create_offer(credential=template())
+    code = made["credentialOffer"]["grants"][PRE]["pre-authorized_code"]
+    bad_details = w.token(
+        {"grant_type": PRE, "pre-authorized_code": code, "authorization_details": "{"}
+    )
+    assert "authorization_details" in err(bad_details, 400, "invalid_request")
+    made = w.create_offer(credential=template(), configurations=[LDP])
+    code = made["credentialOffer"]["grants"][PRE]["pre-authorized_code"]
+    details = [
+        {"type": "openid_credential", "credential_configuration_id": LDP},
+        {"type": "other", "credential_configuration_id": LDP},
+        {"type": "openid_credential", "credential_configuration_id": SD},
+        "junk",
+    ]
+    answer = w.token(
+        {
+            "grant_type": PRE,
+            "pre-authorized_code": code,
+            "authorization_details": json.dumps(details),
+        }
+    )
+    assert answer.status == 200 and answer.headers == {"Cache-Control": "no-store"}
+    assert answer.body["token_type"] == "Bearer" and answer.body["expires_in"] == 600  # type: ignore[index]
+    assert answer.body["authorization_details"] == [{**details[0], "credential_identifiers": [LDP]}]  # type: ignore[index]
+    made = w.create_offer(credential=template())
+    code = made["credentialOffer"]["grants"][PRE]["pre-authorized_code"]
+    nothing = w.token(
+        {
+            "grant_type": PRE,
+            "pre-authorized_code": code,
+            "authorization_details": json.dumps({"a": 1}),
+        }
+    )
+    assert "authorization_details" not in nothing.body  # type: ignore[operator]
+
+
+def test_credential_request_refusals(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    auth = redeem(w, configurations=[LDP])
+    wallet = Wallet("ed25519")
+    for bad in (None, "", "Bearer", "Bearer ", "Basic x", "Bearer unknown"):
+        denied = w.credential(bad, {})
+        assert (
+            denied.status == 401
+            and denied.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+        )
+    assert "JSON object" in err(w.credential(auth, [1]), 400, "invalid_credential_request")
+    err(
+        w.credential(
+            auth, {"credential_configuration_id": LDP, "credential_response_encryption": {}}
+        ),
+        400,
+        "invalid_encryption_parameters",
+    )
+    err(w.credential(auth, {}), 400, "invalid_credential_request")
+    err(
+        w.credential(auth, {"credential_configuration_id": LDP, "credential_identifier": LDP}),
+        400,
+        "invalid_credential_request",
+    )
+    assert "proofs" in err(
+        w.credential(auth, {"credential_configuration_id": LDP, "proof": {}}),
+        400,
+        "invalid_credential_request",
+    )
+    err(w.credential(auth, {"credential_configuration_id": 5}), 400, "invalid_credential_request")
+    err(
+        w.credential(auth, {"credential_configuration_id": "X"}),
+        400,
+        "unknown_credential_configuration",
+    )
+    err(w.credential(auth, {"credential_identifier": "X"}), 400, "unknown_credential_identifier")
+    scope = w.credential(auth, {"credential_configuration_id": SD})
+    assert (
+        scope.status == 403
+        and scope.headers["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'
+    )
+
+    def proofs(value: Any) -> str:
+        return err(
+            w.credential(auth, {"credential_configuration_id": LDP, "proofs": value}),
+            400,
+            "invalid_proof",
+        )
+
+    assert "one proof type" in proofs(None)
+    assert "one proof type" in proofs({"jwt": [], "di_vp": []})
+    assert "not supported" in proofs({"di_vp": [{}]})
+    assert "non-empty array" in proofs({"jwt": "x"})
+    assert "non-empty array" in proofs({"jwt": []})
+    one = nonce(w)
+    assert "at most 2" in proofs({"jwt": [Wallet().proof(IDENT, one) for _ in range(3)]})
+    assert proofs({"jwt": [wallet.proof(IDENT, one), "junk"]}).startswith("proofs.jwt[1]: ")
+    assert "different key" in proofs({"jwt": [wallet.proof(IDENT, one), wallet.proof(IDENT, one)]})
+    mixed = w.credential(
+        auth,
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [wallet.proof(IDENT, one), Wallet().proof(IDENT, nonce(w))]},
+        },
+    )
+    assert "different nonces" in err(mixed, 400, "invalid_nonce")
+    unknown = w.credential(
+        auth,
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [wallet.proof(IDENT, "made-up")]}},
+    )
+    assert "nonce endpoint" in err(unknown, 400, "invalid_nonce")
+
+
+def test_credentials_bound_once(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    auth = redeem(w)
+    a, b = Wallet("ed25519"), Wallet("p256", header="kid")
+    n = nonce(w)
+    got = w.credential(
+        auth,
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [a.proof(IDENT, n), b.proof(IDENT, n)]},
+        },
+    )
+    assert got.status == 200 and got.headers == {"Cache-Control": "no-store"}
+    issued = [c["credential"] for c in got.body["credentials"]]  # type: ignore[index]
+    assert [c["credentialSubject"]["id"] for c in issued] == [a.did, b.did]
+    assert "id" not in template() or all(c["id"] != template().get("id") for c in issued)
+    again = w.credential(
+        auth, {"credential_configuration_id": LDP, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+    )
+    assert again.body == {"credentials": [{"credential": issued[0]}]}
+    stranger = w.credential(
+        auth,
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [Wallet().proof(IDENT, nonce(w))]}},
+    )
+    assert "another key" in err(stranger, 400, "credential_request_denied")
+    jwt = w.credential(
+        auth, {"credential_configuration_id": JWT, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+    )
+    assert isinstance(jwt.body["credentials"][0]["credential"], str)  # type: ignore[index]
+    sd = w.credential(
+        auth, {"credential_identifier": SD, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+    )
+    assert sd.body["credentials"][0]["credential"].endswith("~")  # type: ignore[index]
+
+
+def test_a_single_configuration_keeps_the_template_id(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    w, _ = wallet_issuer
+    doc = {**template(), "id": "urn:uuid:11111111-2222-3333-4444-555555555555"}
+    auth = redeem(w, credential=doc, configurations=[LDP])
+    a, b = Wallet(), Wallet()
+    n = nonce(w)
+    got = w.credential(
+        auth,
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [a.proof(IDENT, n), b.proof(IDENT, n)]},
+        },
+    )
+    ids = [c["credential"]["id"] for c in got.body["credentials"]]  # type: ignore[index]
+    assert ids[0] == doc["id"] and ids[1] != doc["id"]
+
+
+def test_deferred(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    row = w.ledger.reserve("batch/R7", status_base=w.issuer.status_base, now=NOW)
+    auth = redeem(w, credential=None, row_key="batch/R7")
+    waiting = w.credential(auth, {"credential_configuration_id": SIGNED})
+    assert waiting.status == 202 and waiting.body["interval"] == 30  # type: ignore[index]
+    transaction = waiting.body["transaction_id"]  # type: ignore[index]
+    assert (
+        w.credential(auth, {"credential_configuration_id": SIGNED}).body["transaction_id"]
+        == transaction
+    )  # type: ignore[index]
+    for bad in (None, "Bearer nope"):
+        assert w.deferred(bad, {"transaction_id": transaction}).status == 401
+    err(w.deferred(auth, {}), 400, "invalid_credential_request")
+    err(w.deferred(auth, [transaction]), 400, "invalid_credential_request")
+    err(w.deferred(auth, {"transaction_id": "nope"}), 400, "invalid_transaction_id")
+    other_auth = redeem(w)
+    err(w.deferred(other_auth, {"transaction_id": transaction}), 400, "invalid_transaction_id")
+    pending = w.deferred(auth, {"transaction_id": transaction})
+    assert pending.status == 202 and pending.body == {"transaction_id": transaction, "interval": 30}
+    signed = {"id": row.credential_id, "proof": {}}
+    w.ledger.complete("batch/R7", json.dumps(signed), now=NOW)
+    ready = w.deferred(auth, {"transaction_id": transaction})
+    assert ready.status == 200 and ready.body == {"credentials": [{"credential": signed}]}
+    err(w.deferred(auth, {"transaction_id": transaction}), 400, "invalid_transaction_id")
+    direct = w.credential(auth, {"credential_configuration_id": SIGNED})
+    assert direct.status == 200 and direct.body == {"credentials": [{"credential": signed}]}
