@@ -1,0 +1,161 @@
+"""SD-JWT's parsing and rebuilding rules (RFC 9901 §4, §7.1) one by one, on hand-made
+payloads and disclosures, so each refusal is seen alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+from mcvc import generate_key
+from mcvc.errors import McvcError
+from mcvc.multibase import b64url_encode
+from mcvc.sdjwt import key_from_jwk, looks_like_sd_jwt, parse_sd_jwt, reconstruct
+
+
+def disclosure(*items: Any) -> str:
+    return b64url_encode(json.dumps(list(items)).encode())
+
+
+def digest(text: str) -> str:
+    return b64url_encode(hashlib.sha256(text.encode()).digest())
+
+
+def code(call: Any) -> str:
+    with pytest.raises(McvcError) as caught:
+        call()
+    return str(caught.value.code)
+
+
+def test_what_looks_like_an_sd_jwt() -> None:
+    assert looks_like_sd_jwt("a.b.c~")
+    assert looks_like_sd_jwt(b"  a.b.c~d~  ")
+    assert looks_like_sd_jwt("a.b.c~d~e.f.g")
+    assert not looks_like_sd_jwt("a.b.c")
+    assert not looks_like_sd_jwt("a.b~c.d.e~")
+    assert not looks_like_sd_jwt('{"a": "x.y.z~"}')
+    assert not looks_like_sd_jwt('["a.b.c~"]')
+    assert looks_like_sd_jwt("a.b.c~x.y~")
+    assert not looks_like_sd_jwt(b"\xff\xfe.b.c")
+
+
+def test_parsing() -> None:
+    parsed = parse_sd_jwt(" h.p.s~d1~d2~ ")
+    assert (parsed.jwt, parsed.disclosures, parsed.kb_jwt) == ("h.p.s", ("d1", "d2"), None)
+    assert parsed.presented == "h.p.s~d1~d2~"
+    with_kb = parse_sd_jwt(b"h.p.s~d1~k.b.j")
+    assert (with_kb.disclosures, with_kb.kb_jwt, with_kb.presented) == (
+        ("d1",),
+        "k.b.j",
+        "h.p.s~d1~",
+    )
+    bare = parse_sd_jwt("h.p.s~")
+    assert bare.disclosures == () and bare.kb_jwt is None
+    assert code(lambda: parse_sd_jwt("h.p.s")) == "SD_JWT_FORMAT"
+    assert code(lambda: parse_sd_jwt("h.p.s~d1~~")) == "SD_JWT_FORMAT"
+    assert code(lambda: parse_sd_jwt("h.p.s~" + "d~" * 1025)) == "SD_JWT_FORMAT"
+    assert parse_sd_jwt("h.p.s~" + "d~" * 1024).disclosures == ("d",) * 1024
+    limit = 8 * 1024 * 1024
+    at_limit = "h.p.s~" + "x" * (limit - 7) + "~"
+    assert len(at_limit) == limit and parse_sd_jwt(at_limit).jwt == "h.p.s"
+    assert code(lambda: parse_sd_jwt(at_limit + "y")) == "INPUT_TOO_LARGE"
+    # bytes that are not ASCII are replaced, never decoded as something else
+    assert "\ufffd" in parse_sd_jwt(b"h.p.s~\xff~").disclosures[0]
+
+
+def test_rebuilding_properties_and_array_elements() -> None:
+    name = disclosure("s1", "dateOfBirth", "2000-01-01")
+    nested = disclosure("s2", "address", {"_sd": [digest(disclosure("s3", "city", "Praha"))]})
+    city = disclosure("s3", "city", "Praha")
+    element = disclosure("s4", "cs")
+    payload = {
+        "_sd_alg": "sha-256",
+        "iss": "did:x",
+        "credentialSubject": {"_sd": [digest(name), digest(nested), "decoy"], "name": "Ana"},
+        "languages": ["en", {"...": digest(element)}, {"...": "withheld"}],
+    }
+    rebuilt = reconstruct(payload, [name, nested, city, element])
+    assert rebuilt.claims == {
+        "iss": "did:x",
+        "credentialSubject": {
+            "name": "Ana",
+            "dateOfBirth": "2000-01-01",
+            "address": {"city": "Praha"},
+        },
+        "languages": ["en", "cs"],
+    }
+    assert rebuilt.disclosed == [
+        "credentialSubject.dateOfBirth",
+        "credentialSubject.address",
+        "credentialSubject.address.city",
+        "languages[1]",
+    ]
+    withheld = reconstruct(payload, [])
+    assert withheld.claims["credentialSubject"] == {"name": "Ana"} and withheld.disclosed == []
+    assert withheld.claims["languages"] == ["en"]
+    # _sd_alg is dropped at the top only; a nested claim of that name is data
+    assert reconstruct({"a": {"_sd_alg": 1}}, []).claims == {"a": {"_sd_alg": 1}}
+    assert reconstruct({"_sd_alg": "sha-256"}, []).claims == {}
+
+
+@pytest.mark.parametrize(
+    ("payload", "disclosures", "expected"),
+    [
+        ({"_sd_alg": "sha-512"}, [], "SD_JWT_FORMAT"),
+        ({"_sd": "x"}, [], "SD_JWT_FORMAT"),
+        ({"_sd": [5]}, [], "SD_JWT_FORMAT"),
+        ({}, ["!!"], "SD_JWT_DISCLOSURE"),
+        ({}, [b64url_encode(b'{"a": 1}')], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure("s")], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure(5, "a", 1)], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure("s", 5, 1)], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure("s", "_sd", 1)], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure("s", "...", 1)], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure("s", "a", 1), disclosure("s", "a", 1)], "SD_JWT_DISCLOSURE"),
+        ({}, [disclosure("s", "a", 1)], "SD_JWT_DISCLOSURE"),  # not referenced
+    ],
+)
+def test_refusals(payload: dict[str, Any], disclosures: list[str], expected: str) -> None:
+    assert code(lambda: reconstruct(payload, disclosures)) == expected
+
+
+def test_collisions_and_misplaced_disclosures() -> None:
+    a = disclosure("s", "name", "Mallory")
+    assert "already a claim" in str(_refusal({"_sd": [digest(a)], "name": "Ana"}, [a]))
+    twice = {"x": {"_sd": [digest(a)]}, "y": {"_sd": [digest(a)]}}
+    assert "appears twice" in str(_refusal(twice, [a]))
+    in_array = {"list": [{"...": digest(a)}]}
+    assert "property disclosed as an array element" in str(_refusal(in_array, [a]))
+    element = disclosure("s", "cs")
+    as_property = {"_sd": [digest(element)]}
+    assert "array element disclosed as a property" in str(_refusal(as_property, [element]))
+    repeated = {"list": [{"...": "d"}, {"...": "d"}]}
+    assert "appears twice" in str(_refusal(repeated, []))
+    assert "appears twice" in str(_refusal({"list": [{"...": 5}]}, []))
+    # a dict that merely contains "..." beside other keys is data, not a placeholder
+    assert reconstruct({"list": [{"...": "d", "x": 1}]}, []).claims == {
+        "list": [{"...": "d", "x": 1}]
+    }
+    large = disclosure("s", "blob", "x" * (1024 * 1024))
+    assert _refusal({"_sd": [digest(large)]}, [large]).code == "SD_JWT_DISCLOSURE"
+
+
+def _refusal(payload: dict[str, Any], disclosures: list[str]) -> McvcError:
+    with pytest.raises(McvcError) as caught:
+        reconstruct(payload, disclosures)
+    return caught.value
+
+
+def test_the_holder_key() -> None:
+    key = generate_key("p384")
+    assert key_from_jwk(key.public_jwk()).public_jwk() == key.public_jwk()
+    for bad in (
+        "x",
+        {**key.public_jwk(), "d": "AA"},
+        {**key.public_jwk(), "p": "AA"},
+        {**key.public_jwk(), "q": "AA"},
+        {"kty": "EC"},
+    ):
+        assert code(lambda bad=bad: key_from_jwk(bad)) == "KB_JWT_INVALID"
