@@ -83,6 +83,7 @@ def test_redeem_refusals(book: OfferBook) -> None:
     for bad in (None, "", 5, "c" * 201):
         assert refused(book, bad).code == "invalid_request"
     assert refused(book, made.code, 5).code == "invalid_request"
+    assert refused(book, "c" * 200).code == "invalid_grant", "200 characters is a code to look up"
     assert refused(book, made.code, "1" * 101).code == "invalid_request"
     assert refused(book, "unknown-code").code == "invalid_grant"
     assert "no transaction code" in str(refused(book, made.code, "123456"))
@@ -100,6 +101,11 @@ def test_transaction_code_lockout(book: OfferBook) -> None:
     missing = refused(book, made.code)
     assert missing.code == "invalid_request" and "needs its transaction code" in str(missing)
     wrong = "000000" if made.tx_code != "000000" else "111111"
+    assert refused(book, made.code, "9" * 101).code == "invalid_request"
+    long_wrong = refused(book, made.code, "9" * 100)
+    assert long_wrong.code == "invalid_grant" and "4 tries left" in str(long_wrong)
+    made = make(book, {"length": 6})
+    assert made.tx_code is not None
     for left in range(MAX_TX_FAILURES - 1, 0, -1):
         error = refused(book, made.code, wrong)
         assert error.code == "invalid_grant" and f"({left} tries left)" in str(error)

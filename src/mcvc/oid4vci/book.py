@@ -206,13 +206,11 @@ class OfferBook:
         with self.engine.connect() as conn:
             row = conn.execute(select(offers).where(offers.c.code_hash == _digest(code))).first()
         if row is None:
-            raise TokenError("the pre-authorized code is not known", code="invalid_grant")
+            raise TokenError("the pre-authorized code is not known")
         if row.state != "offered":
-            raise TokenError(
-                "the pre-authorized code was already used or withdrawn", code="invalid_grant"
-            )
+            raise TokenError("the pre-authorized code was already used or withdrawn")
         if _aware(row.expires_at) <= now:
-            raise TokenError("the pre-authorized code has expired", code="invalid_grant")
+            raise TokenError("the pre-authorized code has expired")
         if row.tx_hash is None and tx_code is not None:
             raise TokenError("this offer has no transaction code", code="invalid_request")
         if row.tx_hash is not None:
@@ -232,8 +230,7 @@ class OfferBook:
                 left = MAX_TX_FAILURES - failures
                 raise TokenError(
                     "the transaction code is wrong"
-                    + (f" ({left} tries left)" if left > 0 else "; the offer is now withdrawn"),
-                    code="invalid_grant",
+                    + (f" ({left} tries left)" if left > 0 else "; the offer is now withdrawn")
                 )
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
@@ -248,7 +245,7 @@ class OfferBook:
             ).rowcount
         if changed != 1:
             # another request redeemed it between our read and this write
-            raise TokenError("the pre-authorized code was already used", code="invalid_grant")
+            raise TokenError("the pre-authorized code was already used")
         return Offer.of(row), token
 
     def by_token(self, token: str, now: datetime) -> Offer | None:
