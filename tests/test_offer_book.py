@@ -66,6 +66,7 @@ def test_transaction_codes_are_drawn_from_their_alphabet(book: OfferBook) -> Non
     assert len(codes) == 240 and not set(codes) & {"I", "O", "0", "1"}
     assert set(codes) <= set(string.ascii_uppercase + string.digits)
     assert len(make(book, {}).tx_code) == 6  # type: ignore[arg-type]
+    assert make(book, {"length": 12}).tx_code.isdigit(), "numeric unless text is asked for"  # type: ignore[union-attr]
 
 
 def test_the_reference_closes_when_the_offer_does(book: OfferBook) -> None:
@@ -136,8 +137,10 @@ def test_tokens(book: OfferBook) -> None:
 
 
 def test_withdrawing_an_offer(book: OfferBook) -> None:
-    made = make(book)
+    made, other = make(book), make(book)
     assert book.withdraw(made.offer.offer_id) is True
+    assert book.get(made.offer.offer_id).state == "withdrawn"  # type: ignore[union-attr]
+    assert book.open_offer(other.offer.offer_id, NOW) is not None, "only that offer"
     assert book.withdraw(made.offer.offer_id) is False
     assert "withdrawn" in str(refused(book, made.code))
 
@@ -156,6 +159,9 @@ def test_slots_keep_their_first_key(book: OfferBook) -> None:
     other = book.claim(oid, "cfg", 1, "key-b", "demo/row-b")
     assert other.holder == "key-b"
     assert book.claim(oid, "other", 0, "key-c", "r").holder == "key-c"
+    second = make(book).offer.offer_id
+    assert book.claim(second, "cfg", 0, "key-z", "demo/row-z").holder == "key-z"
+    assert book.claim(oid, "cfg", 0, "key-y", "x").holder == "key-a"
 
 
 def test_deferred_transactions(book: OfferBook) -> None:
@@ -163,6 +169,13 @@ def test_deferred_transactions(book: OfferBook) -> None:
     book.claim(oid, "cfg", 0, "-", "batch/R1")
     transaction = book.defer(oid, "cfg", 0)
     assert len(transaction) >= 30 and book.defer(oid, "cfg", 0) == transaction
+    assert book.claim(oid, "cfg", 0, "-", "batch/R1").transaction_id == transaction
+    book.claim(oid, "cfg", 1, "-", "batch/R2")
+    second = make(book).offer.offer_id
+    book.claim(second, "cfg", 0, "-", "batch/R3")
+    others = {book.defer(oid, "cfg", 1), book.defer(second, "cfg", 0)}
+    assert len(others | {transaction}) == 3, "each slot its own transaction"
+    assert book.transaction(book.defer(second, "cfg", 0))[1].row_key == "batch/R3"  # type: ignore[index]
     found = book.transaction(transaction)
     assert found is not None and found[0] == oid
     assert (found[1].row_key, found[1].transaction_id, found[1].state) == (
