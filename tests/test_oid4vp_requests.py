@@ -86,6 +86,13 @@ def test_a_request_as_made(setup: tuple[VerifierRequests, Clock]) -> None:
     assert made["requestUri"] == f"{BASE}/verifier/requests/{made['requestId']}/object"
     assert made["statusUri"] == f"{BASE}/verifier/requests/{made['requestId']}"
     assert made["authorizationRequest"] == request_link(client_id, made["requestUri"])
+    assert made["authorizationRequest"] == (
+        "openid4vp://?client_id=decentralized_identifier%3A"
+        + KEY.did_key.replace(":", "%3A")
+        + "&request_uri=https%3A%2F%2Funi.example%2Fverifier%2Frequests%2F"
+        + made["requestId"]
+        + "%2Fobject"
+    )
     query = parse_qs(urlsplit(made["authorizationRequest"]).query)
     assert query == {"client_id": [client_id], "request_uri": [made["requestUri"]]}
     assert made["expiresAt"] == (NOW + timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
@@ -107,10 +114,20 @@ def test_a_request_as_made(setup: tuple[VerifierRequests, Clock]) -> None:
         and len(claims["state"]) >= 32
         and claims["nonce"] != claims["state"]
     )
-    formats = claims["client_metadata"]["vp_formats_supported"]
-    assert set(formats) == {"dc+sd-jwt", "ldp_vc"}
+    assert claims["client_metadata"]["client_name"] == "Admissions"
+    assert claims["client_metadata"]["vp_formats_supported"] == {
+        "dc+sd-jwt": {
+            "sd-jwt_alg_values": ["EdDSA", "ES256", "ES384"],
+            "kb-jwt_alg_values": ["EdDSA", "ES256", "ES384"],
+        },
+        "ldp_vc": {
+            "proof_type_values": ["DataIntegrityProof"],
+            "cryptosuite_values": ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"],
+        },
+    }
     stored = v.book.get(made["requestId"])
     assert stored is not None and stored.purpose == "admission" and stored.status == "pending"
+    assert stored.request_id == made["requestId"] and stored.result is None
     assert v.status(made["requestId"]) == {"requestId": made["requestId"], "status": "pending"}
     with pytest.raises(ResponseRefused, match=r"^dcql_query: credentials must be"):
         v.create({"credentials": []})
@@ -185,8 +202,12 @@ def test_what_an_answer_must_be(setup: tuple[VerifierRequests, Clock]) -> None:
 def test_a_declined_request(setup: tuple[VerifierRequests, Clock]) -> None:
     v, _ = setup
     rid = v.create(ldp_query())["requestId"]
-    result = v.respond(rid, {"state": _state(v, rid), "error": "access_denied"}, answers())
-    assert result == {"verdict": "declined", "error": "access_denied", "error_description": ""}
+    result = v.respond(
+        rid,
+        {"state": _state(v, rid), "error": "access_denied", "error_description": "no"},
+        answers(),
+    )
+    assert result == {"verdict": "declined", "error": "access_denied", "error_description": "no"}
     assert v.status(rid)["status"] == "declined"  # type: ignore[index]
     with pytest.raises(ResponseRefused, match="already answered"):
         v.respond(rid, {"state": _state(v, rid), "error": "access_denied"}, answers())
@@ -252,3 +273,65 @@ def test_an_answer_that_misses_the_query_fails(setup: tuple[VerifierRequests, Cl
         rid, {"state": _state(v, rid), "vp_token": json.dumps({"mc": [wrong_type]})}, answers()
     )
     assert typed["verdict"] == "failed" and "type_values" in typed["problems"][0]
+
+
+class RacingBook(RequestBook):
+    """A book where another replica records its answer between our read and our write."""
+
+    def close(self, request_id: str, state: str, status: str, result: dict[str, Any]) -> bool:
+        super().close(request_id, state, status, result)
+        return False
+
+
+def test_a_concurrent_answer_wins(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    v = VerifierRequests(RacingBook(engine), KEY, base_url=BASE, clock=Clock(NOW), name="A")
+    for form in ({"vp_token": json.dumps({"mc": [vp()]})}, {"error": "access_denied"}):
+        rid = v.create(ldp_query())["requestId"]
+        with pytest.raises(ResponseRefused, match="already answered; a replay is refused"):
+            v.respond(rid, {"state": _state(v, rid), **form}, answers())
+    engine.dispose()
+
+
+def test_closing_is_for_one_pending_request(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    v = VerifierRequests(RequestBook(engine), KEY, base_url=BASE, clock=Clock(NOW), name="A")
+    a, b = (v.create(ldp_query())["requestId"] for _ in range(2))
+    assert v.book.close(a, "wrong state", "answered", {}) is False
+    assert v.book.close(a, _state(v, a), "answered", {"x": 1}) is True
+    assert v.book.close(a, _state(v, a), "answered", {"x": 2}) is False
+    assert v.book.get(a).result == {"x": 1}  # type: ignore[union-attr]
+    assert v.book.get(b).status == "pending"  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_answers_of_the_wrong_shape_for_their_format(setup: tuple[VerifierRequests, Clock]) -> None:
+    v, _ = setup
+    rid = v.create(ldp_query())["requestId"]
+    as_string = v.respond(
+        rid, {"state": _state(v, rid), "vp_token": json.dumps({"mc": ["a.b.c~"]})}, answers()
+    )
+    assert as_string["problems"] == ["mc: no valid presentation for this credential query"]
+    sd_query = {
+        "credentials": [{"id": "sd", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:v"]}}]
+    }
+    rid = v.create(sd_query)["requestId"]
+    as_object = v.respond(
+        rid, {"state": _state(v, rid), "vp_token": json.dumps({"sd": [vp()]})}, answers()
+    )
+    assert as_object["problems"] == ["sd: no valid presentation for this credential query"]
+    rid = v.create(ldp_query())["requestId"]
+    unknown_first = json.dumps({"other": [vp()], "mc": [vp()]})
+    judged = v.respond(rid, {"state": _state(v, rid), "vp_token": unknown_first}, answers())
+    assert judged["problems"] == ["other: not a credential query of this request"]
+    rid = v.create(ldp_query())["requestId"]
+    broken = {
+        "verifiableCredential": {
+            "@context": ["https://unknown.example/ctx"],
+            "type": ["VerifiableCredential"],
+        }
+    }
+    unreadable = v.respond(
+        rid, {"state": _state(v, rid), "vp_token": json.dumps({"mc": [broken]})}, answers()
+    )
+    assert "type_values" in unreadable["problems"][0]

@@ -86,8 +86,6 @@ class RequestBook:
             conn.execute(requests.insert().values(**row))
 
     def get(self, request_id: str) -> StoredRequest | None:
-        if not request_id or len(request_id) > 40:
-            return None
         with self.engine.connect() as conn:
             r = conn.execute(select(requests).where(requests.c.request_id == request_id)).first()
         if r is None:
@@ -117,7 +115,7 @@ class RequestBook:
                             requests.c.status == "pending",
                         )
                     )
-                    .values(status=status, result=json.dumps(result, ensure_ascii=False))
+                    .values(status=status, result=json.dumps(result))
                 ).rowcount
             )
 
@@ -169,6 +167,7 @@ class VerifierRequests:
             "state": state,
             "dcql_query": query,
             "client_metadata": {
+                "client_name": self.name,
                 "vp_formats_supported": {
                     "dc+sd-jwt": {
                         "sd-jwt_alg_values": ["EdDSA", "ES256", "ES384"],
@@ -178,7 +177,7 @@ class VerifierRequests:
                         "proof_type_values": ["DataIntegrityProof"],
                         "cryptosuite_values": ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"],
                     },
-                }
+                },
             },
             "aud": "https://self-issued.me/v2",
             "iat": int(now.timestamp()),
@@ -275,7 +274,7 @@ class VerifierRequests:
                 continue
             if not isinstance(items, list) or not items:
                 raise ResponseRefused(f"vp_token.{query_id} must be a non-empty array")
-            if len(items) > 1 and not item.get("multiple", False):
+            if len(items) > 1 and not item.get("multiple"):
                 problems.append(f"{query_id}: several presentations where one was asked")
             for entry in items:
                 report = verify(entry, found.nonce, self.client_id)
@@ -326,10 +325,13 @@ def _expanded_types(credential: dict[str, Any]) -> set[str]:
 
     from ..contexts import default_loader
 
-    expanded = jsonld.expand(
-        {k: v for k, v in credential.items() if k in ("@context", "type")},
-        {"documentLoader": default_loader()},
-    )
+    try:
+        expanded = jsonld.expand(
+            {k: v for k, v in credential.items() if k in ("@context", "type")},
+            {"documentLoader": default_loader()},
+        )
+    except Exception:
+        return set()
     types: set[str] = set()
     for node in expanded:
         types.update(node.get("@type", []))
