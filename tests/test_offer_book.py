@@ -41,7 +41,7 @@ def make(book: OfferBook, tx: dict[str, Any] | None = None, **kw: Any) -> Any:
 
 def refused(book: OfferBook, code: Any, tx: Any = None, *, now: Any = NOW) -> TokenError:
     with pytest.raises(TokenError) as caught:
-        book.redeem(code, tx, now=now, token_ttl=TTL)
+        book.redeem(code, tx, now=now, token_ttl=TTL, issuer="demo")
     return caught.value
 
 
@@ -75,7 +75,7 @@ def test_the_reference_closes_when_the_offer_does(book: OfferBook) -> None:
     assert book.open_offer(oid, NOW + TTL - timedelta(seconds=1)) is not None
     assert book.open_offer(oid, NOW + TTL) is None, "expired at the instant"
     assert book.open_offer("", NOW) is None and book.open_offer("x" * 41, NOW) is None
-    book.redeem(made.code, None, now=NOW, token_ttl=TTL)
+    book.redeem(made.code, None, now=NOW, token_ttl=TTL, issuer="demo")
     assert book.open_offer(oid, NOW) is None
 
 
@@ -87,10 +87,15 @@ def test_redeem_refusals(book: OfferBook) -> None:
     assert refused(book, "c" * 200).code == "invalid_grant", "200 characters is a code to look up"
     assert refused(book, made.code, "1" * 101).code == "invalid_request"
     assert refused(book, "unknown-code").code == "invalid_grant"
+    # another issuer's code is unknown here and stays redeemable at its own issuer
+    with pytest.raises(TokenError, match="not known"):
+        book.redeem(made.code, None, now=NOW, token_ttl=TTL, issuer="other")
     assert "no transaction code" in str(refused(book, made.code, "123456"))
     expired = refused(book, made.code, now=NOW + TTL)
     assert expired.code == "invalid_grant" and "expired" in str(expired)
-    offer, token = book.redeem(made.code, None, now=NOW + TTL - timedelta(seconds=1), token_ttl=TTL)
+    offer, token = book.redeem(
+        made.code, None, now=NOW + TTL - timedelta(seconds=1), token_ttl=TTL, issuer="demo"
+    )
     assert offer.offer_id == made.offer.offer_id and len(token) >= 40
     again = refused(book, made.code)
     assert again.code == "invalid_grant" and "already used" in str(again)
@@ -121,14 +126,14 @@ def test_transaction_code_lockout(book: OfferBook) -> None:
         == "invalid_grant"
     )
     assert (
-        book.redeem(fresh.code, fresh.tx_code, now=NOW, token_ttl=TTL)[0].offer_id
+        book.redeem(fresh.code, fresh.tx_code, now=NOW, token_ttl=TTL, issuer="demo")[0].offer_id
         == fresh.offer.offer_id
     )
 
 
 def test_tokens(book: OfferBook) -> None:
     made = make(book)
-    _offer, token = book.redeem(made.code, None, now=NOW, token_ttl=TTL)
+    _offer, token = book.redeem(made.code, None, now=NOW, token_ttl=TTL, issuer="demo")
     assert book.by_token(token, NOW + TTL - timedelta(seconds=1)).offer_id == made.offer.offer_id  # type: ignore[union-attr]
     assert book.by_token(token, NOW + TTL) is None, "expired at the instant"
     assert book.by_token("", NOW) is None and book.by_token("t" * 201, NOW) is None

@@ -188,6 +188,7 @@ def test_offers_as_made(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
         assert len(made["txCode"]) == spec["length"]
         document = w.offer_document(made["offerId"])
         assert document.status == 200 and document.body == made["credentialOffer"]
+        assert document.headers == {"Cache-Control": "no-store"}
     assert err(w.offer_document("nope"), 404, "not_found")
 
 
@@ -365,6 +366,7 @@ def test_deferred(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
     auth = redeem(w, credential=None, row_key="batch/R7")
     waiting = w.credential(auth, {"credential_configuration_id": SIGNED})
     assert waiting.status == 202 and waiting.body["interval"] == 30  # type: ignore[index]
+    assert waiting.headers == {"Cache-Control": "no-store"}
     transaction = waiting.body["transaction_id"]  # type: ignore[index]
     assert (
         w.credential(auth, {"credential_configuration_id": SIGNED}).body["transaction_id"]
@@ -379,10 +381,111 @@ def test_deferred(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
     err(w.deferred(other_auth, {"transaction_id": transaction}), 400, "invalid_transaction_id")
     pending = w.deferred(auth, {"transaction_id": transaction})
     assert pending.status == 202 and pending.body == {"transaction_id": transaction, "interval": 30}
+    assert pending.headers == {"Cache-Control": "no-store"}
     signed = {"id": row.credential_id, "proof": {}}
     w.ledger.complete("batch/R7", json.dumps(signed), now=NOW)
     ready = w.deferred(auth, {"transaction_id": transaction})
     assert ready.status == 200 and ready.body == {"credentials": [{"credential": signed}]}
+    assert ready.headers == {"Cache-Control": "no-store"}
     err(w.deferred(auth, {"transaction_id": transaction}), 400, "invalid_transaction_id")
     direct = w.credential(auth, {"credential_configuration_id": SIGNED})
     assert direct.status == 200 and direct.body == {"credentials": [{"credential": signed}]}
+    assert direct.headers == {"Cache-Control": "no-store"}
+
+
+def test_credentials_across_offers_and_formats(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    a = Wallet()
+    fixed = {**template(), "id": "urn:uuid:aaaaaaaa-2222-3333-4444-555555555555"}
+    first = redeem(w, credential=fixed, configurations=[LDP])
+    got = w.credential(
+        first, {"credential_configuration_id": LDP, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+    )
+    assert got.body["credentials"][0]["credential"]["id"] == fixed["id"]  # type: ignore[index]
+    # the slot records the ledger row of the credential it gave
+    offer = w.book.by_token(first.split()[1], NOW)
+    assert offer is not None
+    slot = w.book.claim(offer.offer_id, LDP, 0, "anyone", "x")
+    assert slot.row_key == f"demo/oid4vci/{offer.offer_id}/{LDP}/0"
+    # the same credential id in a second offer is a second credential: refused by the ledger
+    second = redeem(w, credential=fixed, configurations=[LDP])
+    clash = w.credential(
+        second, {"credential_configuration_id": LDP, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+    )
+    assert "credential.id" in err(clash, 400, "credential_request_denied")
+    # two formats: neither reuses the template's id; a template without id is fine too
+    two = redeem(w, credential=fixed, configurations=[LDP, JWT])
+    ldp = w.credential(
+        two, {"credential_configuration_id": LDP, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+    )
+    assert ldp.body["credentials"][0]["credential"]["id"] != fixed["id"]  # type: ignore[index]
+    no_id = {k: v for k, v in template().items() if k != "id"}
+    bare = redeem(w, credential=no_id, configurations=[LDP, SD])
+    assert (
+        w.credential(
+            bare, {"credential_configuration_id": SD, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
+        ).status
+        == 200
+    )
+
+
+def test_a_code_is_only_redeemed_at_its_issuer(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, clock = wallet_issuer
+    other = WalletIssuer(
+        ServiceIssuer(
+            "other",
+            ISSUER,
+            status_base="https://uni.example/status/other/",
+            suspension=False,
+            status_ttl_ms=1000,
+            canon=Canonicalizer(),
+            now=clock.now,
+        ),
+        identifier="https://uni.example/issuers/other",
+        ledger=w.ledger,
+        book=w.book,
+        nonces=w.nonces,
+        clock=clock,
+        vct="v",
+    )
+    made = w.create_offer(credential=template())
+    form = {
+        "grant_type": PRE,
+        "pre-authorized_code": made["credentialOffer"]["grants"][PRE]["pre-authorized_code"],
+    }
+    err(other.token(form), 400, "invalid_grant")
+    assert w.token(form).status == 200, "trying it elsewhere did not spend it"
+    auth = redeem(w)
+    assert other.credential(auth, {"credential_configuration_id": LDP}).status == 401
+
+
+class RacingBook(OfferBook):
+    """Another request delivers the deferred credential between our read and our write."""
+
+    def delivered(self, transaction_id: str) -> bool:
+        super().delivered(transaction_id)
+        return False
+
+
+def test_deferred_races_and_vanished_rows(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    from sqlalchemy import delete
+
+    from mcvc.issuing.ledger import credentials
+
+    w, _ = wallet_issuer
+    w.ledger.reserve("batch/R8", status_base=w.issuer.status_base, now=NOW)
+    auth = redeem(w, credential=None, row_key="batch/R8")
+    transaction = w.credential(auth, {"credential_configuration_id": SIGNED}).body["transaction_id"]  # type: ignore[index]
+    with w.ledger.engine.begin() as conn:
+        conn.execute(delete(credentials).where(credentials.c.row_key == "batch/R8"))
+    assert "no longer exists" in err(
+        w.deferred(auth, {"transaction_id": transaction}), 400, "credential_request_denied"
+    )
+    w.ledger.reserve("batch/R9", status_base=w.issuer.status_base, now=NOW)
+    auth = redeem(w, credential=None, row_key="batch/R9")
+    transaction = w.credential(auth, {"credential_configuration_id": SIGNED}).body["transaction_id"]  # type: ignore[index]
+    w.ledger.complete("batch/R9", json.dumps({"id": "x"}), now=NOW)
+    w.book = RacingBook(w.ledger.engine)
+    assert "already delivered" in err(
+        w.deferred(auth, {"transaction_id": transaction}), 400, "invalid_transaction_id"
+    )

@@ -192,7 +192,7 @@ class OfferBook:
         return Offer.of(row), json.loads(row.document)
 
     def redeem(
-        self, code: Any, tx_code: Any, *, now: datetime, token_ttl: timedelta
+        self, code: Any, tx_code: Any, *, now: datetime, token_ttl: timedelta, issuer: str
     ) -> tuple[Offer, str]:
         """Exchange a pre-authorized code (and its transaction code) for an access token,
         once. Errors carry the codes of OpenID4VCI 1.0 section 6.3."""
@@ -202,7 +202,8 @@ class OfferBook:
             raise TokenError("tx_code must be a string", code="invalid_request")
         with self.engine.connect() as conn:
             row = conn.execute(select(offers).where(offers.c.code_hash == _digest(code))).first()
-        if row is None:
+        # another issuer's code is unknown here, and is not spent by being tried here
+        if row is None or row.issuer != issuer:
             raise TokenError("the pre-authorized code is not known")
         if row.state != "offered":
             raise TokenError("the pre-authorized code was already used or withdrawn")

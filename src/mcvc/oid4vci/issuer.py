@@ -264,11 +264,10 @@ class WalletIssuer:
                 form.get("tx_code"),
                 now=self.clock.now(),
                 token_ttl=self.token_ttl,
+                issuer=self.issuer.name,
             )
         except TokenError as exc:
             return _error(400, exc.code, str(exc))
-        if offer.issuer != self.issuer.name:
-            return _error(400, "invalid_grant", "the code was issued by another issuer")
         body: dict[str, Any] = {
             "access_token": token,
             "token_type": "Bearer",
@@ -297,10 +296,10 @@ class WalletIssuer:
     # --- credential endpoints -----------------------------------------------------------
 
     def _offer_for(self, authorization: str | None) -> Any:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        parts = (authorization or "").split()
+        if len(parts) != 2 or parts[0].lower() != "bearer":
             return None
-        offer = self.book.by_token(token.strip(), self.clock.now())
+        offer = self.book.by_token(parts[1], self.clock.now())
         if offer is None or offer.issuer != self.issuer.name:
             return None
         return offer
@@ -444,7 +443,7 @@ class WalletIssuer:
         row_key = offer.subject["row_key"]
         self.book.claim(offer.offer_id, CONFIG_SIGNED, 0, "-", row_key)
         row = self.ledger.get(row_key)
-        if row is not None and row.state == "issued" and row.signed:
+        if row is not None and row.signed is not None:
             return Answer(
                 200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE)
             )
@@ -472,7 +471,7 @@ class WalletIssuer:
         row = self.ledger.get(found[1].row_key)
         if row is None:
             return _error(400, "credential_request_denied", "the batch row no longer exists")
-        if row.state != "issued" or not row.signed:
+        if row.signed is None:
             return Answer(
                 202,
                 {"transaction_id": transaction_id, "interval": self.deferred_interval},
