@@ -109,10 +109,23 @@ def test_rebuilding_properties_and_array_elements() -> None:
         ({}, ["!!"], "SD_JWT_DISCLOSURE"),
         ({}, [b64url_encode(b'{"a": 1}')], "SD_JWT_DISCLOSURE"),
         ({}, [disclosure("s")], "SD_JWT_DISCLOSURE"),
-        ({}, [disclosure(5, "a", 1)], "SD_JWT_DISCLOSURE"),
-        ({}, [disclosure("s", 5, 1)], "SD_JWT_DISCLOSURE"),
-        ({}, [disclosure("s", "_sd", 1)], "SD_JWT_DISCLOSURE"),
-        ({}, [disclosure("s", "...", 1)], "SD_JWT_DISCLOSURE"),
+        ({"_sd": [digest(disclosure(5, "a", 1))]}, [disclosure(5, "a", 1)], "SD_JWT_DISCLOSURE"),
+        ({"_sd": [digest(disclosure("s", 5, 1))]}, [disclosure("s", 5, 1)], "SD_JWT_DISCLOSURE"),
+        (
+            {"_sd": [digest(disclosure("s", "_sd", 1))]},
+            [disclosure("s", "_sd", 1)],
+            "SD_JWT_DISCLOSURE",
+        ),
+        (
+            {"_sd": [digest(disclosure("s", "...", 1))]},
+            [disclosure("s", "...", 1)],
+            "SD_JWT_DISCLOSURE",
+        ),
+        (
+            {"l": [{"...": digest(disclosure("s", "a", 1, 2))}]},
+            [disclosure("s", "a", 1, 2)],
+            "SD_JWT_DISCLOSURE",
+        ),
         ({}, [disclosure("s", "a", 1), disclosure("s", "a", 1)], "SD_JWT_DISCLOSURE"),
         ({}, [disclosure("s", "a", 1)], "SD_JWT_DISCLOSURE"),  # not referenced
     ],
@@ -145,7 +158,107 @@ def test_collisions_and_misplaced_disclosures() -> None:
 def _refusal(payload: dict[str, Any], disclosures: list[str]) -> McvcError:
     with pytest.raises(McvcError) as caught:
         reconstruct(payload, disclosures)
+    assert caught.value.code == "SD_JWT_DISCLOSURE"
     return caught.value
+
+
+def test_paths_values_and_names_at_every_depth() -> None:
+    top = disclosure("s", "top", 1)
+    inner = disclosure("s2", "x", "y")
+    element = disclosure("s3", {"_sd": [digest(inner)]})
+    odd_value = disclosure("s4", "name", "...")
+    number = disclosure("s5", 7)
+    plain = {"k": [{"_sd": [digest(odd_value)]}]}
+    payload = {
+        "_sd": [digest(top)],
+        "list": [{"...": digest(element)}, {"...": digest(number)}],
+        **plain,
+    }
+    rebuilt = reconstruct(payload, [top, inner, element, odd_value, number])
+    assert rebuilt.claims == {"top": 1, "list": [{"x": "y"}, 7], "k": [{"name": "..."}]}
+    # claims in the clear are walked first, then the object's own disclosures
+    assert rebuilt.disclosed == ["list[0]", "list[0].x", "list[1]", "k[0].name", "top"]
+
+
+def test_issuing_puts_the_envelope_claims_in_the_clear() -> None:
+    from mcvc import issue_sd_jwt
+    from mcvc.jose import parse_jose
+
+    from .conftest import NOW
+
+    issuer, holder = generate_key("ed25519"), generate_key("p256")
+    credential = {
+        "issuer": {"id": issuer.did_key},
+        "credentialSubject": {"dateOfBirth": "2000-01-01", "name": "Ana", "deep": "x"},
+    }
+    token = issue_sd_jwt(
+        credential, issuer, now=NOW, holder_jwk=holder.public_jwk(), vct="urn:v", decoys=0
+    )
+    claims = parse_jose(token.split("~")[0]).claims
+    assert claims["iss"] == issuer.did_key and claims["vct"] == "urn:v"
+    assert claims["iat"] == int(NOW.timestamp()) and claims["_sd_alg"] == "sha-256"
+    assert claims["cnf"] == {"jwk": holder.public_jwk()}
+    assert (
+        "dateOfBirth" not in claims["credentialSubject"]
+        and len(claims["credentialSubject"]["_sd"]) == 1
+    )
+    unbound = parse_jose(issue_sd_jwt(credential, issuer, now=NOW).split("~")[0]).claims
+    assert "cnf" not in unbound
+    as_string = parse_jose(
+        issue_sd_jwt({**credential, "issuer": issuer.did_key}, issuer, now=NOW).split("~")[0]
+    )
+    assert as_string.claims["iss"] == issuer.did_key
+    doc = {
+        **credential,
+        "iss": "x",
+        "vct": "y",
+        "credentialSubject": {**credential["credentialSubject"], "_sd": []},
+    }
+    for bad in ("iss", "vct", "credentialSubject._sd"):
+        with pytest.raises(ValueError, match="cannot be selectively disclosable"):
+            issue_sd_jwt(doc, issuer, now=NOW, disclosable=[bad])
+    # a nested "iss" is data, and may be disclosable; a path through a non-object is skipped
+    nested = {**credential, "credentialSubject": {**credential["credentialSubject"], "iss": "z"}}
+    made = issue_sd_jwt(
+        nested, issuer, now=NOW, disclosable=["credentialSubject.iss", "credentialSubject.name.x"]
+    )
+    assert [
+        json.loads(__import__("mcvc.multibase", fromlist=["x"]).b64url_decode(d))[1]
+        for d in made.split("~")[1:-1]
+    ] == ["iss"]
+    with pytest.raises(ValueError, match="issuer id"):
+        issue_sd_jwt({"credentialSubject": {}}, issuer, now=NOW)
+
+
+def test_presenting_keeps_the_chosen_disclosures_in_order() -> None:
+    from mcvc import issue_sd_jwt, present_sd_jwt
+
+    from .conftest import NOW
+
+    issuer, holder = generate_key("ed25519"), generate_key("p256")
+    credential = {
+        "issuer": issuer.did_key,
+        "credentialSubject": {
+            "dateOfBirth": "2000-01-01",
+            "nationalID": "X",
+            "emailAddress": "a@b",
+        },
+    }
+    token = issue_sd_jwt(credential, issuer, now=NOW)
+    shown = present_sd_jwt(token, reveal=["nationalID", "emailAddress"])
+    parsed = parse_sd_jwt(shown)
+    assert shown == parsed.jwt + "~" + "".join(d + "~" for d in parsed.disclosures)
+    assert sorted(
+        json.loads(__import__("mcvc.multibase", fromlist=["x"]).b64url_decode(d))[1]
+        for d in parsed.disclosures
+    ) == ["emailAddress", "nationalID"]
+    for missing in (
+        {"audience": "a", "now": NOW},
+        {"nonce": "n", "now": NOW},
+        {"nonce": "n", "audience": "a"},
+    ):
+        with pytest.raises(ValueError, match="needs nonce, audience and now"):
+            present_sd_jwt(token, holder_key=holder, **missing)  # type: ignore[arg-type]
 
 
 def test_the_holder_key() -> None:

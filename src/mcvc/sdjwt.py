@@ -282,7 +282,8 @@ def present_sd_jwt(
     keep = set(reveal)
     chosen = []
     for text in parsed.disclosures:
-        item = parse_json(b64url_decode(text), max_bytes=1024 * 1024)
+        # the holder's own credential, already read once by parse: no size limit of its own
+        item = parse_json(b64url_decode(text))
         if isinstance(item, list) and len(item) == 3 and item[1] in keep:
             chosen.append(text)
     presented = parsed.jwt + "~" + "".join(d + "~" for d in chosen)
@@ -311,6 +312,6 @@ def key_from_jwk(jwk: Any) -> KeyPair:
     if not isinstance(jwk, dict) or any(k in jwk for k in ("d", "p", "q")):
         raise _fail("KB_JWT_INVALID", "cnf.jwk must be a public JWK")
     try:
-        return key_from_document({"type": "JsonWebKey", "publicKeyJwk": jwk})
+        return key_from_document({"publicKeyJwk": jwk})
     except McvcError as exc:
         raise _fail("KB_JWT_INVALID", f"cnf.jwk: {exc}") from None
