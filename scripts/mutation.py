@@ -105,6 +105,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/jose.py": [
+        "tests/test_jose_rules.py",
         "tests/test_jose.py",
         "tests/test_sd_jwt.py",
         "tests/test_failure_codes.py",

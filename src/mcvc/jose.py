@@ -96,7 +96,7 @@ def sign_jwt(
 
     part1 = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
     part2 = b64url_encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    signing_input = f"{part1}.{part2}".encode("ascii")
+    signing_input = f"{part1}.{part2}".encode()
     return f"{part1}.{part2}.{b64url_encode(key.sign(signing_input))}"
 
 
@@ -212,9 +212,7 @@ def parse_jose(token: str | bytes) -> JoseCredential:
         credential = claims
     else:
         raise _fail("JOSE_FORMAT", f"typ {typ!r} with no vc claim is not a credential")
-    return JoseCredential(
-        header, claims, credential, form, f"{part1}.{part2}".encode("ascii"), signature
-    )
+    return JoseCredential(header, claims, credential, form, f"{part1}.{part2}".encode(), signature)
 
 
 def jwt_claim_problems(jose: JoseCredential) -> list[str]:
