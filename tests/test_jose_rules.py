@@ -52,7 +52,7 @@ def test_parse_limits_and_bytes() -> None:
     assert len(at_limit) == limit and code(lambda: parse_jose(at_limit)) != "INPUT_TOO_LARGE"
     assert code(lambda: parse_jose(at_limit + "A")) == "INPUT_TOO_LARGE"
     assert code(lambda: parse_jose(f"{h}.{c}.!!")) == "JOSE_FORMAT"
-    with pytest.raises(InvalidInput, match="^the JWS does not decode"):
+    with pytest.raises(InvalidInput, match=r"^the JWS does not decode"):
         parse_jose(f"{h}.{c}.A")
     big = b64url_encode(json.dumps({"alg": "EdDSA", "pad": "x" * 16_400}).encode())
     assert code(lambda: parse_jose(f"{big}.{c}.{s}")) == "JOSE_FORMAT"
