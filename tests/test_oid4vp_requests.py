@@ -218,6 +218,7 @@ def test_a_declined_request(setup: tuple[VerifierRequests, Clock]) -> None:
     [
         (["verified", "verified"], "verified"),
         (["verified", "unconfirmed"], "unconfirmed"),
+        (["unconfirmed"], "unconfirmed"),
         (["unconfirmed", "inconclusive"], "inconclusive"),
         (["inconclusive", "failed", "verified"], "failed"),
     ],
@@ -335,3 +336,64 @@ def test_answers_of_the_wrong_shape_for_their_format(setup: tuple[VerifierReques
         rid, {"state": _state(v, rid), "vp_token": json.dumps({"mc": [broken]})}, answers()
     )
     assert "type_values" in unreadable["problems"][0]
+
+
+def test_verdicts_without_a_valid_answer(setup: tuple[VerifierRequests, Clock]) -> None:
+    v, _ = setup
+    rid = v.create(ldp_query())["requestId"]
+    only_unknown = v.respond(
+        rid, {"state": _state(v, rid), "vp_token": json.dumps({"x": [vp()]})}, answers()
+    )
+    assert only_unknown["verdict"] == "failed" and only_unknown["presentations"] == []
+    rid = v.create(ldp_query())["requestId"]
+    two = json.dumps({"mc": [vp(), vp()]})
+    unconfirmed = v.respond(rid, {"state": _state(v, rid), "vp_token": two}, answers("unconfirmed"))
+    assert unconfirmed["verdict"] == "failed", "an unconfirmed answer that breaks the query fails"
+
+
+def test_types_come_from_the_bundled_contexts_only(tmp_path: Path) -> None:
+    import uuid
+
+    from mcvc.contexts import default_loader
+
+    # pyld caches resolved contexts process-wide: a URL of this test's own, and the loader
+    # without it asked first
+    url = f"https://contexts.invalid/{uuid.uuid4()}/v1"
+    context = json.dumps(
+        {
+            "@context": {
+                "type": "@type",
+                "MicroCredential": "https://example.invalid/vocab#MicroCredential",
+            }
+        }
+    ).encode()
+    engine = create_engine(f"sqlite:///{tmp_path / 't.db'}")
+    query = {
+        "credentials": [
+            {
+                "id": "mc",
+                "format": "ldp_vc",
+                "meta": {"type_values": [["https://example.invalid/vocab#MicroCredential"]]},
+            }
+        ]
+    }
+    presented = {"verifiableCredential": {"@context": [url], "type": ["MicroCredential"]}}
+    untyped = {"verifiableCredential": {"@context": [url]}}
+    for loader, verdict in (
+        (None, "failed"),
+        (default_loader().with_contexts({url: context}), "verified"),
+    ):
+        v = VerifierRequests(
+            RequestBook(engine), KEY, base_url=BASE, clock=Clock(NOW), name="A", loader=loader
+        )
+        rid = v.create(query)["requestId"]
+        result = v.respond(
+            rid, {"state": _state(v, rid), "vp_token": json.dumps({"mc": [presented]})}, answers()
+        )
+        assert result["verdict"] == verdict, result
+        rid = v.create(query)["requestId"]
+        result = v.respond(
+            rid, {"state": _state(v, rid), "vp_token": json.dumps({"mc": [untyped]})}, answers()
+        )
+        assert result["verdict"] == "failed"
+    engine.dispose()

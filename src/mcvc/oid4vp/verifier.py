@@ -134,7 +134,11 @@ class VerifierRequests:
         clock: Any,
         name: str,
         ttl: timedelta = timedelta(minutes=10),
+        loader: Any = None,
     ) -> None:
+        from ..contexts import default_loader
+
+        self.loader = loader or default_loader()
         self.book = book
         self.key = key
         self.base_url = base_url
@@ -190,7 +194,7 @@ class VerifierRequests:
         }
         p1 = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
         p2 = b64url_encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-        jws = f"{p1}.{p2}.{b64url_encode(self.key.sign(f'{p1}.{p2}'.encode('ascii')))}"
+        jws = f"{p1}.{p2}.{b64url_encode(self.key.sign(f'{p1}.{p2}'.encode()))}"
         self.book.add(
             {
                 "request_id": request_id,
@@ -283,7 +287,7 @@ class VerifierRequests:
                     {"queryId": query_id, "format": item["format"], "report": report.to_dict()}
                 )
                 if report.outcome in ("verified", "unconfirmed"):
-                    claims, types = _content(entry, item["format"])
+                    claims, types = _content(entry, item["format"], self.loader)
                     if claims is not None:
                         presented.append(Presented(query_id, item["format"], claims, types))
         problems.extend(missing(found.query, presented))
@@ -301,7 +305,7 @@ class VerifierRequests:
         return result
 
 
-def _content(entry: Any, fmt: str) -> tuple[dict[str, Any] | None, set[str]]:
+def _content(entry: Any, fmt: str, loader: Any) -> tuple[dict[str, Any] | None, set[str]]:
     """The verified credential's claims and types, for the DCQL match."""
     if fmt == "dc+sd-jwt" and isinstance(entry, str):
         from ..jose import parse_jose
@@ -316,19 +320,19 @@ def _content(entry: Any, fmt: str) -> tuple[dict[str, Any] | None, set[str]]:
         credential = inner[0] if isinstance(inner, list) and inner else inner
         if not isinstance(credential, dict):
             return None, set()
-        return credential, _expanded_types(credential)
+        return credential, _expanded_types(credential, loader)
     return None, set()
 
 
-def _expanded_types(credential: dict[str, Any]) -> set[str]:
+def _expanded_types(credential: dict[str, Any], loader: Any) -> set[str]:
+    """The credential's types as IRIs, expanded with the bundled contexts only (never a
+    fetch): an unknown context matches no ``type_values``."""
     from pyld import jsonld
-
-    from ..contexts import default_loader
 
     try:
         expanded = jsonld.expand(
             {k: v for k, v in credential.items() if k in ("@context", "type")},
-            {"documentLoader": default_loader()},
+            {"documentLoader": loader},
         )
     except Exception:
         return set()

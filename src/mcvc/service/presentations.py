@@ -64,6 +64,7 @@ def verifier_of(service: _Service) -> VerifierRequests | None:
         clock=service.clock,
         name=config.name,
         ttl=timedelta(seconds=config.request_ttl_seconds),
+        loader=service.loader,
     )
 
 
