@@ -60,6 +60,7 @@ def test_an_offer_as_made(book: OfferBook) -> None:
 
 def test_transaction_codes_are_drawn_from_their_alphabet(book: OfferBook) -> None:
     numeric = make(book, {"input_mode": "numeric", "length": 8})
+    assert numeric.offer.tx_spec == {"input_mode": "numeric", "length": 8}
     assert numeric.tx_code is not None and len(numeric.tx_code) == 8 and numeric.tx_code.isdigit()
     assert book.get(numeric.offer.offer_id).tx_spec == {"input_mode": "numeric", "length": 8}  # type: ignore[union-attr]
     codes = "".join(make(book, {"input_mode": "text", "length": 12}).tx_code for _ in range(20))
@@ -190,6 +191,29 @@ def test_deferred_transactions(book: OfferBook) -> None:
     )
     assert book.transaction("") is None and book.transaction("x" * 65) is None
     assert book.transaction("unknown") is None
+    other_config = book.claim(oid, "cfg2", 0, "-", "batch/R4")
+    assert other_config.transaction_id is None
+    assert book.defer(oid, "cfg2", 0) not in (transaction,)
     assert book.delivered(transaction) is True
+    assert book.claim(oid, "cfg", 0, "-", "x").state == "delivered"
+    assert book.claim(oid, "cfg2", 0, "-", "x").state == "deferred", "only that transaction"
     assert book.delivered(transaction) is False
     assert book.transaction(transaction) is None
+
+
+class StaleBook(OfferBook):
+    """Reads the offer as it was before another request redeemed it (a race between replicas)."""
+
+    stale: Any = None
+
+    def _lookup(self, code: str) -> Any:
+        return self.stale
+
+
+def test_a_redemption_that_lost_the_race(book: OfferBook) -> None:
+    made = make(book)
+    racing = StaleBook(book.engine)
+    racing.stale = book._lookup(made.code)
+    book.redeem(made.code, None, now=NOW, token_ttl=TTL, issuer="demo")
+    lost = refused(racing, made.code)
+    assert lost.code == "invalid_grant" and "already used" in str(lost)

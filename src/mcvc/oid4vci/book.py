@@ -200,8 +200,7 @@ class OfferBook:
             raise TokenError("pre-authorized_code is missing", code="invalid_request")
         if tx_code is not None and (not isinstance(tx_code, str) or len(tx_code) > 100):
             raise TokenError("tx_code must be a string", code="invalid_request")
-        with self.engine.connect() as conn:
-            row = conn.execute(select(offers).where(offers.c.code_hash == _digest(code))).first()
+        row = self._lookup(code)
         # another issuer's code is unknown here, and is not spent by being tried here
         if row is None or row.issuer != issuer:
             raise TokenError("the pre-authorized code is not known")
@@ -246,10 +245,14 @@ class OfferBook:
             raise TokenError("the pre-authorized code was already used")
         return Offer.of(row), token
 
+    def _lookup(self, code: str) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(select(offers).where(offers.c.code_hash == _digest(code))).first()
+
     def by_token(self, token: str, now: datetime) -> Offer | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(offers).where(offers.c.token_hash == _digest(token))).first()
-        if row is None or row.state != "redeemed" or row.token_expires_at is None:
+        if row is None or row.state != "redeemed":
             return None
         if _aware(row.token_expires_at) <= now:
             return None
