@@ -4,10 +4,14 @@ for the connection (DNS rebinding) is refused."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import socket
 import threading
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from mcvc.errors import NetworkPolicyError
@@ -122,3 +126,29 @@ def test_the_client_never_follows_redirects_and_has_the_policys_timeout() -> Non
         assert client.timeout.connect == 3.5 and client.timeout.read == 3.5
     finally:
         client.close()
+
+
+def test_the_connect_timeout_reaches_the_socket() -> None:
+    # a listener whose backlog is full drops new handshakes, so only the timeout the guarded
+    # backend passes on ends the connection attempt
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    waiting = []
+    for _ in range(4):
+        queued = socket.socket()
+        queued.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            queued.connect(("127.0.0.1", port))
+        waiting.append(queued)
+    policy = FetchPolicy(allow_private=True, allow_http=True, timeout=0.5)
+    started = time.monotonic()
+    try:
+        with guarded_client(policy) as client, pytest.raises(httpx.ConnectTimeout):
+            client.get(f"http://127.0.0.1:{port}/")
+        assert time.monotonic() - started < 10
+    finally:
+        for queued in waiting:
+            queued.close()
+        server.close()
