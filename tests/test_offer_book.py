@@ -184,7 +184,8 @@ def test_deferred_transactions(book: OfferBook) -> None:
     assert book.transaction(book.defer(second, "cfg", 0))[1].row_key == "batch/R3"  # type: ignore[index]
     found = book.transaction(transaction)
     assert found is not None and found[0] == oid
-    assert (found[1].row_key, found[1].transaction_id, found[1].state) == (
+    assert (found[1].holder, found[1].row_key, found[1].transaction_id, found[1].state) == (
+        "-",
         "batch/R1",
         transaction,
         "deferred",
