@@ -54,6 +54,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
         "tests/test_work_bounds.py",
         "tests/test_mutation_kills.py",
+        "tests/test_proof_results.py",
     ],
     "src/mcvc/proofs/purposes.py": ["tests/test_failure_codes.py", "tests/test_verify.py"],
     "src/mcvc/proofs/suites.py": ["tests/test_failure_codes.py", "tests/test_hostile.py"],
