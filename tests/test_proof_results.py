@@ -218,3 +218,13 @@ def test_a_chain_over_one_proof_secures_that_proof_as_an_object(suite: str) -> N
     # the same statement in RDF; different JSON under JCS
     expected = "INVALID_SIGNATURE" if suite.endswith("jcs-2022") else "OK"
     assert verify_proofs(listed)[1].code == expected
+
+
+def test_a_context_the_loader_refuses_is_a_transform_failure_with_its_reason() -> None:
+    doc = _signed()
+    doc["@context"] = [*doc["@context"], "https://unknown.example/ctx"]
+    (result,) = verify_proofs(doc)
+    got = result.to_dict()
+    message = got.pop("message")
+    assert "https://unknown.example/ctx" in message and "not fetched" in message
+    assert got == _expected(4, "CONTEXT_NOT_ALLOWED", "transform")
