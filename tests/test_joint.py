@@ -12,7 +12,7 @@ import pytest
 from mcvc import TrustList, build_credential, generate_key, sign, verify
 from mcvc.cli import main
 
-from .conftest import NOW, ROOT, load
+from .conftest import EDDSA, NOW, ROOT, load
 
 SIGNED_AT = NOW.replace(month=10)
 
@@ -83,7 +83,7 @@ def test_a_strangers_proof_in_the_set_is_refused(keys: dict[str, Any]) -> None:
 
 
 def test_a_chain_over_another_signers_proof_verifies(keys: dict[str, Any]) -> None:
-    doc = load(ROOT.parent / "shared" / "vectors" / "vc-di-eddsa" / "TestVectors" / "unsigned.json")
+    doc = load(EDDSA / "unsigned.json")
     doc["issuer"] = keys["charles"].did_key
     notary = sign(doc, keys["stranger"], created=SIGNED_AT, proof_id="urn:uuid:notary-proof")
     chained = sign(
