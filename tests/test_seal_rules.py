@@ -665,7 +665,7 @@ def test_a_signing_time_that_is_not_a_date() -> None:
     )
     del env
     check = _fails(verify(forged, now=NOW), "certificate", "INVALID_DATE")
-    assert "sigT" in check.message and "yesterday" in check.message
+    assert check.message.startswith("sigT: 'yesterday' is not a date-time"), check.message
 
 
 def _b64_with_junk(der_b64: str) -> str:
@@ -782,3 +782,121 @@ def test_the_issuers_legal_country_comes_from_its_eidas_identifier_first() -> No
     credential["issuer"]["location"] = [{"address": [{"countryCode": {"id": slovakia}}]}]
     listed = verify(seal(credential, SealKey(key, [leaf, root[1]]), sig_time=AT), now=NOW)
     assert "country SK" in listed.check("issuer").message  # type: ignore[union-attr]
+
+
+# --- the issuer binding's edges (from surviving mutants) ---------------------------------------
+
+
+def _binding_of(credential: dict[str, Any], **cert: Any) -> Any:
+    root = _ca()
+    key, leaf = _leaf(root, **cert)
+    envelope = seal(credential, SealKey(key, [leaf, root[1]]), sig_time=AT)
+    return verify(envelope, now=NOW, anchors=TrustAnchors((root[1],), source="test anchors"))
+
+
+def test_an_issuer_given_by_id_only_is_not_the_certificates_organisation() -> None:
+    credential = _credential()
+    credential["issuer"] = credential["issuer"]["id"]
+    check = _binding_of(credential).check("issuer")
+    assert check is not None and check.code == "ISSUER_CERT_MISMATCH", check
+    assert "legal name is not the certificate's O='Charles University'" in check.message
+    assert "no eIDASIdentifier" in check.message
+
+
+def test_locations_and_addresses_that_are_references_are_skipped() -> None:
+    credential = _credential()
+    issuer = credential["issuer"]
+    # without a country on the eIDAS identifier, the locations' addresses give the country
+    issuer["eIDASIdentifier"] = {
+        k: v for k, v in issuer["eIDASIdentifier"].items() if k != "spatial"
+    }
+    location = issuer["location"]
+    issuer["location"] = [
+        "urn:uuid:elsewhere",
+        dict(location, address=["urn:uuid:addr", location["address"]]),
+    ]
+    check = _binding_of(credential).check("issuer")
+    assert check is not None and check.code == "OK", check.message
+    slovak = _binding_of(credential, country="SK").check("issuer")
+    assert slovak is not None and slovak.code == "ISSUER_CERT_MISMATCH"
+    assert "country CZ is not the certificate's C=SK" in slovak.message
+    # references only: no country known, so none is compared
+    issuer["location"] = ["urn:uuid:elsewhere", dict(location, address="urn:uuid:addr")]
+    unknown = _binding_of(credential, country="SK").check("issuer")
+    assert unknown is not None and unknown.code == "OK", unknown.message
+
+
+def test_a_binding_that_holds_says_so_without_a_mandate() -> None:
+    elements = load(ROOT / "examples" / "microcredential.json")
+    elements["awarding_bodies"] = elements["awarding_bodies"][:1]
+    credential = build_credential(elements)
+    check = _binding_of(credential).check("issuer")
+    assert check is not None and check.code == "OK"
+    assert check.message == (
+        "issuer matches the seal certificate (Charles University, VATCZ-00216208, CZ)"
+    )
+
+
+def test_an_awarding_body_without_a_name_is_shown_as_unknown() -> None:
+    elements = load(ROOT / "examples" / "microcredential.json")
+    credential = build_credential(elements)
+    for body in _awarding_bodies(credential):
+        if body.get("legalName", {}).get("en") != "Charles University":
+            body.pop("legalName", None)
+    check = _binding_of(credential).check("issuer")
+    assert check is not None and check.code == "OK", check.message
+    assert check.message.endswith("; awarded by ?, sealed by mandate")
+
+
+def _awarding_bodies(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            bodies = node.get("awardingBody")
+            for body in bodies if isinstance(bodies, list) else [bodies] if bodies else []:
+                if isinstance(body, dict):
+                    found.append(body)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(credential)
+    return found
+
+
+def test_a_chain_to_a_plain_anchor_is_trusted_with_code_ok() -> None:
+    report = _binding_of(_credential())
+    trust = report.check("trust")
+    assert trust is not None
+    assert (trust.code, trust.outcome) == ("OK", "pass")
+    assert trust.message == "certificate chains to a trust anchor (2 certificates)"
+    assert trust.details == {"anchors": "test anchors"}
+
+
+def test_what_a_trusted_list_service_says_when_dates_are_unknown() -> None:
+    from types import SimpleNamespace
+
+    from mcvc.jades.verify import _service_check
+    from mcvc.tsl.parse import GRANTED
+
+    granted = sorted(GRANTED)[0]
+    withdrawn = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn"
+
+    def listed(status: Any) -> Any:
+        service = SimpleNamespace(name="QCA 1", provider="QTSP", status_at=lambda when: status)
+        return SimpleNamespace(
+            territory="CZ", list_issued=None, fetched="", next_update=None, service=service
+        )
+
+    ok = _service_check(listed((granted, None)), AT, NOW, "stored lists")
+    assert (ok.code, ok.outcome) == ("OK", "pass")
+    assert ok.details["list_issued"] == "" and ok.details["source"] == "stored lists"
+    assert "(issued ?, fetched ?)" in ok.message and "granted since ?," in ok.message
+    gone = _service_check(listed((withdrawn, AT - timedelta(days=1))), AT, NOW, "s")
+    assert (gone.code, gone.outcome) == ("SERVICE_NOT_GRANTED", "error")
+    assert "'QCA 1' of QTSP was withdrawn at the signing time" in gone.message
+    never = _service_check(listed(None), AT, NOW, "s")
+    assert never.code == "SERVICE_NOT_GRANTED" and "was not listed yet at" in never.message
