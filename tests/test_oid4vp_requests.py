@@ -211,6 +211,9 @@ def test_a_declined_request(setup: tuple[VerifierRequests, Clock]) -> None:
     assert v.status(rid)["status"] == "declined"  # type: ignore[index]
     with pytest.raises(ResponseRefused, match="already answered"):
         v.respond(rid, {"state": _state(v, rid), "error": "access_denied"}, answers())
+    bare = v.create(ldp_query())["requestId"]
+    said = v.respond(bare, {"state": _state(v, bare), "error": "access_denied"}, answers())
+    assert said == {"verdict": "declined", "error": "access_denied", "error_description": ""}
 
 
 @pytest.mark.parametrize(
