@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,23 @@ def test_unwritable_output_is_reported_not_raised(
     )
     assert code == 2
     assert "No such file or directory" in capsys.readouterr().err
+
+
+def test_the_command_line_loads_pyld_without_its_http_loaders() -> None:
+    # in a fresh interpreter: what `mcvc verify` imports before it verifies anything
+    script = """
+import sys
+from mcvc.cli.common import _import_pyld_without_its_http_loaders
+_import_pyld_without_its_http_loaders()
+from pyld import jsonld
+assert 'asyncio' not in sys.modules and 'urllib.request' not in sys.modules, 'loaded'
+assert 'requests' not in sys.modules and 'aiohttp' not in sys.modules
+assert jsonld.get_document_loader().__qualname__.startswith('dummy_document_loader'), jsonld.get_document_loader().__qualname__
+import pyld.documentloader.file as real
+assert hasattr(real, 'url2pathname'), 'the real module after the stand-in'
+print('ok')
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

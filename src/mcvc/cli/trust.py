@@ -28,12 +28,13 @@ def default_trust_dir() -> Path:
 def trusted_list_anchors(folder: str | None, usage: type[Exception]) -> Any:
     """The anchors of the Trusted Lists in ``folder`` (or the default folder when it holds
     any); None when there are none to use."""
-    from ..tsl import TrustedListError, TrustedLists
-
     path = Path(folder) if folder else default_trust_dir()
     if not (path / "index.json").is_file() and (not folder or (path / "ebsi.json").is_file()):
-        # nothing fetched yet, or a folder holding EBSI records only
+        # nothing fetched yet, or a folder holding EBSI records only (the XML stack, 30 ms of
+        # imports, is loaded only when there are lists to read)
         return None
+    from ..tsl import TrustedListError, TrustedLists
+
     try:
         store = TrustedLists.load(path)
     except TrustedListError as exc:
