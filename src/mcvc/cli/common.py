@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..dates import parse_datetime
 from ..errors import McvcError
@@ -57,7 +57,7 @@ class _StandIns:
     stand-ins (their class names only), so importing pyld does not load asyncio and
     urllib.request for loaders the command line never uses."""
 
-    NAMES = {
+    NAMES: ClassVar[dict[str, str]] = {
         "pyld.documentloader.aiohttp": "AioHttpDocumentLoader",
         "pyld.documentloader.file": "FileDocumentLoader",
     }
