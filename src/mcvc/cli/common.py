@@ -67,7 +67,7 @@ class _StandIns:
             return None
         import importlib.util
 
-        return importlib.util.spec_from_loader(name, self)
+        return importlib.util.spec_from_loader(name, self)  # type: ignore[arg-type]
 
     def create_module(self, spec: Any) -> Any:
         import types
@@ -98,11 +98,11 @@ def _import_pyld_without_its_http_loaders() -> None:
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
     finder = _StandIns()
-    sys.meta_path.insert(0, finder)  # type: ignore[arg-type]
+    sys.meta_path.insert(0, finder)
     try:
         import pyld  # noqa: F401
     finally:
-        sys.meta_path.remove(finder)  # type: ignore[arg-type]
+        sys.meta_path.remove(finder)
         for name in [*hidden, *_StandIns.NAMES]:
             sys.modules.pop(name, None)  # a later import finds the real modules
 
