@@ -68,7 +68,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_work_bounds.py",
         "tests/test_mutation_kills.py",
     ],
-    "src/mcvc/verification/signers.py": ["tests/test_joint.py", "tests/test_failure_codes.py"],
+    "src/mcvc/verification/signers.py": [
+        "tests/test_signers.py",
+        "tests/test_joint.py",
+        "tests/test_failure_codes.py",
+    ],
     "src/mcvc/verification/jose_checks.py": [
         "tests/test_jose.py",
         "tests/test_sd_jwt.py",
