@@ -42,7 +42,7 @@ from ..limits import Deadline, Limits
 from ..net import FetchPolicy
 from ..status.checker import StatusChecker, status_checker
 from ..verification.pipeline import verify
-from ..verification.report import Check, VerificationReport
+from ..verification.report import Check, TrustPolicy, VerificationReport
 from . import models as m
 from .challenges import ChallengeBook
 from .config import ConfigError, ServiceConfig
@@ -724,8 +724,17 @@ class _Service:
     # --- verification -----------------------------------------------------------------------
 
     def _verify(
-        self, document: Any, challenge: str | None, domain: str | None, deadline: Deadline
+        self,
+        document: Any,
+        challenge: str | None,
+        domain: str | None,
+        deadline: Deadline,
+        *,
+        policy: TrustPolicy | None = None,
+        holder_binding: bool | None = None,
     ) -> VerificationReport:
+        """Verify with the service's trust, anchors, fetcher and limits; ``policy`` and
+        ``holder_binding`` default to the configured ones (an officer's request sets both)."""
         return verify(
             document,
             now=self.clock.now(),
@@ -739,8 +748,12 @@ class _Service:
             loader=self.loader,
             limits=self.limits,
             deadline=deadline,
-            policy=self.config.verify.policy,
-            require_holder_binding=self.config.verify.require_holder_binding,
+            policy=policy or self.config.verify.policy,
+            require_holder_binding=(
+                self.config.verify.require_holder_binding
+                if holder_binding is None
+                else holder_binding
+            ),
             ebsi=self.ebsi,
         )
 

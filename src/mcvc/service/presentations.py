@@ -14,7 +14,6 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,8 +24,8 @@ from ..keys import load_key
 from ..limits import Deadline
 from ..oid4vp.dcql import default_query
 from ..oid4vp.verifier import RequestBook, ResponseRefused, VerifierRequests
-from ..verification.pipeline import verify
 from .config import ConfigError
+from .forms import FormNotText, read_form
 
 if TYPE_CHECKING:
     from .app import _Service
@@ -95,21 +94,15 @@ def presentation_routes(
             )
 
     def officer_verify(document: Any, nonce: str, client_id: str) -> Any:
-        return verify(
+        # the officer's policy (an unconfirmed issuer is not "verified"); the presentation's
+        # key binding is the nonce and client id, not the holder-is-subject rule
+        return service._verify(
             document,
-            now=service.clock.now(),
-            trust=service.trust,
-            anchors=service.anchors,
-            http=service.http,
-            fetch_policy=service.fetch_policy,
-            status_checker=service.status_checker,
-            challenge=nonce,
-            domain=client_id,
-            loader=service.loader,
-            limits=service.limits,
-            deadline=Deadline(service.config.limits.request_timeout),
+            nonce,
+            client_id,
+            Deadline(service.config.limits.request_timeout),
             policy="officer",
-            ebsi=service.ebsi,
+            holder_binding=False,
         )
 
     async def create(request: Request) -> Response:
@@ -150,17 +143,9 @@ def presentation_routes(
 
     async def respond(request: Request) -> Response:
         v = verifier()
-        ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if ctype != "application/x-www-form-urlencoded":
-            raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", "send application/x-www-form-urlencoded")
-        raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > _MAX_RESPONSE:
-                raise refusal(413, "INPUT_TOO_LARGE", "the response is too large")
         try:
-            parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
-        except UnicodeDecodeError:
+            parsed = await read_form(request, _MAX_RESPONSE, "the response", refusal)
+        except FormNotText:
             return _json({"error": "invalid_request", "error_description": "not UTF-8"}, 400)
         if any(len(values) > 1 for values in parsed.values()):
             return _json(

@@ -8,7 +8,6 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +17,7 @@ from ..oid4vci.book import OfferBook
 from ..oid4vci.issuer import Answer, WalletIssuer
 from ..oid4vci.metadata import type_metadata
 from .challenges import ChallengeBook
+from .forms import FormNotText, read_form
 from .issuer import IssueRefused
 
 if TYPE_CHECKING:
@@ -79,17 +79,9 @@ def wallet_routes(
         return found
 
     async def form(request: Request) -> dict[str, str]:
-        ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if ctype != "application/x-www-form-urlencoded":
-            raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", "send application/x-www-form-urlencoded")
-        raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > _MAX_FORM:
-                raise refusal(413, "INPUT_TOO_LARGE", "the token request is too large")
         try:
-            parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
+            parsed = await read_form(request, _MAX_FORM, "the token request", refusal)
+        except FormNotText:
             raise refusal(400, "REQUEST_INVALID", "the form is not UTF-8") from None
         repeated = [k for k, v in parsed.items() if len(v) > 1]
         if repeated:

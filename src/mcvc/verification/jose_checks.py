@@ -69,20 +69,9 @@ def _verify_jose(
             Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
         )
     report.checks.append(_jose_signature(jose, ctx))
-    if report.check("proof") is not None and report.check("proof").outcome == "pass":  # type: ignore[union-attr]
-        controller = report.check("proof").details["controller"]  # type: ignore[union-attr]
-        issuer_id = _issuer_id(doc)
-        report.checks.append(
-            Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}")
-            if controller == issuer_id
-            else Check(
-                "issuer",
-                "ISSUER_MISMATCH",
-                "fail",
-                f"the issuer is {issuer_id} but the key belongs to {controller}",
-                {"issuer": issuer_id, "controllers": [controller]},
-            )
-        )
+    binding = _issuer_binding(report, doc)
+    if binding is not None:
+        report.checks.append(binding)
     _assess(_with_signature_times(doc, jose), ctx, report)
     return report
 
@@ -133,24 +122,31 @@ def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationRe
             Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
         )
     report.checks.append(_jose_signature(jose, ctx))
-    proof = report.check("proof")
-    if proof is not None and proof.outcome == "pass":
-        controller = proof.details["controller"]
-        issuer_id = _issuer_id(doc)
-        report.checks.append(
-            Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}")
-            if controller == issuer_id
-            else Check(
-                "issuer",
-                "ISSUER_MISMATCH",
-                "fail",
-                f"the issuer is {issuer_id} but the key belongs to {controller}",
-                {"issuer": issuer_id, "controllers": [controller]},
-            )
-        )
+    binding = _issuer_binding(report, doc)
+    if binding is not None:
+        report.checks.append(binding)
         report.checks.append(_key_binding(sd, claims, ctx))
     _assess(_with_signature_times(doc, jose), ctx, report)
     return report
+
+
+def _issuer_binding(report: VerificationReport, doc: dict[str, Any]) -> Check | None:
+    """Whether the key that signed the JWS is the issuer's; None when the signature did not
+    verify (nothing to bind)."""
+    proof = report.check("proof")
+    if proof is None or proof.outcome != "pass":
+        return None
+    controller = proof.details["controller"]
+    issuer_id = _issuer_id(doc)
+    if controller == issuer_id:
+        return Check("issuer", "OK", "pass", f"signed by a key of the issuer {issuer_id}")
+    return Check(
+        "issuer",
+        "ISSUER_MISMATCH",
+        "fail",
+        f"the issuer is {issuer_id} but the key belongs to {controller}",
+        {"issuer": issuer_id, "controllers": [controller]},
+    )
 
 
 def _key_binding(sd: Any, claims: dict[str, Any], ctx: _Ctx) -> Check:
