@@ -67,6 +67,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_wording.py",
         "tests/test_work_bounds.py",
         "tests/test_mutation_kills.py",
+        "tests/test_presentation_rules.py",
     ],
     "src/mcvc/verification/signers.py": [
         "tests/test_signers.py",
