@@ -197,6 +197,10 @@ def test_a_template_error_is_reported_once(
     assert Ledger(f"sqlite:///{out / 'mcvc-ledger.db'}").counts() == {}
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path: Path) -> None:
     rows = _csv(tmp_path / "rows.csv", [f"R{i:04d},Ana,Novak,2001-04-17,A" for i in range(3000)])
     out = tmp_path / "issued"
@@ -218,7 +222,15 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path: Path) -> None:
         "1",
         "--quiet",
     ]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a terminal's Ctrl-C reaches a process whose SIGINT is at its default; a test runner
+        # started in the background (SIGINT ignored, which children inherit) must not decide
+        preexec_fn=_sigint_default,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if (out / ".mcvc-batch").exists():
