@@ -68,6 +68,13 @@ MODULES: dict[str, list[str]] = {
         "tests/test_work_bounds.py",
         "tests/test_mutation_kills.py",
         "tests/test_presentation_rules.py",
+        "tests/test_trust_list_signed.py",
+        "tests/test_trusted_lists.py",
+        "tests/test_ebsi.py",
+        "tests/test_status.py",
+        "tests/test_status_2021.py",
+        "tests/test_jades.py",
+        "tests/test_data_model.py",
     ],
     "src/mcvc/verification/signers.py": [
         "tests/test_signers.py",
