@@ -5,7 +5,6 @@ result is asserted whole."""
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,30 +12,14 @@ import pytest
 
 from mcvc import generate_key, sign
 from mcvc.jsontext import copy_json as json_copy
-from mcvc.keys import KeyPair
 from mcvc.proofs.engine import ProofResult, create_proof, format_created, verify_proofs
 
 from .conftest import EDDSA, load
+from .test_mutation_kills import _engine_key as _key
+from .test_mutation_kills import _engine_signed as _signed
 
 _AT = datetime(2026, 10, 1, tzinfo=UTC)
 _CREATED = "2026-10-01T00:00:00Z"
-
-
-@functools.cache
-def _key() -> KeyPair:
-    return generate_key()
-
-
-def _signed(**changes: Any) -> dict[str, Any]:
-    doc = load(EDDSA / "unsigned.json")
-    doc["issuer"] = _key().did_key
-    signed = sign(doc, _key(), created=_AT)
-    for name, value in changes.items():
-        if value is None:
-            signed["proof"].pop(name, None)
-        else:
-            signed["proof"][name] = value
-    return signed
 
 
 def _expected(level: int, code: str, step: str, outcome: str = "fail") -> dict[str, Any]:
