@@ -60,6 +60,7 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/proofs/suites.py": ["tests/test_failure_codes.py", "tests/test_hostile.py"],
     "src/mcvc/verification/pipeline.py": [
         "tests/test_failure_codes.py",
+        "tests/test_pipeline_checks.py",
         "tests/test_pipeline_edges.py",
         "tests/test_joint.py",
         "tests/test_jose.py",

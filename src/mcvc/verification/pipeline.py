@@ -47,8 +47,11 @@ DEFAULT_SKEW = timedelta(seconds=300)
 
 
 class _Ctx:
+    """What every stage of one verification shares (built once by ``_verify``)."""
+
     def __init__(
         self,
+        *,
         now: datetime,
         skew: timedelta,
         trust: TrustList | None,
@@ -56,14 +59,11 @@ class _Ctx:
         canon: Canonicalizer,
         challenge: str | None,
         domain: str | None,
-        anchors: TrustAnchors | None = None,
-        status_checker: StatusChecker | None = None,
-        require_holder_binding: bool = False,
+        anchors: TrustAnchors | None,
+        status_checker: StatusChecker | None,
+        require_holder_binding: bool,
+        ebsi: EbsiStore | None,
     ) -> None:
-        self.require_holder_binding = require_holder_binding
-        self.ebsi: EbsiStore | None = None
-        self.anchors = anchors
-        self.status_checker = status_checker
         self.now = now
         self.skew = skew
         self.trust = trust
@@ -71,6 +71,10 @@ class _Ctx:
         self.canon = canon
         self.challenge = challenge
         self.domain = domain
+        self.anchors = anchors
+        self.status_checker = status_checker
+        self.require_holder_binding = require_holder_binding
+        self.ebsi = ebsi
 
 
 def _contexts(doc: dict[str, Any], loader: StaticLoader, limits: Limits = DEFAULT_LIMITS) -> Check:
@@ -810,21 +814,29 @@ _MAGIC = (
 )
 
 
+_LEADING_BYTES = re.compile(rb"(?:\xef\xbb\xbf|[ \t\r\n])*")
+_LEADING_TEXT = re.compile("[\ufeff \t\r\n]*")
+
+
 def _not_a_credential(document: str | bytes) -> str | None:
     """What the input is when it is plainly not a JSON credential (named, not parsed)."""
-    head = (
-        document[:512] if isinstance(document, bytes) else document[:512].encode("utf-8", "replace")
-    )
+    head = document if isinstance(document, bytes) else document[:8].encode("utf-8", "replace")
     for magic, what in _MAGIC:
         if head.startswith(magic):
             return what
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if not text:
+    if isinstance(document, bytes):
+        start = _LEADING_BYTES.match(document).end()  # type: ignore[union-attr]
+        first = document[start : start + 1].decode("latin-1")
+    else:
+        # however much white space comes first, the first character decides
+        start = _LEADING_TEXT.match(document).end()  # type: ignore[union-attr]
+        first = document[start : start + 1]
+    if not first:
         return "the file is empty"
-    if text.startswith(b"<"):
+    if first == "<":
         return "an HTML or XML page"
     # (a compact JWS never gets here: verify() answers it as VC-JOSE first)
-    if not text.startswith((b"{", b"[")):
+    if first not in ("{", "["):
         return "text that is not JSON"
     return None
 
@@ -863,8 +875,8 @@ def _verify(
     max_clock_skew: timedelta,
     limits: Limits,
     deadline: Deadline | None,
-    require_holder_binding: bool = False,
-    ebsi: EbsiStore | None = None,
+    require_holder_binding: bool,
+    ebsi: EbsiStore | None,
 ) -> VerificationReport:
     if now is not None:
         ensure_aware(now, "now")
@@ -879,25 +891,25 @@ def _verify(
     if ebsi is not None and ebsi.documents:
         # did:ebsi keys as the DID Registry gave them when the officer updated the store
         did_documents = {**ebsi.documents, **(did_documents or {})}
-    ctx = _Ctx(
-        moment,
-        max_clock_skew,
-        trust,
-        DidResolver(fetcher, did_documents),
-        Canonicalizer(loader, limits=limits, deadline=deadline),
-        challenge,
-        domain,
-        anchors,
-        require_holder_binding=require_holder_binding,
-    )
-    ctx.ebsi = ebsi
+    resolver = DidResolver(fetcher, did_documents)
+    canon = Canonicalizer(loader, limits=limits, deadline=deadline)
     if status_checker is None and fetcher is not None:
         status_checker = StatusChecker(
-            fetcher,
-            default_list_verifier(ctx.resolver, ctx.canon),
-            max_clock_skew=max_clock_skew,
+            fetcher, default_list_verifier(resolver, canon), max_clock_skew=max_clock_skew
         )
-    ctx.status_checker = status_checker
+    ctx = _Ctx(
+        now=moment,
+        skew=max_clock_skew,
+        trust=trust,
+        resolver=resolver,
+        canon=canon,
+        challenge=challenge,
+        domain=domain,
+        anchors=anchors,
+        status_checker=status_checker,
+        require_holder_binding=require_holder_binding,
+        ebsi=ebsi,
+    )
     if isinstance(document, (str, bytes)):
         from ..sdjwt import looks_like_sd_jwt
 
