@@ -39,7 +39,9 @@ def test_what_looks_like_a_jws() -> None:
     )
     assert not looks_like_jws("a.b") and not looks_like_jws('{"a": "b.c.d"}')
     assert not looks_like_jws(b"\xff\xfe.b.c")
-    assert looks_like_jws("a.b.c") and not looks_like_jws("a.b.c" + "d" * (8 * 1024 * 1024))
+    limit = 8 * 1024 * 1024
+    assert looks_like_jws("a.b.c" + "d" * (limit - 5))
+    assert not looks_like_jws("a.b.c" + "d" * (limit - 4))
 
 
 def test_parse_limits_and_bytes() -> None:
@@ -52,10 +54,26 @@ def test_parse_limits_and_bytes() -> None:
     assert len(at_limit) == limit and code(lambda: parse_jose(at_limit)) != "INPUT_TOO_LARGE"
     assert code(lambda: parse_jose(at_limit + "A")) == "INPUT_TOO_LARGE"
     assert code(lambda: parse_jose(f"{h}.{c}.!!")) == "JOSE_FORMAT"
-    with pytest.raises(InvalidInput, match=r"^the JWS does not decode"):
+    with pytest.raises(InvalidInput, match=r"^the JWS does not decode") as undecodable:
         parse_jose(f"{h}.{c}.A")
+    assert undecodable.value.code == "JOSE_FORMAT"
     big = b64url_encode(json.dumps({"alg": "EdDSA", "pad": "x" * 16_400}).encode())
     assert code(lambda: parse_jose(f"{big}.{c}.{s}")) == "JOSE_FORMAT"
+
+
+def test_a_header_may_take_16_kib() -> None:
+    token = sign_jwt(credential(), ISSUER)
+    _, c, s = token.split(".")
+
+    def header(size: int) -> str:
+        text = json.dumps({"alg": "EdDSA", "pad": ""})
+        return b64url_encode(json.dumps({"alg": "EdDSA", "pad": "x" * (size - len(text))}).encode())
+
+    assert len(b64url_decode(header(16_384))) == 16_384
+    assert parse_jose(f"{header(16_384)}.{c}.{s}").header["alg"] == "EdDSA"
+    with pytest.raises(InvalidInput, match=r"^the JWS does not decode") as refused:
+        parse_jose(f"{header(16_385)}.{c}.{s}")
+    assert refused.value.code == "JOSE_FORMAT"
 
 
 def test_the_content_type_of_a_vc_jose_token() -> None:

@@ -128,6 +128,12 @@ def test_rebuilding_properties_and_array_elements() -> None:
         ),
         ({}, [disclosure("s", "a", 1), disclosure("s", "a", 1)], "SD_JWT_DISCLOSURE"),
         ({}, [disclosure("s", "a", 1)], "SD_JWT_DISCLOSURE"),  # not referenced
+        # a disclosure that is a string of two or three characters is not an array
+        (
+            {"l": [{"...": digest(b64url_encode(b'"ab"'))}]},
+            [b64url_encode(b'"ab"')],
+            "SD_JWT_DISCLOSURE",
+        ),
     ],
 )
 def test_refusals(payload: dict[str, Any], disclosures: list[str], expected: str) -> None:
@@ -178,6 +184,8 @@ def test_paths_values_and_names_at_every_depth() -> None:
     assert rebuilt.claims == {"top": 1, "list": [{"x": "y"}, 7], "k": [{"name": "..."}]}
     # claims in the clear are walked first, then the object's own disclosures
     assert rebuilt.disclosed == ["list[0]", "list[0].x", "list[1]", "k[0].name", "top"]
+    deep = reconstruct({"a": {"b": {"_sd": [digest(inner)]}}}, [inner])
+    assert deep.claims == {"a": {"b": {"x": "y"}}} and deep.disclosed == ["a.b.x"]
 
 
 def test_issuing_puts_the_envelope_claims_in_the_clear() -> None:
@@ -220,7 +228,14 @@ def test_issuing_puts_the_envelope_claims_in_the_clear() -> None:
     # a nested "iss" is data, and may be disclosable; a path through a non-object is skipped
     nested = {**credential, "credentialSubject": {**credential["credentialSubject"], "iss": "z"}}
     made = issue_sd_jwt(
-        nested, issuer, now=NOW, disclosable=["credentialSubject.iss", "credentialSubject.name.x"]
+        nested,
+        issuer,
+        now=NOW,
+        disclosable=[
+            "credentialSubject.iss",
+            "credentialSubject.name.x",
+            "credentialSubject.name.x.y",
+        ],
     )
     assert [
         json.loads(__import__("mcvc.multibase", fromlist=["x"]).b64url_decode(d))[1]

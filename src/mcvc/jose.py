@@ -157,7 +157,8 @@ def unwrap_enveloped(doc: dict[str, Any]) -> str | None:
 
 def looks_like_jws(data: str | bytes) -> bool:
     text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
-    return len(text) < _MAX_TOKEN and _COMPACT.match(text.strip()) is not None
+    # the same bound parse_jose applies: a token it would read looks like one
+    return len(text) <= _MAX_TOKEN and _COMPACT.match(text.strip()) is not None
 
 
 def parse_jose(token: str | bytes) -> JoseCredential:

@@ -103,7 +103,8 @@ def issue_sd_jwt(
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or name not in node:
             continue
-        if name in ("_sd", "...") or (not parents and name in ENVELOPE_CLAIMS):
+        # ("..." cannot be named: a dotted path would split it)
+        if name == "_sd" or (not parents and name in ENVELOPE_CLAIMS):
             raise ValueError(f"{path} cannot be selectively disclosable")
         disclosure = _disclosure(b64url_encode(secrets.token_bytes(16)), name, node.pop(name))
         disclosures.append(disclosure)
@@ -204,7 +205,7 @@ def reconstruct(payload: dict[str, Any], disclosures: Iterable[str]) -> Reconstr
         by_digest[digest] = (text, item)
     used: set[str] = set()
     seen: set[str] = set()
-    out = Reconstructed({})
+    disclosed: list[str] = []
 
     def walk(node: Any, path: str) -> Any:
         if isinstance(node, dict):
@@ -231,7 +232,7 @@ def reconstruct(payload: dict[str, Any], disclosures: Iterable[str]) -> Reconstr
                     raise _fail("SD_JWT_DISCLOSURE", f"disclosed {name!r} is already a claim")
                 used.add(digest)
                 where = f"{path}.{name}" if path else name
-                out.disclosed.append(where)
+                disclosed.append(where)
                 result[name] = walk(item[2], where)
             return result
         if isinstance(node, list):
@@ -249,21 +250,21 @@ def reconstruct(payload: dict[str, Any], disclosures: Iterable[str]) -> Reconstr
                     if len(item) != 2:
                         raise _fail("SD_JWT_DISCLOSURE", "a property disclosed as an array element")
                     used.add(digest)
-                    out.disclosed.append(f"{path}[{index}]")
+                    disclosed.append(f"{path}[{index}]")
                     items.append(walk(item[1], f"{path}[{index}]"))
                 else:
                     items.append(walk(value, f"{path}[{index}]"))
             return items
         return node
 
-    out.claims = walk(payload, "")
+    claims = walk(payload, "")
     unused = set(by_digest) - used
     if unused:
         raise _fail(
             "SD_JWT_DISCLOSURE",
             f"{len(unused)} disclosure(s) are not referenced by the signed payload",
         )
-    return out
+    return Reconstructed(claims, disclosed)
 
 
 def present_sd_jwt(

@@ -353,7 +353,7 @@ class Ledger:
                 existing = self.get(row_key)
                 if existing is not None:
                     return existing
-                if credential_id is not None and self._holder_of(credential_id) is not None:
+                if credential_id is not None and self._id_taken(credential_id):
                     raise LedgerError(
                         f"credential id {credential_id!r} was issued under another row key",
                         code="CREDENTIAL_ID_TAKEN",
@@ -368,12 +368,12 @@ class Ledger:
             return Reservation(row_key, chosen_id, list_url, index, "reserved", None)
         raise LedgerError("could not allocate a free status index after 64 attempts")
 
-    def _holder_of(self, credential_id: str) -> str | None:
+    def _id_taken(self, credential_id: str) -> bool:
         with self.engine.connect() as conn:
             key = conn.execute(
                 select(credentials.c.row_key).where(credentials.c.credential_id == credential_id)
             ).scalar()
-        return None if key is None else str(key)
+        return key is not None
 
     def _current_list(self, status_base: str) -> str:
         # Counts are read once and then kept up to date here; other nodes' reservations may
