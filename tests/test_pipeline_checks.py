@@ -717,6 +717,15 @@ def test_every_credential_of_a_presentation_is_read_past_a_bad_one() -> None:
         assert problems[0].message.startswith("verifiableCredential[0]"), problems[0].message
         assert len(report.credentials) == 1, report.to_json()
         assert report.credentials[0].check("proof").code == "OK"  # type: ignore[union-attr]
+        assert _named(report, "holder-binding") == {
+            "check": "holder-binding",
+            "code": "OK",
+            "outcome": "pass",
+            "message": "every credential that could be read names the holder as its subject "
+            "(1 could not be read)",
+        }
+    whole = verify(_presented(holder, [credential]), now=NOW, challenge="c-1")
+    assert _named(whole, "holder-binding")["message"] == "every credential's subject is the holder"
 
 
 def test_a_holder_object_without_an_id_names_no_holder() -> None:

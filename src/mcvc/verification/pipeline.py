@@ -619,8 +619,10 @@ def _verify_presentation(
             )
         )
     credentials = doc.get("verifiableCredential", [])
+    unread = 0  # credentials whose subject could not be compared with the holder
     for index, cred in enumerate(credentials if isinstance(credentials, list) else [credentials]):
         if not isinstance(cred, dict):
+            unread += 1
             report.checks.append(
                 Check(
                     "credentials",
@@ -634,6 +636,7 @@ def _verify_presentation(
 
         token = _enveloped_token(cred)
         if isinstance(token, Check):
+            unread += 1
             report.checks.append(
                 Check(
                     "credentials",
@@ -682,7 +685,12 @@ def _verify_presentation(
                 "holder-binding",
                 "OK" if holder_id else "HOLDER_NOT_GIVEN",
                 "pass" if holder_id else "skipped",
-                "every credential's subject is the holder"
+                (
+                    "every credential's subject is the holder"
+                    if not unread
+                    else f"every credential that could be read names the holder as its "
+                    f"subject ({unread} could not be read)"
+                )
                 if holder_id
                 else "the presentation names no holder",
             )
