@@ -575,7 +575,10 @@ def test_an_accredited_issuer_on_ebsi_is_vouched_for_with_the_registrys_record()
     # a root TAO accredits itself, and an accreditation may name no TAO: neither is shown
     for tao in (ISSUER, ""):
         found, _ = _trust_of(ebsi=_ebsi("RootTAO", tao=tao))
-        assert found["code"] == "OK" and "accredited by" not in found["message"], found
+        assert found["code"] == "OK" and found["message"] == (
+            "the EBSI Trusted Issuers Registry (https://api.ebsi.example/tir/v5) lists "
+            f"{ISSUER} as RootTAO (as fetched 2026-10-01T00:00:00Z)"
+        ), found
 
 
 def test_a_revoked_accreditation_is_named_as_revoked() -> None:
@@ -829,11 +832,13 @@ def test_a_sealed_credentials_status_entry_is_not_checkable() -> None:
     credential = _microcredential()
     credential["credentialStatus"] = ENTRY
     report = verify(_sealed(credential), now=NOW, anchors=_anchors())
-    assert _without_message(_named(report, "status")) == {
+    found = _named(report, "status")
+    assert _without_message(found) == {
         "check": "status",
         "code": "STATUS_NOT_CHECKABLE",
         "outcome": "error",
     }
+    assert found["message"].startswith("1 status entry: BitstringStatusListEntry (revocation);")
 
 
 def test_a_sealed_credential_keeps_the_callers_limits() -> None:
@@ -934,6 +939,7 @@ def test_a_compact_jws_is_recognised_up_to_16_mib() -> None:
 @pytest.mark.parametrize(
     ("given", "what"),
     [
+        ("\ud800{}", "text that is not JSON"),
         (" " * 600 + "{}", None),
         (b" " * 600 + b"[]", None),
         (b"\xef\xbb\xbf\r\n" * 200 + b"{}", None),
@@ -951,7 +957,7 @@ def test_leading_white_space_does_not_hide_what_a_file_is(given: Any, what: str 
 
 
 def test_a_naive_now_is_misuse() -> None:
-    with pytest.raises(ValueError, match="now"):
+    with pytest.raises(ValueError, match=r"^now must be timezone-aware$"):
         verify(_signed(), now=datetime(2026, 11, 1, 12, 0))
 
 
@@ -1074,3 +1080,119 @@ def test_a_status_list_is_verified_with_the_callers_did_documents() -> None:
         },
     )
     assert _without_message(_named(report, "status"))["code"] == "OK", report.to_json()
+
+
+def test_a_failed_proof_lists_the_proofs_read() -> None:
+    doc = _signed()
+    doc["proof"]["proofValue"] = doc["proof"]["proofValue"][:-4] + "AAAA"
+    found = _named(verify(doc, now=NOW), "proof")
+    assert found["outcome"] == "fail" and found["message"].startswith("proof 1 of 1: ")
+    assert [p["code"] for p in found["details"]["proofs"]] == [found["code"]]
+
+
+def test_a_presentation_is_held_to_what_its_signature_covers() -> None:
+    from mcvc.proofs.purposes import AuthenticationPurpose
+
+    holder = _holder()
+    vp = create_presentation([], holder=holder.did_key)
+    vp["@context"] = [
+        *vp["@context"],
+        {"presenter": {"@id": "https://www.w3.org/2018/credentials#holder", "@type": "@id"}},
+    ]
+    vp["presenter"] = "did:example:someone-else"
+    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        signed = sign(
+            vp,
+            holder,
+            suite=suite,
+            purpose=AuthenticationPurpose(challenge="c-1"),
+            created=NOW,
+        )
+        report = verify(signed, now=NOW, challenge="c-1")
+        assert _named(report, "proof")["code"] == "OK", report.to_json()
+        found = _named(report, "signed-data")
+        assert (found["code"], found["details"]) == (
+            "SIGNED_DATA_MISMATCH",
+            {"property": "holder"},
+        ), found
+    plain = create_presentation([], holder=holder.did_key)
+    jcs = sign(
+        plain,
+        holder,
+        suite="eddsa-jcs-2022",
+        purpose=AuthenticationPurpose(challenge="c-1"),
+        created=NOW,
+    )
+    report = verify(jcs, now=NOW, challenge="c-1")
+    assert [c.name for c in report.checks] == ["parse", "contexts", "structure", "proof"]
+    assert report.outcome == "verified" or report.check("proof").code == "OK"  # type: ignore[union-attr]
+
+
+def test_the_callers_anchors_and_the_lists_certificates_are_both_used() -> None:
+    other_ca = make_test_ca(
+        ec.generate_private_key(ec.SECP256R1()),
+        name="Other QTSP",
+        country="DE",
+        not_before=NOW - timedelta(days=400),
+    )
+    listed = TrustList.from_dict(
+        {"issuers": [{"did": "did:example:other", "certificates": [_pem(other_ca)]}]}
+    )
+    report = verify(_sealed(), now=NOW, trust=listed, anchors=_anchors())
+    assert report.trusted is True and report.outcome == "verified", report.to_json()
+
+
+def _list_host(signed_list: dict[str, Any]) -> Any:
+    import httpx
+
+    return httpx.Client(
+        transport=httpx.MockTransport(
+            lambda request: (
+                httpx.Response(200, json=signed_list)
+                if str(request.url) == LIST_URL
+                else httpx.Response(404)
+            )
+        )
+    )
+
+
+def _status_verified(signed_list: dict[str, Any], **options: Any) -> dict[str, Any]:
+    from mcvc.net import FetchPolicy
+
+    report = verify(
+        _signed(credentialStatus=ENTRY),
+        now=NOW,
+        http=_list_host(signed_list),
+        fetch_policy=FetchPolicy(resolve=lambda host: ["93.184.216.34"]),
+        **options,
+    )
+    return _named(report, "status")
+
+
+def _status_list(valid_until: datetime | None = None, proofs: int = 1) -> dict[str, Any]:
+    from mcvc.status.bitstring import Bitstring
+    from mcvc.status.lists import status_list_credential
+
+    listed = status_list_credential(
+        LIST_URL,
+        _key().did_key,
+        Bitstring.empty(131072),
+        valid_from=NOW - timedelta(days=1),
+        valid_until=valid_until,
+    )
+    for n in range(proofs):
+        listed = sign(listed, _key(), created=NOW - timedelta(days=1, seconds=n))
+    return listed
+
+
+def test_the_callers_clock_skew_applies_to_status_lists() -> None:
+    stale = _status_list(valid_until=NOW - timedelta(minutes=10))
+    assert _status_verified(stale, max_clock_skew=timedelta(hours=1))["code"] == "OK"
+    assert _status_verified(stale)["code"] != "OK"
+
+
+def test_the_callers_limits_apply_to_status_lists() -> None:
+    twice = _status_list(proofs=2)
+    assert _status_verified(twice)["code"] == "OK"
+    refused = _status_verified(twice, limits=Limits(max_proofs=1, max_values=100_000))
+    assert refused["code"] != "OK" and "PROOF_LIMIT" in refused["message"], refused

@@ -122,7 +122,7 @@ def _contexts(doc: dict[str, Any], loader: StaticLoader, limits: Limits = DEFAUL
                     f"@context[{i}] sets @vocab or @base, which would make unsigned terms look signed",
                 )
             defined = _terms_of(loader, [c for c in items[:i] if isinstance(c, str)])
-            redefined = sorted(k for k in item if not k.startswith("@") and k in defined)
+            redefined = sorted(k for k in item if k in defined)  # (keywords are never terms)
             if redefined:
                 return Check(
                     "contexts",
@@ -152,7 +152,7 @@ def _terms_of(loader: StaticLoader, urls: list[str]) -> set[str]:
     terms: set[str] = set()
     for url in urls:
         try:
-            ctx = loader.load(url).get("@context", {})
+            ctx = loader.load(url).get("@context")
         except McvcError:
             continue
         for part in ctx if isinstance(ctx, list) else [ctx]:
@@ -459,7 +459,7 @@ def _trust(
     sources = [f"the trust list {ctx.trust.name}".rstrip()] if ctx.trust is not None else []
     if ctx.ebsi is not None:
         sources.append("the EBSI Trusted Issuers Registry")
-        record = ctx.ebsi.issuers.get(issuer) if isinstance(issuer, str) else None
+        record = ctx.ebsi.issuers.get(issuer)
         if record is not None and record.accredited and signed:
             best = record.accredited[0]
             report.trusted = True
