@@ -87,8 +87,13 @@ MODULES: dict[str, list[str]] = {
         "tests/test_sd_jwt.py",
         "tests/test_failure_codes.py",
     ],
-    "src/mcvc/verification/signed.py": ["tests/test_work_bounds.py", "tests/test_failure_codes.py"],
+    "src/mcvc/verification/signed.py": [
+        "tests/test_signed_reading.py",
+        "tests/test_work_bounds.py",
+        "tests/test_failure_codes.py",
+    ],
     "src/mcvc/verification/trust.py": [
+        "tests/test_trust_list_rules.py",
         "tests/test_trust_list_signed.py",
         "tests/test_failure_codes.py",
         "tests/test_verify.py",
