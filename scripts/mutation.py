@@ -120,6 +120,7 @@ MODULES: dict[str, list[str]] = {
     # the batch tests (processes, kill -9) exercise the ledger too, but take seconds a mutant
     "src/mcvc/issuing/ledger.py": [
         "tests/test_ledger_unit.py",
+        "tests/test_ledger_records.py",
         "tests/test_ledger_races.py",
         "tests/test_failure_codes.py",
     ],
