@@ -727,6 +727,10 @@ def test_every_credential_of_a_presentation_is_read_past_a_bad_one() -> None:
             "message": "every credential that could be read names the holder as its subject "
             "(1 could not be read)",
         }
+    both = verify(
+        _presented(holder, [7, bad_envelope, bad_envelope, credential]), now=NOW, challenge="c-1"
+    )
+    assert _named(both, "holder-binding")["message"].endswith("(3 could not be read)")
     whole = verify(_presented(holder, [credential]), now=NOW, challenge="c-1")
     assert _named(whole, "holder-binding")["message"] == "every credential's subject is the holder"
 
@@ -932,8 +936,19 @@ def test_a_compact_jws_is_recognised_up_to_16_mib() -> None:
     limit = 16 * 1024 * 1024
     assert pipeline._looks_like_compact_jws("a" * (limit - 3) + "..")
     assert not pipeline._looks_like_compact_jws("a" * (limit - 2) + "..")
-    assert pipeline._looks_like_compact_jws(b"eyJ.e30.c2ln")
-    assert not pipeline._looks_like_compact_jws(b"eyJ.e30.c2ln\xff")
+
+
+def test_only_ascii_text_is_read_as_a_token() -> None:
+    assert pipeline._token_text(" \na.b.c\n") == "a.b.c"
+    assert pipeline._token_text(b" eyJ.e30.c2ln\r\n") == "eyJ.e30.c2ln"
+    assert pipeline._token_text(b"eyJ.e30.c2ln\xff") is None
+    assert pipeline._token_text({"a": "b"}) is None
+    # bytes that are not ASCII are read as what they are, never as a token
+    report = verify(b"eyJ.e30.c2ln\xff", now=NOW)
+    assert [(c.code, c.message) for c in report.checks] == [
+        ("NOT_A_CREDENTIAL", "this is not a digital credential: text that is not JSON")
+    ]
+    assert verify(b"eyJ.e30.c2ln", now=NOW).checks[0].code == "JOSE_FORMAT"
 
 
 @pytest.mark.parametrize(

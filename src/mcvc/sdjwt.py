@@ -207,7 +207,7 @@ def reconstruct(payload: dict[str, Any], disclosures: Iterable[str]) -> Reconstr
     seen: set[str] = set()
     disclosed: list[str] = []
 
-    def walk(node: Any, path: str) -> Any:
+    def walk(node: Any, path: str = "") -> Any:
         if isinstance(node, dict):
             result: dict[str, Any] = {}
             for name, value in node.items():
@@ -257,7 +257,7 @@ def reconstruct(payload: dict[str, Any], disclosures: Iterable[str]) -> Reconstr
             return items
         return node
 
-    claims = walk(payload, "")
+    claims = walk(payload)
     unused = set(by_digest) - used
     if unused:
         raise _fail(

@@ -61,7 +61,7 @@ def _verify_jose(
         )
         return report
     report.checks.append(_contexts(doc, loader, ctx.canon.limits))
-    report.checks.append(_structure(doc, presentation=False))
+    report.checks.append(_structure(doc))
     report.issuer = _issuer_summary(doc)
     problems = jwt_claim_problems(jose)
     if problems:
@@ -113,7 +113,7 @@ def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationRe
         )
         return report
     report.checks.append(_contexts(doc, loader, ctx.canon.limits))
-    report.checks.append(_structure(doc, presentation=False))
+    report.checks.append(_structure(doc))
     report.issuer = _issuer_summary(doc)
     problems = [] if "iss" in claims else ["iss is required in an SD-JWT VC"]
     problems += jwt_claim_problems(jose)

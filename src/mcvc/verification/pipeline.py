@@ -28,7 +28,7 @@ from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from ..model.reader import from_credential
 from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
-from ..proofs.purposes import AssertionPurpose, AuthenticationPurpose
+from ..proofs.purposes import AuthenticationPurpose
 from ..status.checker import StatusChecker, default_list_verifier
 from ..vcdm import violations
 from .report import Check, TrustPolicy, VerificationReport
@@ -168,7 +168,7 @@ def _issuer_id(doc: dict[str, Any]) -> str:
     return str(issuer or "")
 
 
-def _structure(doc: dict[str, Any], presentation: bool) -> Check:
+def _structure(doc: dict[str, Any], *, presentation: bool = False) -> Check:
     ctx = doc.get("@context")
     # a lone context is a string, not a list of one (indexing it would read its first letter)
     version = 2 if (ctx[0] if isinstance(ctx, list) and ctx else ctx) == CREDENTIALS_V2 else 1
@@ -380,7 +380,7 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
         return _verify_sealed(doc, ctx, loader, report)
     ctx_check = _contexts(doc, loader, ctx.canon.limits)
     report.checks.append(ctx_check)
-    structure = _structure(doc, presentation=False)
+    structure = _structure(doc)
     report.checks.append(structure)
     report.issuer = _issuer_summary(doc)
     if ctx_check.outcome == "fail":
@@ -394,12 +394,10 @@ def _verify_credential(doc: dict[str, Any], ctx: _Ctx, loader: StaticLoader) -> 
         )
     else:
         shared: dict[tuple[str, ...], Any] = {}
-        results = verify_proofs(
-            doc, purpose=AssertionPurpose(), resolver=ctx.resolver, canon=ctx.canon, shared=shared
-        )
+        results = verify_proofs(doc, resolver=ctx.resolver, canon=ctx.canon, shared=shared)
         bad = [r for r in results if r.outcome != "pass"]
         if not bad:
-            reading = _signed_reading(doc, ctx, shared, presentation=False)
+            reading = _signed_reading(doc, ctx, shared)
             if reading is not None:
                 report.checks.append(reading)
         details = {"proofs": [r.to_dict() for r in results]}
@@ -537,7 +535,7 @@ def _verify_sealed(
         return report
     ctx_check = _contexts(credential, loader, ctx.canon.limits)
     report.checks.append(ctx_check)
-    report.checks.append(_structure(credential, presentation=False))
+    report.checks.append(_structure(credential))
     seal = verify_seal(envelope, credential, ctx.anchors, ctx.now)
     report.checks.extend(seal.checks)
     report.trusted = seal.trusted
@@ -550,7 +548,11 @@ def _verify_sealed(
 
 
 def _signed_reading(
-    doc: dict[str, Any], ctx: _Ctx, shared: dict[tuple[str, ...], Any], *, presentation: bool
+    doc: dict[str, Any],
+    ctx: _Ctx,
+    shared: dict[tuple[str, ...], Any],
+    *,
+    presentation: bool = False,
 ) -> Check | None:
     """Compare what the checks read with the signed graph (see :mod:`.signed`)."""
     quads = shared.get(("dataset",))
@@ -701,9 +703,18 @@ def _verify_presentation(
 _JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$")
 
 
-def _looks_like_compact_jws(data: str | bytes) -> bool:
-    text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
-    return len(text) < 16 * 1024 * 1024 and bool(_JWS.match(text.strip()))
+def _token_text(document: object) -> str | None:
+    """The document as text a compact token could be, or None: tokens are ASCII only, so bytes
+    that are not cannot be one (and are read as JSON or named for what they are)."""
+    if isinstance(document, str):
+        return document.strip()
+    if isinstance(document, bytes) and document.isascii():
+        return document.decode("ascii").strip()
+    return None
+
+
+def _looks_like_compact_jws(text: str) -> bool:
+    return len(text) < 16 * 1024 * 1024 and bool(_JWS.match(text))
 
 
 def verify(
@@ -749,7 +760,7 @@ def verify(
     if policy not in ("officer", "vc-api"):
         raise ValueError(f"policy must be 'officer' or 'vc-api', not {policy!r}")
     if deadline is None:
-        deadline = Deadline(timeout) if timeout is not None else None
+        deadline = Deadline(timeout)
     return _verify_guarded(
         document,
         now=now,
@@ -918,19 +929,15 @@ def _verify(
         require_holder_binding=require_holder_binding,
         ebsi=ebsi,
     )
-    if isinstance(document, (str, bytes)):
+    token = _token_text(document)
+    if token is not None:
         from ..sdjwt import looks_like_sd_jwt
+        from .jose_checks import _verify_jose, _verify_sd_jwt
 
-        if looks_like_sd_jwt(document):
-            text = document.decode("ascii", "replace") if isinstance(document, bytes) else document
-            from .jose_checks import _verify_sd_jwt
-
-            return _verify_sd_jwt(text.strip(), ctx, loader)
-    if isinstance(document, (str, bytes)) and _looks_like_compact_jws(document):
-        token = document.decode("ascii", "replace") if isinstance(document, bytes) else document
-        from .jose_checks import _verify_jose
-
-        return _verify_jose(token.strip(), ctx, loader)
+        if looks_like_sd_jwt(token):
+            return _verify_sd_jwt(token, ctx, loader)
+        if _looks_like_compact_jws(token):
+            return _verify_jose(token, ctx, loader)
     what = _not_a_credential(document) if isinstance(document, (str, bytes)) else None
     if what is not None:
         report = VerificationReport()
