@@ -172,7 +172,11 @@ def test_terms_of_a_context_whose_context_is_a_list_are_read() -> None:
 
 
 def _structure_of(doc: dict[str, Any], presentation: bool = False) -> dict[str, Any]:
-    return _without_message(pipeline._structure(doc, presentation))
+    return _without_message(
+        pipeline._structure(doc, presentation=presentation)
+        if presentation
+        else pipeline._structure(doc)
+    )
 
 
 def test_structure_checks_report_what_they_read() -> None:
@@ -627,7 +631,7 @@ def test_the_signed_reading_uses_the_graph_the_proof_check_built() -> None:
     verify_proofs(doc, canon=Canonicalizer(default_loader()), shared=shared)
     assert ("dataset",) in shared
     canon = _Canon(InvalidInput("must not be read again", code="X"))
-    assert pipeline._signed_reading(doc, _ctx(canon=canon), shared, presentation=False) is None
+    assert pipeline._signed_reading(doc, _ctx(canon=canon), shared) is None
     assert canon.asked == []
 
 
@@ -635,13 +639,13 @@ def test_a_json_proof_has_its_graph_read_without_the_proof() -> None:
     doc = _signed()
     quads = Canonicalizer(default_loader()).dataset({k: v for k, v in doc.items() if k != "proof"})
     canon = _Canon(quads)
-    assert pipeline._signed_reading(doc, _ctx(canon=canon), {}, presentation=False) is None
+    assert pipeline._signed_reading(doc, _ctx(canon=canon), {}) is None
     assert canon.asked == [{k: v for k, v in doc.items() if k != "proof"}]
 
 
 def test_a_graph_that_cannot_be_read_fails_the_signed_reading() -> None:
     canon = _Canon(InvalidInput("the graph is unreadable", code="JSONLD_ERROR"))
-    found = pipeline._signed_reading(_signed(), _ctx(canon=canon), {}, presentation=False)
+    found = pipeline._signed_reading(_signed(), _ctx(canon=canon), {})
     assert found is not None and found.to_dict() == {
         "check": "signed-data",
         "code": "JSONLD_ERROR",
@@ -650,7 +654,7 @@ def test_a_graph_that_cannot_be_read_fails_the_signed_reading() -> None:
     }
     late = _Canon(DeadlineExceeded("time is up"))
     with pytest.raises(DeadlineExceeded):
-        pipeline._signed_reading(_signed(), _ctx(canon=late), {}, presentation=False)
+        pipeline._signed_reading(_signed(), _ctx(canon=late), {})
 
 
 def test_a_jcs_credential_is_verified_and_its_reading_compared() -> None:
