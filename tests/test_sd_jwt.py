@@ -5,7 +5,7 @@ interop both ways with the `sd-jwt` package (an independent implementation of RF
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -84,6 +84,7 @@ def test_a_presentation_without_the_date_of_birth(issued: str, keys: dict[str, A
         ({"nonce": "n-2"}, "INVALID_CHALLENGE_ERROR"),
         ({"audience": "https://elsewhere.example"}, "INVALID_DOMAIN_ERROR"),
         ({"now": NOW.replace(year=2027)}, "KB_JWT_INVALID"),
+        ({"now": NOW - timedelta(minutes=15, seconds=1)}, "KB_JWT_INVALID"),
     ],
 )
 def test_key_binding_is_for_this_verifier_now(
@@ -91,6 +92,23 @@ def test_key_binding_is_for_this_verifier_now(
 ) -> None:
     report = verify(_present(issued, keys, **change), now=NOW, challenge="n-1", domain=AUD)
     assert report.outcome == "failed" and _check(report, "holder-binding").code == code
+
+
+def test_a_key_binding_answering_a_nonce_is_at_most_ten_minutes_old_beyond_the_skew(
+    issued: str, keys: dict[str, Any]
+) -> None:
+    oldest = _present(issued, keys, now=NOW - timedelta(minutes=15))
+    report = verify(oldest, now=NOW, challenge="n-1", domain=AUD)
+    assert _check(report, "holder-binding").code == "OK", report.to_json()
+    older = _present(issued, keys, now=NOW - timedelta(minutes=15, seconds=1))
+    found = _check(verify(older, now=NOW, challenge="n-1", domain=AUD), "holder-binding")
+    assert found.message == (
+        "key binding: the key-binding JWT was made at 2026-11-01T11:44:59+00:00, more than "
+        "10 minutes before this verification"
+    )
+    # without a nonce to answer, a stored presentation is read as it was made
+    stored = _check(verify(older, now=NOW), "holder-binding")
+    assert stored.code == "OK", stored.message
 
 
 def test_key_binding_attacks(issued: str, keys: dict[str, Any]) -> None:

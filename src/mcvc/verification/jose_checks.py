@@ -4,7 +4,7 @@ every credential gets (:func:`mcvc.verification.pipeline._assess`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..canon.api import fold_contexts
@@ -23,6 +23,10 @@ from .pipeline import (
     _structure,
 )
 from .report import Check, CheckOutcome, VerificationReport
+
+# How long before the verification (beyond the clock skew) a key-binding JWT answering this
+# verifier's nonce may have been made (RFC 9901 7.3: iat within an acceptable window).
+KB_MAX_AGE = timedelta(minutes=10)
 
 
 def _enveloped_token(doc: dict[str, Any]) -> str | Check | None:
@@ -211,6 +215,14 @@ def _key_binding(sd: Any, claims: dict[str, Any], ctx: _Ctx) -> Check:
         issued = datetime.fromtimestamp(iat, UTC)
         if issued > ctx.now + ctx.skew:
             raise InvalidInput("the key-binding JWT was made in the future", code="KB_JWT_INVALID")
+        if ctx.challenge is not None and issued < ctx.now - ctx.skew - KB_MAX_AGE:
+            # A wallet signs the key binding when it answers the nonce; an old one answering
+            # this nonce means the nonce was handed out long ago or is being replayed.
+            raise InvalidInput(
+                f"the key-binding JWT was made at {issued.isoformat()}, more than "
+                f"{KB_MAX_AGE.seconds // 60} minutes before this verification",
+                code="KB_JWT_INVALID",
+            )
     except InvalidSignature:
         return Check(
             "holder-binding",
