@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from mcvc import build_credential, from_credential, verify
 from mcvc.cli import main
 from mcvc.jades.certs import TrustAnchors
+from mcvc.tsl import TrustedListError
 from mcvc.jades.envelope import parse_envelope
 from mcvc.jades.seal import (
     SealKey,
@@ -302,7 +303,7 @@ def test_payload_is_never_reserialized(seal_key: SealKey, example_elements: dict
     assert _code(verify(envelope, now=NOW), "seal") == "OK"
 
 
-def test_trusted_list_xml_anchors(tmp_path: Path) -> None:
+def test_an_unsigned_trusted_list_xml_is_not_a_source_of_anchors(tmp_path: Path) -> None:
     raw = (SAMPLES / "mynextid-edc-mc-signed.jsonld").read_bytes()
     chain = _carried_chain(raw)
     ca = next(c for c in chain.certificates if "Halcom Root" in c.subject.rfc4514_string())
@@ -313,15 +314,16 @@ def test_trusted_list_xml_anchors(tmp_path: Path) -> None:
 <ServiceInformation><ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
 <ServiceDigitalIdentity><DigitalId><X509Certificate>{der}</X509Certificate></DigitalId></ServiceDigitalIdentity>
 <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted</ServiceStatus></ServiceInformation>
-</TSPService><TSPService><ServiceInformation><ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/TSA</ServiceTypeIdentifier>
-<ServiceDigitalIdentity><DigitalId><X509Certificate>{der}</X509Certificate></DigitalId></ServiceDigitalIdentity>
-<ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn</ServiceStatus></ServiceInformation></TSPService>
-</TSPServices></TrustServiceProvider></TrustServiceProviderList></TrustServiceStatusList>"""
+</TSPService></TSPServices></TrustServiceProvider></TrustServiceProviderList></TrustServiceStatusList>"""
     path = tmp_path / "tl.xml"
     path.write_text(xml)
-    anchors = TrustAnchors.load(path)
-    assert len(anchors.certificates) == 1
-    assert verify(raw, now=NOW, anchors=anchors).facet("issuer") == "pass"
+    with pytest.raises(TrustedListError) as caught:
+        TrustAnchors.load(path)
+    assert caught.value.code == "TSL_SIGNATURE_INVALID" and "not signed" in str(caught.value)
+    assert (
+        main(["verify", str(SAMPLES / "mynextid-edc-mc-signed.jsonld"), "--anchors", str(path)])
+        == 2
+    )
 
 
 def test_cli_seal_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

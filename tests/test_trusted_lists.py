@@ -18,6 +18,7 @@ from cryptography import x509
 
 from mcvc import verify
 from mcvc.cli import main
+from mcvc.jades.certs import TrustAnchors
 from mcvc.jades.envelope import parse_envelope
 from mcvc.net import Fetcher, FetchPolicy, guarded_client
 from mcvc.tsl import TrustedListError, TrustedLists, verify_signed_list
@@ -355,3 +356,89 @@ def test_a_service_not_yet_listed_and_a_list_due_exactly_now(
     )
     on_time = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=due.anchors())
     assert on_time.check("trust").code == "OK", on_time.to_json()  # type: ignore[union-attr]
+
+
+# --- one national list given as a file (--anchors) ---------------------------------------
+
+
+def _list_file(tmp_path: Path, signer: Signer, specs: list[ServiceSpec]) -> Path:
+    path = tmp_path / "tl-ES.xml"
+    path.write_bytes(sign_list(trusted_list("ES", services=specs), signer))
+    return path
+
+
+def test_a_signed_trusted_list_file_gives_anchors_with_its_services(
+    tmp_path: Path, signers: dict[str, Signer]
+) -> None:
+    name = "elm-v3-mc-annex1-signed.jsonld"
+    path = _list_file(tmp_path, signers["ES"], _granted()["ES"])
+    anchors = TrustAnchors.load(path)
+    assert anchors.certificates == (_issuing_ca(name),)
+    assert anchors.source == (
+        f"the Trusted List {path} (ES, sequence 7, signed by CN=Test ES TL,OU=TEST CA - NOT FOR PRODUCTION,O=Test ES TL,C=EU; "
+        "that signer "
+        "was not checked against the EU LOTL)"
+    )
+    report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=anchors)
+    trust = report.check("trust")
+    assert trust is not None and trust.code == "OK", report.to_json()
+    assert trust.details["territory"] == "ES" and report.outcome == "verified"
+    pinned = TrustAnchors.load(path, [signers["lotl"].cert, signers["ES"].cert])
+    assert pinned.source.endswith("O=Test ES TL,C=EU)")
+    with pytest.raises(TrustedListError) as caught:
+        TrustAnchors.load(path, [signers["SI"].cert])
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    with pytest.raises(TrustedListError) as caught:
+        TrustAnchors.load(path, [])
+    assert caught.value.code == "TSL_NOT_PINNED"
+
+
+def test_a_trusted_list_file_changed_after_signing_is_refused(
+    tmp_path: Path, signers: dict[str, Signer]
+) -> None:
+    name = "elm-v3-mc-annex1-signed.jsonld"
+    sealed_at = _sig_time(name)
+    withdrawn = ServiceSpec(
+        "ANF (withdrawn)",
+        _issuing_ca(name),
+        status="withdrawn",
+        since=datetime(sealed_at.year - 1, 1, 1, tzinfo=UTC),
+        history=(("granted", datetime(2016, 7, 1, tzinfo=UTC)),),
+    )
+    path = _list_file(tmp_path, signers["ES"], [withdrawn])
+    # as signed: the service was withdrawn before the seal was made
+    report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=TrustAnchors.load(path))
+    assert report.check("trust").code == "SERVICE_NOT_GRANTED"  # type: ignore[union-attr]
+    assert report.outcome == "unconfirmed"
+    # the status flipped back to granted by someone without the signing key
+    data = path.read_bytes()
+    assert data.count(b"Svcstatus/withdrawn") == 1
+    path.write_bytes(data.replace(b"Svcstatus/withdrawn", b"Svcstatus/granted"))
+    with pytest.raises(TrustedListError) as caught:
+        TrustAnchors.load(path)
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    code = main(["verify", str(SAMPLES / name), "--anchors", str(path)])
+    assert code == 2
+
+
+def test_cli_anchors_from_a_trusted_list_file_with_its_signer_pinned(
+    tmp_path: Path, signers: dict[str, Signer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "elm-v3-mc-annex1-signed.jsonld"
+    path = _list_file(tmp_path, signers["ES"], _granted()["ES"])
+    es, si = tmp_path / "es.pem", tmp_path / "si.pem"
+    es.write_bytes(signers["ES"].pem())
+    si.write_bytes(signers["SI"].pem())
+    sample = str(SAMPLES / name)
+    moment = ["--now", NOW.isoformat()]
+    assert (
+        main(["verify", sample, "--anchors", str(path), "--anchors-signer", str(es), *moment]) == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(["verify", sample, "--anchors", str(path), "--anchors-signer", str(si), *moment]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith(f"mcvc verify: --anchors: {path}: the signature does not verify"), err
+    assert main(["verify", sample, "--anchors-signer", str(es)]) == 2
+    assert "give --anchors" in capsys.readouterr().err

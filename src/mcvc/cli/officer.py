@@ -45,11 +45,23 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
     ebsi = ebsi_store(args.trusted_lists, _Usage)
     if ebsi is not None:
         options["ebsi"] = ebsi
+    if args.anchors_signer and not args.anchors:
+        raise _Usage(
+            "--anchors-signer pins the signer of an --anchors Trusted List; give --anchors"
+        )
     if args.anchors:
         from ..jades.certs import TrustAnchors
 
         try:
-            given = TrustAnchors.load(args.anchors)
+            pins = None
+            if args.anchors_signer:
+                from cryptography import x509
+
+                try:
+                    pins = x509.load_pem_x509_certificates(Path(args.anchors_signer).read_bytes())
+                except ValueError as exc:
+                    raise _Usage(f"--anchors-signer: not PEM certificates ({exc})") from None
+            given = TrustAnchors.load(args.anchors, pins)
         except (OSError, McvcError) as exc:
             raise _Usage(f"--anchors: {exc}") from None
         anchors = given if anchors is None else anchors.merged(given)
@@ -103,7 +115,14 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
         help="accept the --trust list only when this DID signed it (a list an alliance publishes)",
     )
     p.add_argument(
-        "--anchors", help="trust anchors for Europass seals: PEM bundle or Trusted List XML"
+        "--anchors",
+        help="trust anchors for Europass seals: PEM bundle, or a signed Trusted List XML file",
+    )
+    p.add_argument(
+        "--anchors-signer",
+        metavar="PEM",
+        help="accept an --anchors Trusted List only when signed with one of these certificates "
+        "(the ones the EU LOTL gives for its territory)",
     )
     p.add_argument(
         "--trusted-lists",

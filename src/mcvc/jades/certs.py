@@ -3,13 +3,11 @@ key usage, and trust anchors from a PEM bundle or an EU/national Trusted List XM
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -32,9 +30,6 @@ QC_TYPE = "0.4.0.1862.1.6"
 QC_TYPE_ESEAL = "0.4.0.1862.1.6.2"
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
 _MAX_PATH = 8
-_TSL_NS = "{http://uri.etsi.org/02231/v2#}"
-_CA_QC = "http://uri.etsi.org/TrstSvc/Svctype/CA/QC"
-_GRANTED = ("http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted",)
 
 
 @dataclass(frozen=True)
@@ -143,34 +138,29 @@ class TrustAnchors:
         return cls(certs, source)
 
     @classmethod
-    def from_trusted_list(cls, data: bytes, source: str = "") -> TrustAnchors:
-        """Certificates of granted CA/QC services in an ETSI TS 119 612 Trusted List."""
-        try:
-            root = ElementTree.fromstring(data)  # noqa: S314 - local file given by the caller; expat refuses external entities
-        except ElementTree.ParseError as exc:
-            raise InvalidInput(f"{source or 'trusted list'}: not XML ({exc})") from None
-        certs = []
-        for service in root.iter(f"{_TSL_NS}ServiceInformation"):
-            kind = service.findtext(f"{_TSL_NS}ServiceTypeIdentifier", "").strip()
-            status = service.findtext(f"{_TSL_NS}ServiceStatus", "").strip()
-            if kind != _CA_QC or not status.startswith(_GRANTED):
-                continue
-            for node in service.iter(f"{_TSL_NS}X509Certificate"):
-                try:
-                    certs.append(
-                        x509.load_der_x509_certificate(
-                            base64.b64decode("".join((node.text or "").split()))
-                        )
-                    )
-                except ValueError:
-                    continue
-        return cls(tuple(certs), source)
+    def from_trusted_list(
+        cls, data: bytes, source: str = "", signers: Iterable[x509.Certificate] | None = None
+    ) -> TrustAnchors:
+        """The CA/QC services of an ETSI TS 119 612 Trusted List, each with its status history
+        (a seal is trusted only if its CA's service was granted at the signing time). The
+        list's XML signature must verify, with ``signers`` when given (otherwise with the
+        certificate it names: the file is intact, its signer is the caller's to accept);
+        an unsigned or changed list raises ``TrustedListError``."""
+        from ..tsl.store import read_trusted_list_file
+
+        anchors: TrustAnchors = read_trusted_list_file(
+            data, source or "trusted list", list(signers) if signers is not None else None
+        )
+        return anchors
 
     @classmethod
-    def load(cls, path: str | Path) -> TrustAnchors:
+    def load(
+        cls, path: str | Path, signers: Iterable[x509.Certificate] | None = None
+    ) -> TrustAnchors:
+        """A PEM bundle, or a signed Trusted List XML file (see ``from_trusted_list``)."""
         data = Path(path).read_bytes()
         if data.lstrip().startswith(b"<"):
-            return cls.from_trusted_list(data, str(path))
+            return cls.from_trusted_list(data, str(path), signers)
         return cls.from_pem(data, str(path))
 
     def __contains__(self, cert: object) -> bool:

@@ -24,7 +24,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from ..errors import McvcError
 from .parse import CA_QC, XML_MIME, Service, TrustedListDocument, parse_trusted_list
 
-__all__ = ["TrustedListError", "TrustedLists", "verify_signed_list"]
+__all__ = [
+    "TrustedListError",
+    "TrustedLists",
+    "anchors_of",
+    "read_trusted_list_file",
+    "verify_signed_list",
+]
 
 MAX_LIST_BYTES = 16 * 1024 * 1024
 _SHA256 = hashes.SHA256()
@@ -94,6 +100,73 @@ def verify_signed_list(
         f"{what}: the signature does not verify with any of the {len(certificates)} "
         "certificates it must be signed with (changed, or signed by someone else)",
         code="TSL_SIGNATURE_INVALID",
+    )
+
+
+def signing_certificates(data: bytes) -> list[x509.Certificate]:
+    """The certificates a Trusted List's enveloped signature carries (``KeyInfo``): who the
+    list says signed it, which is for the caller to accept, not for the list to prove."""
+    import base64
+
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError:
+        return []  # verify_signed_list names what is wrong with it
+    dsig = "{http://www.w3.org/2000/09/xmldsig#}"
+    found = []
+    for node in root.findall(f"{dsig}Signature/{dsig}KeyInfo/{dsig}X509Data/{dsig}X509Certificate"):
+        try:
+            found.append(x509.load_der_x509_certificate(base64.b64decode(node.text or "")))
+        except ValueError:
+            continue
+    return found
+
+
+def anchors_of(docs: dict[str, tuple[TrustedListDocument, str]], source: str) -> Any:
+    """Trust anchors for seal verification: every CA/QC certificate of ``docs`` (territory ->
+    verified list and its fetch time), with the service that lists it, so the verifier reads
+    the service's status at the signing time."""
+    from ..jades.certs import TrustAnchors
+
+    by_cert: dict[bytes, ListedService] = {}
+    certs = []
+    for territory, (doc, fetched) in docs.items():
+        for service in doc.services:
+            if service.type != CA_QC:
+                continue
+            listed = ListedService(service, territory, doc.issued, doc.next_update, fetched)
+            for cert in service.certificates:
+                key = cert.fingerprint(_SHA256)
+                if key not in by_cert:
+                    by_cert[key] = listed
+                    certs.append(cert)
+    return TrustAnchors(tuple(certs), source, services=by_cert)
+
+
+def read_trusted_list_file(
+    data: bytes, source: str, signers: Sequence[x509.Certificate] | None = None
+) -> Any:
+    """Anchors from one national Trusted List file given by the caller (``--anchors``). Its
+    signature must verify: with ``signers`` when given, otherwise with the certificate the
+    signature names, which proves the file is as its signer made it, not who that is (the
+    source says so; ``mcvc trust update`` checks signers against the EU LOTL)."""
+    pinned = list(signers) if signers is not None else signing_certificates(data)
+    if signers is None and not pinned:
+        raise TrustedListError(
+            f"{source}: not signed (a Trusted List carries an XML signature with its signer's "
+            "certificate); give trusted certificates as a PEM bundle instead",
+            code="TSL_SIGNATURE_INVALID",
+        )
+    doc, cert = verify_signed_list(data, pinned, what=source)
+    signer = cert.subject.rfc4514_string()
+    return anchors_of(
+        {doc.territory: (doc, "")},
+        f"the Trusted List {source} ({doc.territory or 'no territory'}, sequence {doc.sequence}, "
+        f"signed by {signer}"
+        + ("" if signers is not None else "; that signer was not checked against the EU LOTL")
+        + ")",
     )
 
 
@@ -174,23 +247,11 @@ class TrustedLists:
         ]
 
     def anchors(self) -> Any:
-        """Trust anchors for seal verification: every CA/QC certificate, with the service that
-        lists it, so the verifier can read the service's status at the signing time."""
-        from ..jades.certs import TrustAnchors
-
-        by_cert: dict[bytes, ListedService] = {}
-        certs = []
-        for listed in self.services():
-            for cert in listed.service.certificates:
-                key = cert.fingerprint(_SHA256)
-                if key not in by_cert:
-                    by_cert[key] = listed
-                    certs.append(cert)
+        """Trust anchors for seal verification from every national list (see ``anchors_of``)."""
         fetched = self.fetched.get("LOTL", "")
-        return TrustAnchors(
-            tuple(certs),
+        return anchors_of(
+            {t: (doc, self.fetched.get(t, "")) for t, doc in self.lists.items()},
             f"the EU Trusted Lists in {self.folder} (LOTL fetched {fetched or 'at an unknown time'})",
-            services=by_cert,
         )
 
     # --- updating --------------------------------------------------------------------------
