@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from mcvc import build_credential, from_credential, verify
 from mcvc.cli import main
 from mcvc.jades.certs import TrustAnchors
-from mcvc.tsl import TrustedListError
 from mcvc.jades.envelope import parse_envelope
 from mcvc.jades.seal import (
     SealKey,
@@ -25,6 +24,7 @@ from mcvc.jades.seal import (
     seal,
 )
 from mcvc.multibase import b64url_decode, b64url_encode
+from mcvc.tsl import TrustedListError
 
 from .conftest import NOW, SAMPLES
 
