@@ -117,6 +117,14 @@ MODULES: dict[str, list[str]] = {
         "tests/test_trusted_lists.py",
         "tests/test_failure_codes.py",
     ],
+    # EU Trusted Lists: signature verification, reading, status at the signing time
+    "src/mcvc/tsl/store.py": [
+        "tests/test_trusted_lists.py",
+        "tests/test_jades.py",
+    ],
+    "src/mcvc/tsl/parse.py": [
+        "tests/test_trusted_lists.py",
+    ],
     # the batch tests (processes, kill -9) exercise the ledger too, but take seconds a mutant
     "src/mcvc/issuing/ledger.py": [
         "tests/test_ledger_unit.py",

@@ -732,9 +732,9 @@ def test_every_credential_of_a_presentation_is_read_past_a_bad_one() -> None:
             "(1 could not be read)",
         }
     both = verify(
-        _presented(holder, [7, bad_envelope, bad_envelope, credential]), now=NOW, challenge="c-1"
+        _presented(holder, [7, 8, bad_envelope, bad_envelope, credential]), now=NOW, challenge="c-1"
     )
-    assert _named(both, "holder-binding")["message"].endswith("(3 could not be read)")
+    assert _named(both, "holder-binding")["message"].endswith("(4 could not be read)")
     whole = verify(_presented(holder, [credential]), now=NOW, challenge="c-1")
     assert _named(whole, "holder-binding")["message"] == "every credential's subject is the holder"
 
