@@ -22,6 +22,7 @@ from mcvc.jades.certs import TrustAnchors
 from mcvc.jades.envelope import parse_envelope
 from mcvc.net import Fetcher, FetchPolicy, guarded_client
 from mcvc.tsl import TrustedListError, TrustedLists, verify_signed_list
+from mcvc.tsl.store import verify_lotl
 
 from .conftest import NOW, SAMPLES
 from .tsl_helpers import ServiceSpec, Signer, sign_list, trusted_list
@@ -442,3 +443,115 @@ def test_cli_anchors_from_a_trusted_list_file_with_its_signer_pinned(
     assert err.startswith(f"mcvc verify: --anchors: {path}: the signature does not verify"), err
     assert main(["verify", sample, "--anchors-signer", str(es)]) == 2
     assert "give --anchors" in capsys.readouterr().err
+
+
+# --- pivot LOTLs: the Commission's key rotations, followed from the Official Journal pins -------
+
+OJ = "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:52019XC1016(01)"
+
+
+def _pivoted_site(
+    site: tuple[Path, str],
+    signers: dict[str, Signer],
+    chain: list[Signer],
+    *,
+    announce: bool = True,
+) -> str:
+    """A LOTL signed by chain[-1], reached from the pins (chain[0]) through one pivot LOTL per
+    rotation: pivot i is signed by chain[i] and announces chain[i + 1]."""
+    folder, base = site
+    services = _granted()
+    for territory, specs in services.items():
+        xml = sign_list(trusted_list(territory, services=specs), signers[territory])
+        (folder / f"{territory}.xml").write_bytes(xml)
+    national = [(f"{base}/{t}.xml", t, signers[t].cert) for t in services]
+
+    def lotl(signer_cert: Any, uris: list[str]) -> Any:
+        own = [(f"{base}/lotl.xml", "EU", signer_cert)] if announce else []
+        return trusted_list("EU", pointers=national + own, uris=uris)
+
+    pivots: list[str] = []
+    for i in range(len(chain) - 1):
+        url = f"{base}/pivot-{i + 1}.xml"
+        older = [OJ, *reversed(pivots)]
+        (folder / f"pivot-{i + 1}.xml").write_bytes(
+            sign_list(lotl(chain[i + 1].cert, older), chain[i])
+        )
+        pivots.append(url)
+    current = lotl(chain[-1].cert, [OJ, *reversed(pivots)])
+    (folder / "lotl.xml").write_bytes(sign_list(current, chain[-1]))
+    return f"{base}/lotl.xml"
+
+
+def test_pivot_lotls_carry_the_pins_to_the_current_signers(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    rotated, again = Signer.new("Test LOTL signer 2"), Signer.new("Test LOTL signer 3")
+    url = _pivoted_site(site, signers, [signers["lotl"], rotated, again])
+    folder = tmp_path / "trust"
+    store = TrustedLists.update(folder, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert sorted(store.lists) == ["ES", "SI"] and store.problems == {}
+    index = json.loads((folder / "index.json").read_text())
+    assert [p["url"] for p in index["pivots"]] == [
+        url.replace("lotl.xml", "pivot-1.xml"),
+        url.replace("lotl.xml", "pivot-2.xml"),
+    ]
+    # offline, the chain is verified again from the pins kept in the folder
+    again_read = TrustedLists.load(folder)
+    assert sorted(again_read.lists) == ["ES", "SI"]
+    report = verify(
+        (SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(),
+        now=NOW,
+        anchors=again_read.anchors(),
+    )
+    assert report.outcome == "verified", report.to_json()
+    # a pivot changed on disk breaks the chain
+    pivot = folder / "pivot-1.xml"
+    pivot.write_bytes(pivot.read_bytes().replace(b"Test supervisory body EU", b"Someone else"))
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.load(folder)
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    assert "the pivot LOTL" in str(caught.value)
+
+
+def test_a_lotl_signed_by_a_stranger_is_not_rescued_by_pivots_it_names(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    stranger, accomplice = Signer.new("Not the Commission"), Signer.new("Also not")
+    # the stranger's own pivot "announces" the stranger: it is not signed with the pins
+    url = _pivoted_site(site, signers, [accomplice, stranger])
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    assert str(caught.value).startswith("the pivot LOTL ")
+    assert not (tmp_path / "t" / "lotl.xml").exists()
+    # without any pivot, a LOTL signed by someone else is refused as before
+    url = _pivoted_site(site, signers, [stranger])
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    assert str(caught.value).startswith("the List of Trusted Lists: ")
+
+
+def test_a_pivot_must_announce_the_next_signers_and_pivots_are_few(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    rotated = Signer.new("Test LOTL signer 2")
+    url = _pivoted_site(site, signers, [signers["lotl"], rotated], announce=False)
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert caught.value.code == "TSL_PIVOT"
+    assert str(caught.value).endswith("announces no LOTL-signing certificates")
+    folder, base = site
+    many = [f"{base}/missing-{i}.xml" for i in range(17)]
+    lotl = trusted_list("EU", uris=[OJ, *many])
+    (folder / "lotl.xml").write_bytes(sign_list(lotl, rotated))
+    with pytest.raises(TrustedListError) as caught:  # refused before fetching any
+        TrustedLists.update(
+            tmp_path / "t", _fetcher(), f"{base}/lotl.xml", [signers["lotl"].cert], UPDATED
+        )
+    assert caught.value.code == "TSL_PIVOT"
+    assert "names 17 pivot LOTLs; at most 16 are followed" in str(caught.value)
+    with pytest.raises(TrustedListError) as caught:  # the offline reading holds the same bound
+        verify_lotl(b"<x/>", [signers["lotl"].cert], [("p", b"<x/>")] * 17)
+    assert caught.value.code == "TSL_PIVOT"

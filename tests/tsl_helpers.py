@@ -72,8 +72,10 @@ def trusted_list(
     issued: datetime = datetime(2026, 10, 1, tzinfo=UTC),
     next_update: datetime | None = None,
     sequence: int = 7,
+    uris: list[str] = (),  # type: ignore[assignment]
 ) -> Any:
-    """An unsigned TrustServiceStatusList element."""
+    """An unsigned TrustServiceStatusList element (``uris``: its SchemeInformationURI, for a
+    LOTL the Official Journal notice and the pivot LOTLs, newest first)."""
     root = etree.Element(f"{{{NS}}}TrustServiceStatusList", nsmap={None: NS}, Id="tsl")
     info = _e(root, "SchemeInformation")
     _e(info, "TSLVersionIdentifier", "5")
@@ -85,6 +87,10 @@ def trusted_list(
         f"Test supervisory body {territory}",
         **{"{http://www.w3.org/XML/1998/namespace}lang": "en"},
     )
+    if uris:
+        scheme_uri = _e(info, "SchemeInformationURI")
+        for uri in uris:
+            _e(scheme_uri, "URI", uri, **{"{http://www.w3.org/XML/1998/namespace}lang": "en"})
     _e(info, "SchemeTerritory", territory)
     _e(info, "ListIssueDateTime", _when(issued))
     nxt = _e(info, "NextUpdate")

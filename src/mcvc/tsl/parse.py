@@ -17,7 +17,14 @@ from cryptography import x509
 
 from ..errors import InvalidInput
 
-__all__ = ["Pointer", "Service", "TrustedListDocument", "parse_trusted_list"]
+__all__ = [
+    "Pointer",
+    "Service",
+    "TrustedListDocument",
+    "lotl_signers",
+    "parse_trusted_list",
+    "scheme_uris",
+]
 
 NS = "http://uri.etsi.org/02231/v2#"
 _T = "{" + NS + "}"
@@ -76,6 +83,27 @@ class TrustedListDocument:
     services: tuple[Service, ...] = ()
     pointers: tuple[Pointer, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def lotl_signers(lotl: TrustedListDocument) -> tuple[x509.Certificate, ...]:
+    """The LOTL-signing certificates a verified LOTL (or pivot LOTL) announces: those of its
+    pointer to the EU's own list in XML."""
+    for pointer in lotl.pointers:
+        if pointer.territory == "EU" and pointer.mime in ("", XML_MIME):
+            return pointer.certificates
+    return ()
+
+
+def scheme_uris(root: Any) -> list[str]:
+    """``SchemeInformation/SchemeInformationURI/URI`` in document order (for the LOTL: the
+    Official Journal notice and the pivot LOTLs, newest first)."""
+    info = root.find(_T + "SchemeInformation")
+    if info is None:
+        return []
+    return [
+        "".join(uri.itertext()).strip()
+        for uri in info.findall(_T + "SchemeInformationURI/" + _T + "URI")
+    ]
 
 
 def _text(node: Any, path: str) -> str:

@@ -22,13 +22,22 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from ..errors import McvcError
-from .parse import CA_QC, XML_MIME, Service, TrustedListDocument, parse_trusted_list
+from .parse import (
+    CA_QC,
+    XML_MIME,
+    Service,
+    TrustedListDocument,
+    lotl_signers,
+    parse_trusted_list,
+    scheme_uris,
+)
 
 __all__ = [
     "TrustedListError",
     "TrustedLists",
     "anchors_of",
     "read_trusted_list_file",
+    "verify_lotl",
     "verify_signed_list",
 ]
 
@@ -36,6 +45,8 @@ MAX_LIST_BYTES = 16 * 1024 * 1024
 _SHA256 = hashes.SHA256()
 INDEX = "index.json"
 PINS = "lotl-pins.pem"
+# More pivots than this in one LOTL is not a key rotation history but a fetch storm.
+MAX_PIVOTS = 16
 
 
 class TrustedListError(McvcError):
@@ -101,6 +112,57 @@ def verify_signed_list(
         "certificates it must be signed with (changed, or signed by someone else)",
         code="TSL_SIGNATURE_INVALID",
     )
+
+
+def pivot_locations(data: bytes) -> list[str]:
+    """The pivot LOTLs a LOTL names in its ``SchemeInformationURI``, oldest first. Read before
+    the LOTL's signature is checked, only to know what to fetch: a pivot counts only once it
+    verifies (see :func:`verify_lotl`)."""
+    from urllib.parse import urlsplit
+
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError:
+        return []
+    # the Official Journal notice is an HTML page; the pivots are LOTLs in XML, newest first
+    return [u for u in reversed(scheme_uris(root)) if urlsplit(u).path.endswith(".xml")]
+
+
+def _too_many_pivots(count: int) -> TrustedListError:
+    return TrustedListError(
+        f"the List of Trusted Lists names {count} pivot LOTLs; at most {MAX_PIVOTS} are followed",
+        code="TSL_PIVOT",
+    )
+
+
+def verify_lotl(
+    data: bytes,
+    pins: Sequence[x509.Certificate],
+    pivots: Sequence[tuple[str, bytes]] = (),
+) -> tuple[TrustedListDocument, tuple[x509.Certificate, ...]]:
+    """Verify the LOTL with the certificates pinned from the Official Journal, directly or
+    through the pivot LOTLs (``(location, bytes)``, oldest first): each pivot must be signed
+    with the LOTL-signing certificates in force before it and announces those after it, and
+    the LOTL must be signed with the last ones. Returns the LOTL and its signing certificates."""
+    if len(pivots) > MAX_PIVOTS:
+        raise _too_many_pivots(len(pivots))
+    current = tuple(pins)
+    for location, body in pivots:
+        doc, _ = verify_signed_list(body, current, what=f"the pivot LOTL {location}")
+        announced = lotl_signers(doc)
+        if not announced:
+            raise TrustedListError(
+                f"the pivot LOTL {location} announces no LOTL-signing certificates",
+                code="TSL_PIVOT",
+            )
+        current = announced
+    what = "the List of Trusted Lists"
+    if pivots:
+        what += f" (with the certificates of {len(pivots)} pivot LOTL(s))"
+    lotl, _ = verify_signed_list(data, current, what=what)
+    return lotl, current
 
 
 def signing_certificates(data: bytes) -> list[x509.Certificate]:
@@ -214,12 +276,16 @@ class TrustedLists:
                 list(pins) if pins else x509.load_pem_x509_certificates((base / PINS).read_bytes())
             )
             lotl_bytes = (base / "lotl.xml").read_bytes()
-        except (OSError, ValueError) as exc:
+            pivots = [
+                (str(entry["url"]), (base / f"pivot-{i}.xml").read_bytes())
+                for i, entry in enumerate(index.get("pivots", []))
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise TrustedListError(
                 f"{base}: no usable trusted lists here ({exc}); run mcvc trust update",
                 code="TSL_NOT_FETCHED",
             ) from None
-        lotl, _ = verify_signed_list(lotl_bytes, pinned, what="the List of Trusted Lists")
+        lotl, _ = verify_lotl(lotl_bytes, pinned, pivots)
         store = cls(base, lotl, fetched={"LOTL": str(index.get("lotl", {}).get("fetched", ""))})
         for territory, entry in sorted(index.get("lists", {}).items()):
             pointer = next((p for p in lotl.pointers if p.territory == territory), None)
@@ -271,14 +337,30 @@ class TrustedLists:
         base = Path(folder)
         base.mkdir(parents=True, exist_ok=True)
         data = _fetch(fetcher, lotl_url, "the List of Trusted Lists")
-        lotl, _ = verify_signed_list(data, pins, what="the List of Trusted Lists")
+        pivots: list[tuple[str, bytes]] = []
+        try:
+            lotl, _ = verify_lotl(data, pins)
+        except TrustedListError:
+            # The Commission rotates its keys through pivot LOTLs: follow them from the pins.
+            locations = pivot_locations(data)
+            if not locations:
+                raise
+            if len(locations) > MAX_PIVOTS:
+                raise _too_many_pivots(len(locations)) from None
+            pivots = [(url, _fetch(fetcher, url, f"the pivot LOTL {url}")) for url in locations]
+            lotl, _ = verify_lotl(data, pins, pivots)
         stamp = now.isoformat()
         try:
             index = json.loads((base / INDEX).read_text("utf-8"))
         except (OSError, ValueError):
             index = {}
         _write(base / PINS, _pem(pins))
+        for i, (_url, body) in enumerate(pivots):
+            _write(base / f"pivot-{i}.xml", body)
         _write(base / "lotl.xml", data)
+        index["pivots"] = [
+            {"url": url, "sha256": hashlib.sha256(body).hexdigest()} for url, body in pivots
+        ]
         index["lotl"] = {
             "url": lotl_url,
             "fetched": stamp,
