@@ -57,7 +57,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_proof_results.py",
     ],
     "src/mcvc/proofs/purposes.py": ["tests/test_failure_codes.py", "tests/test_verify.py"],
-    "src/mcvc/proofs/suites.py": ["tests/test_failure_codes.py", "tests/test_hostile.py"],
+    "src/mcvc/proofs/suites.py": [
+        "tests/test_failure_codes.py",
+        "tests/test_hostile.py",
+        "tests/test_vectors.py",
+    ],
     "src/mcvc/verification/pipeline.py": [
         "tests/test_failure_codes.py",
         "tests/test_pipeline_checks.py",

@@ -406,3 +406,13 @@ def test_did_jwk_roundtrip() -> None:
     did = did_jwk_for(key)
     method = DidResolver().method(did + "#0")
     assert method.key.public_key_multibase == key.public_key_multibase
+
+
+@pytest.mark.parametrize("name", [["eddsa-rdfc-2022"], {"eddsa-rdfc-2022": 1}, None, 2022])
+def test_a_cryptosuite_name_that_is_not_a_string_is_unsupported(name: object) -> None:
+    from mcvc.errors import UnsupportedSuite
+    from mcvc.proofs.suites import get_suite
+
+    with pytest.raises(UnsupportedSuite) as caught:
+        get_suite(name)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(f"cryptosuite {name!r} is not supported (supported: ")

@@ -163,6 +163,38 @@ def test_status_entries_are_counted_and_read_whole() -> None:
     assert _mismatch({**doc, "credentialStatus": "revoked?"}, quads) is None
 
 
+def test_every_status_entry_after_one_that_is_not_an_object_is_read() -> None:
+    doc = _credential()
+    stray = "https://status.uni.example/not-an-entry"
+    both = {**doc, "credentialStatus": [stray, ENTRY]}
+    quads = _graph(both)
+    assert _mismatch(both, quads) is None
+    noted = {**doc, "credentialStatus": [stray, {**ENTRY, "statusNote": "x"}]}
+    assert _mismatch(noted, _graph(noted)) == "credentialStatus[1].statusNote"
+
+
+def test_a_status_entry_type_listed_twice_is_one_signed_type() -> None:
+    doc = _credential(credentialStatus={**ENTRY, "type": [ENTRY["type"], ENTRY["type"]]})
+    assert _mismatch(doc, _graph(doc)) is None
+    # other values are counted as given: the same purpose twice is not what was signed once
+    twice = {**doc, "credentialStatus": {**ENTRY, "statusPurpose": [ENTRY["statusPurpose"]] * 2}}
+    assert _mismatch(twice, _graph(doc)) == "credentialStatus[0]"
+
+
+def test_a_status_message_list_is_read_with_the_entry() -> None:
+    messages = [{"status": "0x0", "message": "valid"}, {"status": "0x1", "message": "revoked"}]
+    doc = _credential(credentialStatus={**ENTRY, "statusSize": 1, "statusMessage": messages})
+    assert _mismatch(doc, _graph(doc)) is None
+
+
+def test_a_value_the_json_repeats_is_one_signed_quad() -> None:
+    doc = _credential(type=["VerifiableCredential", "AlumniCredential", "VerifiableCredential"])
+    quads = _graph(doc)
+    assert _mismatch(doc, quads) is None
+    # the same quad given twice is still one statement of the signed dataset
+    assert _mismatch(doc, [*quads, *quads]) is None
+
+
 def test_properties_of_another_entry_do_not_count() -> None:
     doc = _credential()
     quads = _graph(doc)

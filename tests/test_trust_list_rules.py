@@ -129,6 +129,11 @@ def _write(path: Path, data: Any) -> Path:
 MEMBERS = {"name": "UNIC members", "issuers": [{"did": "did:example:cuni"}]}
 
 
+def test_a_list_without_a_name_has_an_empty_title() -> None:
+    assert TrustList.from_dict({"issuers": []}).name == ""
+    assert TrustList.from_dict({"issuers": [], "name": 7}).name == "7"
+
+
 def test_an_unsigned_file_is_named_by_its_title_or_its_path(tmp_path: Path) -> None:
     titled = TrustList.load(_write(tmp_path / "a.json", MEMBERS))
     assert (titled.name, titled.signer) == ("UNIC members", "")
@@ -180,11 +185,17 @@ def test_a_list_signed_by_two_keys_or_changed_is_refused(tmp_path: Path) -> None
     with pytest.raises(InvalidInput) as caught:
         TrustList.load(_write(tmp_path / "changed.json", changed))
     assert caught.value.code == "TRUST_LIST_SIGNATURE"
-    assert str(caught.value).startswith("the trust list's signature does not verify (")
+    assert str(caught.value) == (
+        "the trust list's signature does not verify (INVALID_SIGNATURE: the signature does not "
+        "match the data): it was changed or signed by someone else"
+    )
     unproved = {**MEMBERS, "proof": []}
     with pytest.raises(InvalidInput) as caught:
         TrustList.load(_write(tmp_path / "empty.json", unproved))
     assert caught.value.code == "TRUST_LIST_SIGNATURE"
+    assert str(caught.value).startswith(
+        "the trust list's signature does not verify (PROOF_MISSING: the document has no proof)"
+    )
 
 
 def test_a_list_signed_by_a_did_web_is_checked_with_the_resolver_given(tmp_path: Path) -> None:

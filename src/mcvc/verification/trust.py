@@ -129,17 +129,11 @@ def _certificates(value: Any, index: int) -> list[Any]:
 
 
 def _verify_list_proof(data: dict[str, Any], resolver: Any) -> str:
-    from ..canon.api import Canonicalizer
     from ..did import DidResolver
     from ..proofs.engine import verify_proofs
-    from ..proofs.purposes import AssertionPurpose
 
-    results = verify_proofs(
-        data,
-        purpose=AssertionPurpose(),
-        resolver=resolver or DidResolver(None),
-        canon=Canonicalizer(),
-    )
+    # the assertion purpose and the bundled contexts are verify_proofs' defaults
+    results = verify_proofs(data, resolver=resolver or DidResolver(None))
     bad = [r for r in results if r.outcome != "pass"]
     if bad or not results:
         reason = f"{bad[0].code}: {bad[0].message}" if bad else "no proof"
