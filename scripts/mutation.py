@@ -87,8 +87,12 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/verification/jose_checks.py": [
+        "tests/test_key_binding_rules.py",
         "tests/test_jose.py",
+        "tests/test_jose_rules.py",
         "tests/test_sd_jwt.py",
+        "tests/test_sd_jwt_rules.py",
+        "tests/test_pipeline_checks.py",
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/verification/signed.py": [
