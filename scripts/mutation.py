@@ -150,7 +150,11 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/vcdm.py": ["tests/test_data_model.py", "tests/test_failure_codes.py"],
     "src/mcvc/jsontext.py": ["tests/test_hostile.py", "tests/test_work_bounds.py"],
     "src/mcvc/net.py": ["tests/test_net_guard.py", "tests/test_hostile.py"],
-    "src/mcvc/did.py": ["tests/test_hostile.py", "tests/test_failure_codes.py"],
+    "src/mcvc/did.py": [
+        "tests/test_did_rules.py",
+        "tests/test_hostile.py",
+        "tests/test_failure_codes.py",
+    ],
     "src/mcvc/canon/rdfc.py": ["tests/test_rdf_canon.py"],
     "src/mcvc/canon/nquads.py": ["tests/test_rdf_canon.py"],
     "src/mcvc/canon/jcs.py": ["tests/test_vectors.py", "tests/test_hostile.py"],
