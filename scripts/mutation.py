@@ -47,7 +47,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
         "tests/test_mutation_kills.py",
     ],
-    "src/mcvc/status/local.py": ["tests/test_status_2021.py", "tests/test_mutation_kills.py"],
+    "src/mcvc/status/local.py": [
+        "tests/test_status_local.py",
+        "tests/test_status_2021.py",
+        "tests/test_mutation_kills.py",
+    ],
     "src/mcvc/proofs/engine.py": [
         "tests/test_vectors.py",
         "tests/test_hostile.py",

@@ -1,0 +1,84 @@
+"""Status lists given as files (mcvc.status.local) rule by rule: how files are read and named,
+what is answered from them, and what is fetched (only with a client) with the caller's headers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mcvc.errors import InvalidInput, NetworkPolicyError
+from mcvc.net import Fetched, FetchPolicy
+from mcvc.status.local import LocalLists, local_status_checker
+
+LIST = "https://status.uni.example/lists/1"
+PUBLIC = FetchPolicy(resolve=lambda host: ["93.184.216.34"])
+
+
+def _file(tmp_path: Path, name: str, doc: object) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize("doc", [{"type": "BitstringStatusListCredential"}, {"id": ""}, [1]])
+def test_a_file_must_be_a_list_credential_with_an_id(tmp_path: Path, doc: object) -> None:
+    path = _file(tmp_path, "list.json", doc)
+    with pytest.raises(InvalidInput) as caught:
+        LocalLists.from_files([path])
+    assert caught.value.code == "STATUS_VERIFICATION_ERROR"
+    assert str(caught.value) == f"{path}: not a status list credential with an id"
+
+
+def test_files_are_answered_by_their_id_byte_for_byte(tmp_path: Path) -> None:
+    path = _file(tmp_path, "list.json", {"id": LIST, "type": "X"})
+    lists = LocalLists.from_files([path])
+    assert lists.documents == {LIST: path.read_bytes()}
+    assert lists.client is None
+    assert lists.fetch(LIST) == Fetched(200, path.read_bytes(), None)
+    assert lists.get(LIST) == path.read_bytes()
+
+
+def test_a_list_not_given_is_not_fetched_without_a_client(tmp_path: Path) -> None:
+    lists = LocalLists.from_files([_file(tmp_path, "list.json", {"id": LIST})])
+    with pytest.raises(NetworkPolicyError) as caught:
+        lists.fetch(LIST + "-suspension")
+    assert caught.value.code == "NETWORK_NOT_ALLOWED"
+    assert str(caught.value) == (
+        f"{LIST}-suspension is not among the status list files given, and fetching is off"
+    )
+
+
+def test_a_list_not_given_is_fetched_through_the_client_with_the_callers_headers() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b'{"id": "x"}', headers={"ETag": '"v2"'})
+
+    client = httpx.Client(transport=httpx.MockTransport(answer))
+    lists = LocalLists({}, client, PUBLIC)
+    assert lists.policy is PUBLIC and lists.client is client
+    found = lists.fetch(LIST, accept="application/vc", etag='"v1"', bearer="t0ken")
+    assert (found.status, found.body, found.etag) == (200, b'{"id": "x"}', '"v2"')
+    headers = seen[0].headers
+    assert str(seen[0].url) == LIST
+    assert headers["accept"] == "application/vc" and headers["if-none-match"] == '"v1"'
+    assert headers["authorization"] == "Bearer t0ken"
+    lists.fetch(LIST)
+    assert seen[1].headers["accept"] == "application/json"
+    assert "if-none-match" not in seen[1].headers and "authorization" not in seen[1].headers
+
+
+def test_the_checker_reads_the_files_and_fetches_others_only_with_a_client(
+    tmp_path: Path,
+) -> None:
+    path = _file(tmp_path, "list.json", {"id": LIST})
+    offline = local_status_checker([path])
+    assert isinstance(offline.fetcher, LocalLists) and offline.fetcher.client is None
+    assert offline.fetcher.documents == {LIST: path.read_bytes()}
+    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404)))
+    online = local_status_checker([path], http=client)
+    assert isinstance(online.fetcher, LocalLists) and online.fetcher.client is client
