@@ -124,6 +124,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/jades/certs.py": [
+        "tests/test_cert_paths.py",
         "tests/test_seal_rules.py",
         "tests/test_jades.py",
         "tests/test_trusted_lists.py",
