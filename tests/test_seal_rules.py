@@ -900,3 +900,63 @@ def test_what_a_trusted_list_service_says_when_dates_are_unknown() -> None:
     assert "'QCA 1' of QTSP was withdrawn at the signing time" in gone.message
     never = _service_check(listed(None), AT, NOW, "s")
     assert never.code == "SERVICE_NOT_GRANTED" and "was not listed yet at" in never.message
+
+
+def test_what_is_an_envelope() -> None:
+    from mcvc.jades.envelope import is_envelope
+
+    assert is_envelope({"payload": "{}", "signatures": []})
+    assert not is_envelope({"payload": 5, "signatures": []})
+    assert not is_envelope({"payload": "{}", "signatures": {}})
+    assert not is_envelope({"signatures": []})
+    assert not is_envelope([{"payload": "{}", "signatures": []}])
+
+
+def _with_protected(envelope: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
+    forged = json.loads(json.dumps(envelope))
+    forged["signatures"][0]["protected"] = b64url_encode(json.dumps(header).encode())
+    return forged
+
+
+def test_header_shapes_that_are_read_strictly(envelope: dict[str, Any]) -> None:
+    header = _header_of(envelope)
+    without_crit = {k: v for k, v in header.items() if k != "crit"}
+    assert _parse_code(_with_protected(envelope, without_crit)) == "JADES_FORMAT"
+    assert _parse_code(_with_protected(envelope, {**header, "crit": 5})) == (
+        "UNSUPPORTED_CRITICAL_HEADER"
+    )
+    for index in (0, 1):
+        x5c = list(header["x5c"])
+        x5c[index] = _b64_with_junk(x5c[index])
+        assert _parse_code(_with_protected(envelope, {**header, "x5c": x5c})) == "X5C_INVALID"
+    # etsiU may be in both headers (only the unprotected one is read); other names may not
+    both = json.loads(json.dumps(envelope))
+    both["signatures"][0]["header"] = {"etsiU": []}
+    both["signatures"][0]["protected"] = b64url_encode(json.dumps({**header, "etsiU": []}).encode())
+    assert _parse_code(both) == "OK"
+    both["signatures"][0]["header"] = {"etsiU": [], "kid": "k"}
+    both["signatures"][0]["protected"] = b64url_encode(
+        json.dumps({**header, "etsiU": [], "kid": "k"}).encode()
+    )
+    assert _parse_code(both) == "DUPLICATE_KEY"
+
+
+def test_the_protected_header_is_at_most_256_kib(envelope: dict[str, Any]) -> None:
+    header = _header_of(envelope)
+    text = json.dumps({**header, "pad": ""})
+    fits = {**header, "pad": "a" * (256 * 1024 - len(text))}
+    assert len(json.dumps(fits)) == 256 * 1024
+    from mcvc.jades.envelope import parse_envelope
+
+    parsed = parse_envelope(_with_protected(envelope, fits))
+    assert parsed.signatures[0].header == fits
+    over = {**fits, "pad": fits["pad"] + "a"}
+    assert _parse_code(_with_protected(envelope, over)) == "JADES_FORMAT"
+
+
+def test_the_unprotected_header_is_kept(envelope: dict[str, Any]) -> None:
+    from mcvc.jades.envelope import parse_envelope
+
+    given = json.loads(json.dumps(envelope))
+    given["signatures"][0]["header"] = {"etsiU": [], "x": 1}
+    assert parse_envelope(given).signatures[0].unprotected == {"etsiU": [], "x": 1}
