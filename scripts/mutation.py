@@ -152,7 +152,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/sdjwt.py": ["tests/test_sd_jwt_rules.py", "tests/test_sd_jwt.py"],
-    "src/mcvc/vcdm.py": ["tests/test_data_model.py", "tests/test_failure_codes.py"],
+    "src/mcvc/vcdm.py": [
+        "tests/test_vcdm_rules.py",
+        "tests/test_data_model.py",
+        "tests/test_failure_codes.py",
+    ],
     "src/mcvc/jsontext.py": ["tests/test_hostile.py", "tests/test_work_bounds.py"],
     "src/mcvc/net.py": ["tests/test_net_guard.py", "tests/test_hostile.py"],
     "src/mcvc/did.py": [

@@ -113,7 +113,7 @@ def violations(doc: dict[str, Any]) -> list[Violation]:
                 )
             elif "id" in item and not _is_url(item["id"]):
                 out.append(
-                    Violation(f"{where}.id", "ID_NOT_URL", f"a {name} id, when present, is a URL")
+                    Violation(f"{where}.id", "ID_NOT_URL", f"{name} ids, when present, are URLs")
                 )
     if version == 2 and "relatedResource" in doc:
         seen: set[str] = set()
