@@ -92,6 +92,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "src/mcvc/verification/jose_checks.py": [
         "tests/test_key_binding_rules.py",
+        "tests/test_jose_check_rules.py",
         "tests/test_jose.py",
         "tests/test_jose_rules.py",
         "tests/test_sd_jwt.py",

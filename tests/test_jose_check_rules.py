@@ -1,0 +1,131 @@
+"""The VC-JOSE signature and issuer checks (verification/jose_checks.py) rule by rule, on
+hand-built JWS parts and DID documents, each outcome asserted as the whole check."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from mcvc import generate_key
+from mcvc.did import DidResolver, did_web_document
+from mcvc.verification.jose_checks import _issuer_binding, _jose_signature
+from mcvc.verification.report import Check, VerificationReport
+
+from .test_key_binding_rules import _ctx
+
+KEY = generate_key()
+DID = "did:web:uni.example"
+SIGNING_INPUT = b"header.payload"
+
+
+def _jose(kid: str, *, alg: str = "EdDSA", signature: bytes | None = None) -> Any:
+    return SimpleNamespace(
+        alg=alg,
+        kid=kid,
+        form="vc-jose",
+        signing_input=SIGNING_INPUT,
+        signature=KEY.sign(SIGNING_INPUT) if signature is None else signature,
+    )
+
+
+def _checked(jose: Any, documents: dict[str, Any] | None = None) -> dict[str, Any]:
+    ctx = _ctx(challenge=None, domain=None)
+    ctx.resolver = DidResolver(None, documents or {})
+    return _jose_signature(jose, ctx).to_dict()
+
+
+def _details(kid: str, alg: str = "EdDSA", **more: Any) -> dict[str, Any]:
+    return {"alg": alg, "kid": kid, "form": "vc-jose", **more}
+
+
+def test_a_valid_signature_names_its_key_and_controller() -> None:
+    kid = KEY.did_key + "#" + KEY.did_key.removeprefix("did:key:")
+    assert _checked(_jose(kid)) == {
+        "check": "proof",
+        "code": "OK",
+        "outcome": "pass",
+        "message": "EdDSA signature valid",
+        "details": _details(kid, controller=KEY.did_key),
+    }
+
+
+def test_a_kid_that_is_not_a_did_url_cannot_be_checked() -> None:
+    assert _checked(_jose("k-1")) == {
+        "check": "proof",
+        "code": "KID_NOT_RESOLVABLE",
+        "outcome": "error",
+        "message": "kid k-1 is not a DID URL, so the signing key cannot be found",
+        "details": _details("k-1"),
+    }
+    assert _checked(_jose(""))["message"] == (
+        "kid (none) is not a DID URL, so the signing key cannot be found"
+    )
+
+
+def test_resolution_failures_fail_and_network_ones_are_inconclusive() -> None:
+    missing = _checked(_jose(f"{KEY.did_key}#other"))
+    assert (missing["code"], missing["outcome"]) == ("VM_NOT_FOUND", "fail")
+    assert missing["message"].startswith(f"kid {KEY.did_key}#other: ")
+    assert missing["details"] == _details(f"{KEY.did_key}#other")
+    offline = _checked(_jose(f"{DID}#k1"))
+    assert (offline["code"], offline["outcome"]) == ("NETWORK_NOT_ALLOWED", "error")
+    assert offline["message"] == (
+        f"kid {DID}#k1: {DID} needs a network fetch, which was not allowed"
+    )
+
+
+def test_the_key_must_fit_the_algorithm_and_be_an_assertion_method() -> None:
+    kid = KEY.did_key + "#" + KEY.did_key.removeprefix("did:key:")
+    assert _checked(_jose(kid, alg="ES256")) == {
+        "check": "proof",
+        "code": "ALGORITHM_KEY_MISMATCH",
+        "outcome": "fail",
+        "message": f"alg ES256 needs a p256 key; {kid} is ed25519",
+        "details": _details(kid, "ES256", controller=KEY.did_key),
+    }
+    doc = did_web_document(DID, [KEY.with_id(f"{DID}#k1", DID)])
+    doc["assertionMethod"] = []
+    assert _checked(_jose(f"{DID}#k1"), {DID: doc}) == {
+        "check": "proof",
+        "code": "VM_NOT_AUTHORIZED",
+        "outcome": "fail",
+        "message": f"{DID}#k1 is not listed under assertionMethod in the DID document of {DID}",
+        "details": _details(f"{DID}#k1", controller=DID),
+    }
+
+
+def test_a_signature_that_does_not_match() -> None:
+    kid = KEY.did_key + "#" + KEY.did_key.removeprefix("did:key:")
+    assert _checked(_jose(kid, signature=b"\x00" * 64)) == {
+        "check": "proof",
+        "code": "INVALID_SIGNATURE",
+        "outcome": "fail",
+        "message": "the JWS signature does not match",
+        "details": _details(kid, controller=KEY.did_key),
+    }
+
+
+def _report(*checks: Check) -> VerificationReport:
+    report = VerificationReport()
+    report.checks.extend(checks)
+    return report
+
+
+def test_the_issuer_is_the_signing_keys_controller() -> None:
+    signed = Check("proof", "OK", "pass", "ok", {"controller": DID})
+    assert _issuer_binding(_report(signed), {"issuer": {"id": DID}}).to_dict() == {  # type: ignore[union-attr]
+        "check": "issuer",
+        "code": "OK",
+        "outcome": "pass",
+        "message": f"signed by a key of the issuer {DID}",
+    }
+    assert _issuer_binding(_report(signed), {"issuer": "did:web:other.example"}).to_dict() == {  # type: ignore[union-attr]
+        "check": "issuer",
+        "code": "ISSUER_MISMATCH",
+        "outcome": "fail",
+        "message": f"the issuer is did:web:other.example but the key belongs to {DID}",
+        "details": {"issuer": "did:web:other.example", "controllers": [DID]},
+    }
+    failed = Check("proof", "INVALID_SIGNATURE", "fail", "no")
+    assert _issuer_binding(_report(failed), {"issuer": DID}) is None
+    assert _issuer_binding(_report(), {"issuer": DID}) is None
