@@ -3,12 +3,21 @@ hand-built JWS parts and DID documents, each outcome asserted as the whole check
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from mcvc import generate_key
 from mcvc.did import DidResolver, did_web_document
-from mcvc.verification.jose_checks import _issuer_binding, _jose_signature
+from mcvc.verification.jose_checks import (
+    _issuer_binding,
+    _jose_signature,
+    _with_jwt_dates,
+    _with_signature_times,
+)
 from mcvc.verification.report import Check, VerificationReport
 
 from .test_key_binding_rules import _ctx
@@ -129,3 +138,62 @@ def test_the_issuer_is_the_signing_keys_controller() -> None:
     failed = Check("proof", "INVALID_SIGNATURE", "fail", "no")
     assert _issuer_binding(_report(failed), {"issuer": DID}) is None
     assert _issuer_binding(_report(), {"issuer": DID}) is None
+
+
+V1 = "https://www.w3.org/2018/credentials/v1"
+V2 = "https://www.w3.org/ns/credentials/v2"
+NBF, EXP = 1_767_225_600, 1_798_761_600  # 2026-01-01, 2027-01-01 (UTC)
+
+
+@pytest.fixture
+def away_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # the times are UTC whatever the host's zone is
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("away_from_utc")
+def test_jwt_nbf_and_exp_become_the_dates_of_the_version() -> None:
+    claims = {"nbf": NBF, "exp": EXP}
+    assert _with_jwt_dates({"@context": [V1]}, claims) == {
+        "@context": [V1],
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "expirationDate": "2027-01-01T00:00:00Z",
+    }
+    assert _with_jwt_dates({"@context": V2}, claims) == {
+        "@context": V2,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "validUntil": "2027-01-01T00:00:00Z",
+    }
+    assert _with_jwt_dates({"@context": []}, claims)["validFrom"] == "2026-01-01T00:00:00Z"
+    assert _with_jwt_dates({"@context": V1}, claims)["issuanceDate"] == "2026-01-01T00:00:00Z"
+
+
+def test_dates_the_credential_states_in_either_spelling_are_kept() -> None:
+    claims = {"nbf": NBF, "exp": EXP}
+    for doc in (
+        {"@context": [V1], "validFrom": "x", "validUntil": "y"},
+        {"@context": [V2], "issuanceDate": "x", "expirationDate": "y"},
+        {"@context": [V1], "issuanceDate": "x", "expirationDate": "y"},
+        {"@context": [V2], "validFrom": "x", "validUntil": "y"},
+    ):
+        assert _with_jwt_dates(doc, claims) == doc
+    assert _with_jwt_dates({"@context": [V2]}, {"nbf": True, "exp": "1"}) == {"@context": [V2]}
+
+
+@pytest.mark.usefixtures("away_from_utc")
+def test_iat_and_exp_of_the_jws_are_the_proofs_times() -> None:
+    def jose(form: str, claims: dict[str, Any]) -> Any:
+        return SimpleNamespace(form=form, claims=claims)
+
+    doc = {"id": "urn:x"}
+    for form in ("vc-jose", "sd-jwt"):
+        assert _with_signature_times(doc, jose(form, {"iat": NBF, "exp": EXP})) == {
+            "id": "urn:x",
+            "proof": {"created": "2026-01-01T00:00:00Z", "expires": "2027-01-01T00:00:00Z"},
+        }
+    assert _with_signature_times(doc, jose("ebsi", {"iat": NBF})) is doc
+    assert _with_signature_times(doc, jose("vc-jose", {"iat": True})) is doc
