@@ -20,6 +20,7 @@ from mcvc.verification.jose_checks import (
 )
 from mcvc.verification.report import Check, VerificationReport
 
+from .conftest import NOW
 from .test_key_binding_rules import _ctx
 
 KEY = generate_key()
@@ -197,3 +198,111 @@ def test_iat_and_exp_of_the_jws_are_the_proofs_times() -> None:
         }
     assert _with_signature_times(doc, jose("ebsi", {"iat": NBF})) is doc
     assert _with_signature_times(doc, jose("vc-jose", {"iat": True})) is doc
+
+
+# --- the whole VC-JOSE and SD-JWT VC readings ----------------------------------------------
+
+
+def _credential() -> dict[str, Any]:
+    from mcvc import build_credential
+
+    from .conftest import ROOT, load
+
+    return build_credential(load(ROOT / "examples" / "microcredential.json"), issuer=KEY.did_key)
+
+
+def _first(report: Any, name: str) -> tuple[str, str, str, str]:
+    check = next(c for c in report.checks if c.name == name)
+    return (check.name, check.code, check.outcome, check.message)
+
+
+def test_a_vc_jose_token_is_read_and_named() -> None:
+    from mcvc import verify
+    from mcvc.jose import sign_jwt
+
+    report = verify(sign_jwt(_credential(), KEY), now=NOW)
+    assert report.kind == "vc-jose"
+    assert report.checks[0].to_dict() == {
+        "check": "parse",
+        "code": "OK",
+        "outcome": "pass",
+        "message": "EdDSA JWS (vc-jose)",
+    }
+    assert report.issuer["id"] == KEY.did_key  # type: ignore[index]
+    broken = verify("eyJ.e30.c2ln", now=NOW)
+    assert broken.kind == "vc-jose"
+    assert [c.to_dict() for c in broken.checks] == [
+        {
+            "check": "parse",
+            "code": "JOSE_FORMAT",
+            "outcome": "fail",
+            "message": broken.checks[0].message,
+        }
+    ]
+    assert broken.checks[0].message and broken.checks[0].message != "None"
+
+
+def test_too_many_values_stop_the_reading_of_a_token() -> None:
+    from mcvc import verify
+    from mcvc.jose import sign_jwt
+    from mcvc.limits import Limits
+    from mcvc.sdjwt import issue_sd_jwt
+
+    small = Limits(max_values=20)
+    for token in (sign_jwt(_credential(), KEY), issue_sd_jwt(_credential(), KEY, now=NOW)):
+        report = verify(token, now=NOW, limits=small)
+        assert report.checks[-1].to_dict() == {
+            "check": "parse",
+            "code": "VALUE_LIMIT",
+            "outcome": "fail",
+            "message": "the credential holds too many JSON values",
+        }
+        assert [c.name for c in report.checks] == ["parse", "parse"]
+
+
+def test_claims_that_contradict_the_credential_are_named() -> None:
+    from mcvc import verify
+    from mcvc.sdjwt import _jws
+
+    credential = _credential()
+    kid = KEY.did_key + "#" + KEY.did_key.removeprefix("did:key:")
+    token = _jws(
+        {"alg": "EdDSA", "typ": "vc+jwt", "kid": kid},
+        {**credential, "iss": "did:example:else"},
+        KEY,
+    )
+    report = verify(token, now=NOW)
+    assert _first(report, "jwt-claims") == (
+        "jwt-claims",
+        "JOSE_CLAIMS_MISMATCH",
+        "fail",
+        f"iss 'did:example:else' is not the credential's issuer '{KEY.did_key}'",
+    )
+
+
+def test_an_sd_jwt_vc_is_read_with_what_it_discloses() -> None:
+    from mcvc import verify
+    from mcvc.sdjwt import VCT, issue_sd_jwt, present_sd_jwt
+
+    issued = issue_sd_jwt(_credential(), KEY, now=NOW)
+    shown = present_sd_jwt(issued, reveal=["dateOfBirth"])
+    report = verify(shown, now=NOW)
+    assert report.kind == "sd-jwt-vc"
+    first = report.checks[0].to_dict()
+    assert (first["check"], first["code"], first["outcome"]) == ("parse", "OK", "pass")
+    assert first["message"] == "EdDSA SD-JWT VC with 1 disclosure(s)"
+    assert first["details"]["vct"] == VCT
+    assert first["details"]["disclosed"] == ["credentialSubject.dateOfBirth"]
+    assert report.issuer["id"] == KEY.did_key  # type: ignore[index]
+    from mcvc.jose import sign_jwt
+
+    not_sd = verify(sign_jwt(_credential(), KEY) + "~", now=NOW)
+    assert not_sd.kind == "sd-jwt-vc"
+    assert [c.to_dict() for c in not_sd.checks] == [
+        {
+            "check": "parse",
+            "code": "SD_JWT_FORMAT",
+            "outcome": "fail",
+            "message": "the issuer-signed JWT has typ 'vc+jwt', not dc+sd-jwt",
+        }
+    ]
