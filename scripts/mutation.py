@@ -137,6 +137,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_jades.py",
     ],
     "src/mcvc/tsl/parse.py": [
+        "tests/test_tsl_parse_rules.py",
         "tests/test_trusted_lists.py",
     ],
     # the batch tests (processes, kill -9) exercise the ledger too, but take seconds a mutant
