@@ -31,8 +31,9 @@ class Node:
         ca: bool | None = True,
         start: datetime = START,
         issuer_name: str | None = None,
+        key: ec.EllipticCurvePrivateKey | None = None,
     ) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.key = key or ec.generate_private_key(ec.SECP256R1())
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name(cn))
@@ -97,10 +98,11 @@ def test_a_same_named_impostor_does_not_hide_the_real_issuer() -> None:
     not_ca = Node("mid", root, ca=False)  # same name, not a CA
     assert _trusted(leaf, [impostor, mid], [root])[:2] == (True, 3)
     assert _trusted(leaf, [not_ca, mid], [root])[:2] == (True, 3)
-    not_ca_with_key = Node("mid", root, ca=False)
-    not_ca_with_key.key = mid.key  # signs like mid, but may not issue
-    relabelled = Node("leaf", not_ca_with_key, ca=False)
-    assert _trusted(relabelled, [not_ca_with_key, mid], [root])[:2] == (True, 3)
+    # the same name and key as mid, but not a CA: the leaf verifies against it, yet it may
+    # not issue, so the search goes on to mid
+    twin = Node("mid", root, ca=False, key=mid.key)
+    assert _trusted(leaf, [twin, mid], [root])[:2] == (True, 3)
+    assert _trusted(leaf, [twin], [root]) == (False, 1, "no trusted issuer found for CN=leaf")
 
 
 def test_a_certificate_is_not_its_own_issuer() -> None:
@@ -258,3 +260,22 @@ def test_what_a_certificate_declares_is_worded_as_a_declaration() -> None:
     assert QcInfo(False, True, (QC_TYPE_ESEAL,)).describe() == (
         "an advanced (not qualified) seal certificate"
     )
+
+
+def test_a_trusted_list_file_is_told_from_pem_after_leading_white_space(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from lxml import etree
+
+    from mcvc.tsl import TrustedListError
+
+    from .tsl_helpers import trusted_list
+
+    path = Path(str(tmp_path)) / "tl.xml"
+    path.write_bytes(b"\n  " + etree.tostring(trusted_list("CZ")))
+    with pytest.raises(TrustedListError) as caught:
+        TrustAnchors.load(path)
+    assert "not signed" in str(caught.value)
+    with pytest.raises(TrustedListError) as caught:
+        TrustAnchors.from_trusted_list(etree.tostring(trusted_list("CZ")))
+    assert str(caught.value).startswith("trusted list: not signed")

@@ -280,3 +280,23 @@ def test_a_method_must_be_a_did_url_controlled_by_its_document() -> None:
     # the first method with the id counts, and "did" in a fragment is not a second document
     twice = _resolver({"id": DID, "verificationMethod": ["#k1", {**stranger, "controller": DID}]})
     assert twice.method(f"{DID}#k1").key.public_key_multibase == KEY.public_key_multibase
+
+
+def test_fragments_and_method_urls_with_a_second_hash() -> None:
+    did = "did:web:uni.example"
+    doc = did_web_document(did, [KEY.with_id(f"{did}#k1#v2", did)])
+    assert doc["verificationMethod"][0]["id"] == f"{did}#k1#v2"
+    resolver = DidResolver(None, {did: doc})
+    found = resolver.method(f"{did}#k1#v2")
+    assert found.key.controller == did and found.key.id == f"{did}#k1#v2"
+    assert _code(lambda: resolver.method(f"{did}#k2#v2"))[0] == "VM_NOT_FOUND"
+
+
+def test_a_did_web_document_is_at_most_256_kib() -> None:
+    doc = did_web_document(DID, [KEY])
+    text = json.dumps({**doc, "pad": ""})
+    fits = {**doc, "pad": "a" * (256 * 1024 - len(text))}
+    assert _served(fits).resolve(DID)["id"] == DID
+    over = {**fits, "pad": fits["pad"] + "a"}
+    code, message = _code(lambda: _served(over).resolve(DID))
+    assert code == "INPUT_TOO_LARGE" and message.startswith(f"{DID}: "), (code, message)

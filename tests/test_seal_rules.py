@@ -960,3 +960,56 @@ def test_the_unprotected_header_is_kept(envelope: dict[str, Any]) -> None:
     given = json.loads(json.dumps(envelope))
     given["signatures"][0]["header"] = {"etsiU": [], "x": 1}
     assert parse_envelope(given).signatures[0].unprotected == {"etsiU": [], "x": 1}
+
+
+def test_revocation_values_are_counted_by_kind() -> None:
+    from mcvc.jades.envelope import _revocation_count
+
+    assert (
+        _revocation_count(
+            {"crlVals": ["a", "b"], "ocspVals": "abc", "otherVals": [1], "refs": [1, 2, 3]}
+        )
+        == 4
+    )
+    assert _revocation_count({"otherVals": "one"}) == 1
+
+
+def test_unsigned_certificates_and_revocation_values_are_gathered() -> None:
+    from mcvc.jades.envelope import _certs_from_etsiu
+    from mcvc.limits import DEFAULT_LIMITS
+
+    root = _ca()
+    _key, leaf = _leaf(root)
+    der = base64.b64encode(leaf.public_bytes(serialization.Encoding.DER)).decode()
+    entries = [
+        b64url_encode(json.dumps({"xVals": ["junk", {"x509Cert": "not base64 DER"}]}).encode()),
+        {"xVals": [{"x509Cert": {"val": der}}], "rVals": {"crlVals": "first"}},
+        "!!not base64url!!",
+        {"rVals": {"crlVals": ["later"], "ocspVals": ["o1"]}},
+        {"rVals": {"ocspVals": ["o2"]}},
+    ]
+    certs, revocation = _certs_from_etsiu(entries, 16, DEFAULT_LIMITS, "signature 1")
+    assert certs == (leaf,)
+    assert revocation == {"crlVals": "first", "ocspVals": ["o1", "o2"]}
+    assert _certs_from_etsiu({"xVals": []}, 16, DEFAULT_LIMITS, "s") == ((), {})
+
+
+def test_etsiu_bounds_name_the_signature(envelope: dict[str, Any]) -> None:
+    from mcvc.errors import InvalidInput
+    from mcvc.jades.envelope import parse_envelope
+
+    padded = json.loads(json.dumps(envelope))
+    padded["signatures"][0]["header"] = {"etsiU": [{}] * 33}
+    with pytest.raises(InvalidInput) as caught:
+        parse_envelope(padded)
+    assert (caught.value.code, str(caught.value)) == (
+        "JADES_FORMAT",
+        "signature 1: more than 32 etsiU entries",
+    )
+    for doc in ("text", [envelope], {"payload": "{}"}):
+        with pytest.raises(InvalidInput) as caught:
+            parse_envelope(doc)  # type: ignore[arg-type]
+        assert (caught.value.code, str(caught.value)) == (
+            "JADES_FORMAT",
+            "not a JWS JSON serialization with a payload string",
+        )

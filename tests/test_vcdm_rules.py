@@ -118,6 +118,7 @@ def test_typed_properties() -> None:
     ]
     assert violations(_doc(evidence={"type": [5]}))[0].rule == "TYPE_REQUIRED"
     assert violations(_doc(refreshService={"type": "R"})) == []
+    assert violations(_doc(evidence=[{"type": ["Evidence", "Record"]}])) == []
 
 
 def test_related_resources() -> None:

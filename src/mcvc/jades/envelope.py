@@ -12,7 +12,7 @@ from cryptography import x509
 from ..errors import InvalidInput, McvcError
 from ..jsontext import parse_json
 from ..limits import DEFAULT_LIMITS, Limits
-from ..multibase import b64url_decode
+from ..multibase import b64url_decode, b64url_encode
 
 __all__ = ["ALGORITHMS", "Envelope", "SealSignature", "is_envelope", "parse_envelope"]
 
@@ -211,7 +211,7 @@ def parse_envelope(doc: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Enve
                 "X5C_INVALID", f"{where}: x5c is not base64 DER certificates ({exc})"
             ) from None
         thumb = header.get("x5t#S256")
-        expected = base64.urlsafe_b64encode(hashlib.sha256(leaf_der).digest()).rstrip(b"=").decode()
+        expected = b64url_encode(hashlib.sha256(leaf_der).digest())
         if thumb is not None and thumb != expected:
             raise _fail("X5T_MISMATCH", f"{where}: x5t#S256 does not match x5c[0]")
         try:
