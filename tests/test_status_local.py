@@ -82,3 +82,49 @@ def test_the_checker_reads_the_files_and_fetches_others_only_with_a_client(
     client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404)))
     online = local_status_checker([path], http=client)
     assert isinstance(online.fetcher, LocalLists) and online.fetcher.client is client
+
+
+def test_a_did_web_list_issuer_is_resolved_through_the_client_only(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from mcvc import did_web_document, generate_key, sign, verify
+    from mcvc.status.bitstring import Bitstring
+    from mcvc.status.lists import status_entry, status_list_credential
+
+    from .conftest import NOW
+    from .test_pipeline_checks import _unsigned
+
+    web = "did:web:status.uni.example"
+    lister = generate_key().with_id(f"{web}#k1", web)
+    signed_list = sign(
+        status_list_credential(LIST, web, Bitstring.empty(131072), valid_from=NOW - timedelta(1)),
+        lister,
+        created=NOW - timedelta(days=1),
+    )
+    path = _file(tmp_path, "list.json", signed_list)
+    served = httpx.MockTransport(
+        lambda request: (
+            httpx.Response(200, json=did_web_document(web, [lister]))
+            if str(request.url) == "https://status.uni.example/.well-known/did.json"
+            else httpx.Response(404)
+        )
+    )
+    credential = sign(
+        _unsigned(issuer=web, credentialStatus=status_entry(LIST, 7, "revocation")),
+        lister,
+        created=NOW - timedelta(days=1),
+    )
+    documents = {web: did_web_document(web, [lister])}
+    online = local_status_checker([path], http=httpx.Client(transport=served), fetch_policy=PUBLIC)
+    report = verify(credential, now=NOW, status_checker=online, did_documents=documents)
+    assert report.check("status").code == "OK", report.to_json()  # type: ignore[union-attr]
+    offline = local_status_checker([path])
+    report = verify(credential, now=NOW, status_checker=offline, did_documents=documents)
+    status = report.check("status")
+    assert status is not None and (status.code, status.outcome) == (
+        "STATUS_VERIFICATION_ERROR",
+        "fail",
+    )
+    assert status.message.endswith(
+        f"NETWORK_NOT_ALLOWED: {web} needs a network fetch, which was not allowed"
+    )

@@ -38,7 +38,10 @@ class LocalLists(Fetcher):
 
     @classmethod
     def from_files(
-        cls, paths: Iterable[str | Path], client: httpx.Client | None = None
+        cls,
+        paths: Iterable[str | Path],
+        client: httpx.Client | None = None,
+        policy: FetchPolicy | None = None,
     ) -> LocalLists:
         documents: dict[str, bytes] = {}
         for path in paths:
@@ -51,7 +54,7 @@ class LocalLists(Fetcher):
                     code="STATUS_VERIFICATION_ERROR",
                 )
             documents[list_id] = raw
-        return cls(documents, client)
+        return cls(documents, client, policy)
 
     def fetch(
         self,
@@ -73,16 +76,20 @@ class LocalLists(Fetcher):
 
 
 def local_status_checker(
-    paths: Iterable[str | Path], *, http: Any = None, loader: Any = None
+    paths: Iterable[str | Path],
+    *,
+    http: Any = None,
+    loader: Any = None,
+    fetch_policy: FetchPolicy | None = None,
 ) -> StatusChecker:
-    """A status checker that reads the lists in ``paths`` (and fetches others through
-    ``http`` when given)."""
+    """A status checker that reads the lists in ``paths`` (and fetches others, and the
+    did:web documents of list issuers, through ``http`` under ``fetch_policy`` when given)."""
     from ..canon.api import Canonicalizer
     from ..contexts import default_loader
     from ..did import DidResolver
 
-    lists = LocalLists.from_files(paths, http)
-    resolver = DidResolver(Fetcher(http) if http is not None else None)
+    lists = LocalLists.from_files(paths, http, fetch_policy)
+    resolver = DidResolver(Fetcher(http, fetch_policy) if http is not None else None)
     return StatusChecker(
         lists, default_list_verifier(resolver, Canonicalizer(loader or default_loader()))
     )
