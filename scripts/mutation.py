@@ -133,6 +133,7 @@ MODULES: dict[str, list[str]] = {
     ],
     # EU Trusted Lists: signature verification, reading, status at the signing time
     "src/mcvc/tsl/store.py": [
+        "tests/test_tsl_store_rules.py",
         "tests/test_trusted_lists.py",
         "tests/test_jades.py",
     ],
