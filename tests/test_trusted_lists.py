@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from mcvc import verify
 from mcvc.cli import main
@@ -555,3 +556,49 @@ def test_a_pivot_must_announce_the_next_signers_and_pivots_are_few(
     with pytest.raises(TrustedListError) as caught:  # the offline reading holds the same bound
         verify_lotl(b"<x/>", [signers["lotl"].cert], [("p", b"<x/>")] * 17)
     assert caught.value.code == "TSL_PIVOT"
+
+
+def test_a_stored_folder_reads_back_as_it_was_fetched(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    from mcvc.tsl.store import ListedService
+
+    folder = tmp_path / "trust"
+    _store(tmp_path, site, signers, _granted())
+    stamp = UPDATED.isoformat()
+    store = TrustedLists.load(folder)
+    assert store.folder == folder
+    assert store.fetched == {"LOTL": stamp, "ES": stamp, "SI": stamp}
+    assert store.problems == {}
+    services = store.services()
+    assert [(s.territory, s.service.name) for s in services] == [
+        ("ES", "ANF qualified e-seal CA (test listing)"),
+        ("SI", "Halcom e-seal CA (test listing)"),
+    ]
+    es = services[0]
+    assert isinstance(es, ListedService) and es.fetched == stamp
+    assert (es.list_issued, es.next_update) == (
+        store.lists["ES"].issued,
+        store.lists["ES"].next_update,
+    )
+    anchors = store.anchors()
+    assert anchors.source == f"the EU Trusted Lists in {folder} (LOTL fetched {stamp})"
+    assert anchors.services[es.service.certificates[0].fingerprint(hashes.SHA256())] == es
+    # pins given to load take the place of the stored ones
+    other = Signer.new("Not the LOTL signer")
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.load(folder, [other.cert])
+    assert caught.value.code == "TSL_SIGNATURE_INVALID"
+    # a national list changed on disk is left out and named with its code
+    (folder / "tl-ES.xml").write_bytes((folder / "tl-ES.xml").read_bytes().replace(b"ANF", b"ANX"))
+    again = TrustedLists.load(folder)
+    assert sorted(again.lists) == ["SI"]
+    assert again.problems["ES"].startswith("TSL_SIGNATURE_INVALID: trusted list ES: ")
+    # an index without fetch times reads as unknown times
+    index = json.loads((folder / "index.json").read_text())
+    index["lotl"].pop("fetched")
+    index["lists"]["SI"].pop("fetched")
+    (folder / "index.json").write_text(json.dumps(index))
+    bare = TrustedLists.load(folder)
+    assert bare.fetched == {"LOTL": "", "SI": ""}
+    assert bare.anchors().source.endswith("(LOTL fetched at an unknown time)")
