@@ -602,3 +602,49 @@ def test_a_stored_folder_reads_back_as_it_was_fetched(
     bare = TrustedLists.load(folder)
     assert bare.fetched == {"LOTL": "", "SI": ""}
     assert bare.anchors().source.endswith("(LOTL fetched at an unknown time)")
+
+
+def test_the_index_records_what_was_fetched_from_where(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    import hashlib
+
+    url = _publish(site, signers, _granted())
+    folder = tmp_path / "trust"
+    TrustedLists.update(folder, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    index = json.loads((folder / "index.json").read_text("utf-8"))
+    root, base = site
+    stamp = UPDATED.isoformat()
+    assert index["lotl"] == {
+        "url": url,
+        "fetched": stamp,
+        "sha256": hashlib.sha256((root / "lotl.xml").read_bytes()).hexdigest(),
+        "sequence": 7,
+    }
+    assert index["pivots"] == []
+    assert index["lists"]["ES"] == {
+        "url": f"{base}/ES.xml",
+        "fetched": stamp,
+        "sha256": hashlib.sha256((root / "ES.xml").read_bytes()).hexdigest(),
+        "sequence": 7,
+        "issued": "2026-10-01T00:00:00+00:00",
+        "next_update": "2027-03-30T00:00:00+00:00",
+    }
+    assert (folder / "tl-ES.xml").read_bytes() == (root / "ES.xml").read_bytes()
+    assert (folder / "lotl-pins.pem").read_bytes() == signers["lotl"].pem()
+
+
+def test_an_update_limited_to_a_territory_and_one_that_fails(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    url = _publish(site, signers, _granted())
+    only = TrustedLists.update(
+        tmp_path / "a", _fetcher(), url, [signers["lotl"].cert], UPDATED, territories=["SI"]
+    )
+    assert sorted(only.lists) == ["SI"] and only.problems == {}
+    root, _base = site
+    (root / "ES.xml").unlink()
+    partial = TrustedLists.update(tmp_path / "b", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert sorted(partial.lists) == ["SI"]
+    assert partial.problems["ES"].startswith("TSL_UNREACHABLE: trusted list ES: ")
+    assert not (tmp_path / "b" / "tl-ES.xml").exists()
