@@ -82,6 +82,10 @@ def test_the_checker_reads_the_files_and_fetches_others_only_with_a_client(
     client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404)))
     online = local_status_checker([path], http=client)
     assert isinstance(online.fetcher, LocalLists) and online.fetcher.client is client
+    assert online.fetcher.policy == FetchPolicy() and online.fetcher.policy is not PUBLIC
+    guarded = local_status_checker([path], http=client, fetch_policy=PUBLIC)
+    assert isinstance(guarded.fetcher, LocalLists) and guarded.fetcher.policy is PUBLIC
+    assert LocalLists.from_files([path], client, PUBLIC).policy is PUBLIC
 
 
 def test_a_did_web_list_issuer_is_resolved_through_the_client_only(tmp_path: Path) -> None:
