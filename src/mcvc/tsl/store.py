@@ -186,24 +186,30 @@ def signing_certificates(data: bytes) -> list[x509.Certificate]:
     return found
 
 
-def anchors_of(docs: dict[str, tuple[TrustedListDocument, str]], source: str) -> Any:
-    """Trust anchors for seal verification: every CA/QC certificate of ``docs`` (territory ->
-    verified list and its fetch time), with the service that lists it, so the verifier reads
-    the service's status at the signing time."""
+def listed_services(docs: dict[str, tuple[TrustedListDocument, str]]) -> list[ListedService]:
+    """CA/QC services (the CAs that issue qualified certificates) of ``docs`` (territory ->
+    verified list and its fetch time)."""
+    return [
+        ListedService(s, territory, doc.issued, doc.next_update, fetched)
+        for territory, (doc, fetched) in docs.items()
+        for s in doc.services
+        if s.type == CA_QC
+    ]
+
+
+def anchors_of(listed: list[ListedService], source: str) -> Any:
+    """Trust anchors for seal verification: every certificate of the ``listed`` services,
+    with the service that lists it, so the verifier reads its status at the signing time."""
     from ..jades.certs import TrustAnchors
 
     by_cert: dict[bytes, ListedService] = {}
     certs = []
-    for territory, (doc, fetched) in docs.items():
-        for service in doc.services:
-            if service.type != CA_QC:
-                continue
-            listed = ListedService(service, territory, doc.issued, doc.next_update, fetched)
-            for cert in service.certificates:
-                key = cert.fingerprint(_SHA256)
-                if key not in by_cert:
-                    by_cert[key] = listed
-                    certs.append(cert)
+    for entry in listed:
+        for cert in entry.service.certificates:
+            key = cert.fingerprint(_SHA256)
+            if key not in by_cert:
+                by_cert[key] = entry
+                certs.append(cert)
     return TrustAnchors(tuple(certs), source, services=by_cert)
 
 
@@ -224,7 +230,7 @@ def read_trusted_list_file(
     doc, cert = verify_signed_list(data, pinned, what=source)
     signer = cert.subject.rfc4514_string()
     return anchors_of(
-        {doc.territory: (doc, "")},
+        listed_services({doc.territory: (doc, "")}),
         f"the Trusted List {source} ({doc.territory or 'no territory'}, sequence {doc.sequence}, "
         f"signed by {signer}"
         + ("" if signers is not None else "; that signer was not checked against the EU LOTL")
@@ -305,18 +311,13 @@ class TrustedLists:
 
     def services(self) -> list[ListedService]:
         """CA/QC services (the CAs that issue qualified certificates) of every national list."""
-        return [
-            ListedService(s, t, doc.issued, doc.next_update, self.fetched.get(t, ""))
-            for t, doc in self.lists.items()
-            for s in doc.services
-            if s.type == CA_QC
-        ]
+        return listed_services({t: (doc, self.fetched.get(t, "")) for t, doc in self.lists.items()})
 
     def anchors(self) -> Any:
         """Trust anchors for seal verification from every national list (see ``anchors_of``)."""
         fetched = self.fetched.get("LOTL", "")
         return anchors_of(
-            {t: (doc, self.fetched.get(t, "")) for t, doc in self.lists.items()},
+            self.services(),
             f"the EU Trusted Lists in {self.folder} (LOTL fetched {fetched or 'at an unknown time'})",
         )
 
