@@ -142,18 +142,22 @@ def test_real_seals_verify_against_a_signed_trusted_list(
     assert report.outcome == ("inconclusive" if name.startswith("mynextid") else "verified")
 
 
+def _withdrawn_before_sealing(name: str) -> ServiceSpec:
+    """The sample's CA, granted in 2016 and withdrawn in the year before the seal was made."""
+    return ServiceSpec(
+        "ANF (withdrawn)",
+        _issuing_ca(name),
+        status="withdrawn",
+        since=datetime(_sig_time(name).year - 1, 1, 1, tzinfo=UTC),
+        history=(("granted", datetime(2016, 7, 1, tzinfo=UTC)),),
+    )
+
+
 def test_service_withdrawn_before_the_signing_time(
     tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
 ) -> None:
     name = "elm-v3-mc-annex1-signed.jsonld"
-    sealed_at = _sig_time(name)
-    withdrawn = ServiceSpec(
-        "ANF (withdrawn)",
-        _issuing_ca(name),
-        status="withdrawn",
-        since=datetime(sealed_at.year - 1, 1, 1, tzinfo=UTC),
-        history=(("granted", datetime(2016, 7, 1, tzinfo=UTC)),),
-    )
+    withdrawn = _withdrawn_before_sealing(name)
     store = _store(tmp_path, site, signers, {"ES": [withdrawn], "SI": _granted()["SI"]})
     report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=store.anchors())
     trust = report.check("trust")
@@ -399,14 +403,7 @@ def test_a_trusted_list_file_changed_after_signing_is_refused(
     tmp_path: Path, signers: dict[str, Signer]
 ) -> None:
     name = "elm-v3-mc-annex1-signed.jsonld"
-    sealed_at = _sig_time(name)
-    withdrawn = ServiceSpec(
-        "ANF (withdrawn)",
-        _issuing_ca(name),
-        status="withdrawn",
-        since=datetime(sealed_at.year - 1, 1, 1, tzinfo=UTC),
-        history=(("granted", datetime(2016, 7, 1, tzinfo=UTC)),),
-    )
+    withdrawn = _withdrawn_before_sealing(name)
     path = _list_file(tmp_path, signers["ES"], [withdrawn])
     # as signed: the service was withdrawn before the seal was made
     report = verify((SAMPLES / name).read_bytes(), now=NOW, anchors=TrustAnchors.load(path))
