@@ -17,7 +17,10 @@ SAMPLES = VECTORS / "edc" / "samples"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 if not VECTORS.is_dir():  # pragma: no cover - the suite is meaningless without them
-    raise RuntimeError(f"conformance vectors not found at {VECTORS}")
+    raise RuntimeError(
+        f"conformance vectors not found at {VECTORS}: clone mcvc next to the shared folder "
+        "that holds vectors/, or set MCVC_VECTORS to it (README)"
+    )
 
 
 def load(path: Path) -> Any:
