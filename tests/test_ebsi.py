@@ -346,3 +346,34 @@ def test_the_service_uses_the_kept_ebsi_records(tmp_path: Path) -> None:
         assert r.status_code == 200, r.text
         trust = next(c for c in r.json()["checks"] if c["check"] == "trust")
         assert trust["details"]["source"] == "EBSI Trusted Issuers Registry"
+
+
+def test_cli_status_list_of_an_ebsi_issuer_is_checked_offline_with_the_kept_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from mcvc.cli import main
+    from mcvc.status.bitstring import Bitstring
+    from mcvc.status.lists import status_entry, status_list_credential
+
+    folder = tmp_path / "trust"
+    fetched_store().save(folder)
+    url = "https://status.uni.example/lists/ebsi"
+    revoked = Bitstring.empty(131072).with_value(9, 1)
+    signed_list = sign(
+        status_list_credential(url, DID, revoked, valid_from=NOW - timedelta(1)), KEY, created=NOW
+    )
+    (tmp_path / "list.json").write_text(json.dumps(signed_list))
+    doc = build_credential(load(ROOT / "examples" / "microcredential.json"), issuer=DID)
+    context = doc["@context"]
+    if "https://www.w3.org/ns/credentials/status/v1" not in context:
+        doc["@context"] = [*context, "https://www.w3.org/ns/credentials/status/v1"]
+    args = ["--trusted-lists", str(folder), "--status-list", str(tmp_path / "list.json")]
+    for index, expected in ((7, 0), (9, 1)):
+        doc["credentialStatus"] = status_entry(url, index, "revocation")
+        (tmp_path / "signed.json").write_text(json.dumps(sign(doc, KEY, created=NOW)))
+        code = main(["verify", str(tmp_path / "signed.json"), *args, "--now", NOW.isoformat()])
+        out = capsys.readouterr().out
+        assert code == expected, out
+        assert (f"not revoked ({url} #7)" if index == 7 else "REVOKED") in out

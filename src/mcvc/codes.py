@@ -191,7 +191,11 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
     ("STATUS_NOT_CHECKED", "status", "a status entry, and no network or list file to check it"),
     ("STATUS_NOT_CHECKABLE", "status", "a status entry mcvc cannot check (non-standard shape)"),
     ("UNSUPPORTED_STATUS_TYPE", "status", "a status entry of a type mcvc does not know"),
-    ("STATUS_RETRIEVAL_ERROR", "status", "the status list could not be fetched"),
+    (
+        "STATUS_RETRIEVAL_ERROR",
+        "status",
+        "the status list, or its issuer's key, could not be fetched",
+    ),
     ("STATUS_VERIFICATION_ERROR", "status", "the status list is not authentic or well-formed"),
     ("STATUS_LIST_LENGTH_ERROR", "status", "the status list is shorter than the minimum"),
     ("RANGE_ERROR", "status", "the status index is outside the list"),

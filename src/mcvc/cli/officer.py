@@ -77,7 +77,12 @@ def _verdict_options(args: argparse.Namespace) -> dict[str, Any]:
         from ..status.local import local_status_checker
 
         try:
-            options["status_checker"] = local_status_checker(args.status_list, http=client)
+            ebsi_store_ = options.get("ebsi")
+            options["status_checker"] = local_status_checker(
+                args.status_list,
+                http=client,
+                did_documents=dict(ebsi_store_.documents) if ebsi_store_ is not None else None,
+            )
         except (OSError, McvcError) as exc:
             raise _Usage(f"--status-list: {exc}") from None
     return options

@@ -3,7 +3,8 @@
 Fetches go through the guarded :class:`~mcvc.net.Fetcher`, only after the credential's own
 proof and issuer binding passed (the pipeline enforces that). The list credential's proof must
 verify and its issuer must be the credential's issuer. An unreachable list is never "not
-revoked": it is ``STATUS_RETRIEVAL_ERROR`` (inconclusive).
+revoked": it is ``STATUS_RETRIEVAL_ERROR`` (inconclusive), and so is a list whose issuer key
+could not be fetched (an offline officer, a did:web server down): unchecked is not invalid.
 """
 
 from __future__ import annotations
@@ -285,9 +286,18 @@ def default_list_verifier(resolver: Any, canon: Any) -> ListVerifier:
 
     def verify_list(doc: dict[str, Any]) -> tuple[bool, str, str]:
         results = verify_proofs(doc, purpose=AssertionPurpose(), resolver=resolver, canon=canon)
-        bad = [r for r in results if r.outcome != "pass"]
-        if bad:
-            return False, "", f"{bad[0].code}: {bad[0].message}"
+        failed = [r for r in results if r.outcome == "fail"]
+        if failed:
+            return False, "", f"{failed[0].code}: {failed[0].message}"
+        unreached = [r for r in results if r.outcome != "pass"]
+        if unreached:
+            # the list's key could not be fetched (offline, a did:web server down): the list is
+            # unchecked, which says nothing against the credential
+            raise StatusListError(
+                f"the status list's key could not be resolved: "
+                f"{unreached[0].code}: {unreached[0].message}",
+                code="STATUS_RETRIEVAL_ERROR",
+            )
         issuer = doc.get("issuer")
         issuer_id = str(issuer.get("id", "")) if isinstance(issuer, dict) else str(issuer or "")
         if {r.controller for r in results} != {issuer_id}:

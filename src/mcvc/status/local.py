@@ -81,15 +81,19 @@ def local_status_checker(
     http: Any = None,
     loader: Any = None,
     fetch_policy: FetchPolicy | None = None,
+    did_documents: dict[str, dict[str, Any]] | None = None,
 ) -> StatusChecker:
     """A status checker that reads the lists in ``paths`` (and fetches others, and the
-    did:web documents of list issuers, through ``http`` under ``fetch_policy`` when given)."""
+    did:web documents of list issuers, through ``http`` under ``fetch_policy`` when given).
+
+    ``did_documents`` are DID documents the caller already holds (the EBSI store's, or given to
+    :func:`~mcvc.verify`), used for list issuers before any fetch."""
     from ..canon.api import Canonicalizer
     from ..contexts import default_loader
     from ..did import DidResolver
 
     lists = LocalLists.from_files(paths, http, fetch_policy)
-    resolver = DidResolver(Fetcher(http, fetch_policy) if http is not None else None)
+    resolver = DidResolver(Fetcher(http, fetch_policy) if http is not None else None, did_documents)
     return StatusChecker(
         lists, default_list_verifier(resolver, Canonicalizer(loader or default_loader()))
     )
