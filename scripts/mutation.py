@@ -44,6 +44,7 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/status/checker.py": [
         "tests/test_status.py",
         "tests/test_status_2021.py",
+        "tests/test_status_local.py",
         "tests/test_failure_codes.py",
         "tests/test_mutation_kills.py",
     ],
@@ -169,7 +170,11 @@ MODULES: dict[str, list[str]] = {
     ],
     "src/mcvc/canon/rdfc.py": ["tests/test_rdf_canon.py"],
     "src/mcvc/canon/nquads.py": ["tests/test_rdf_canon.py"],
-    "src/mcvc/canon/jcs.py": ["tests/test_vectors.py", "tests/test_hostile.py"],
+    "src/mcvc/canon/jcs.py": [
+        "tests/test_jcs.py",
+        "tests/test_vectors.py",
+        "tests/test_hostile.py",
+    ],
     "src/mcvc/canon/fast_rdf.py": ["tests/test_fast_rdf.py"],
     "src/mcvc/canon/jsonld_rdf.py": ["tests/test_fast_rdf.py", "tests/test_hostile.py"],
 }
