@@ -170,3 +170,126 @@ def test_the_status_at_a_time_comes_from_the_history() -> None:
     )
     assert service.status_at(datetime(2024, 12, 31, tzinfo=UTC))[0] == granted  # type: ignore[index]
     assert service.status_at(datetime(2025, 1, 1, tzinfo=UTC))[0] == withdrawn  # type: ignore[index]
+
+
+def test_only_the_service_digital_identity_names_certificates() -> None:
+    root = trusted_list("CZ", services=[ServiceSpec("A", CA.cert), ServiceSpec("B", CA.cert)])
+    first, second = root.findall(f".//{T}TSPService/{T}ServiceInformation")
+    # a certificate elsewhere in the service information (an extension) is not its identity
+    extension = etree.SubElement(first, T + "ServiceInformationExtensions")
+    etree.SubElement(extension, T + "X509Certificate").text = _der(OTHER)
+    # nor is a certificate in a DigitalId element other than X509Certificate
+    digital_id = first.find(f"{T}ServiceDigitalIdentity/{T}DigitalId")
+    etree.SubElement(digital_id, T + "Other").text = _der(OTHER)
+    # a service without a digital identity identifies no certificate, whatever else it holds
+    second.remove(second.find(T + "ServiceDigitalIdentity"))
+    etree.SubElement(second, T + "ServiceInformationExtensions").append(_certificate_element(OTHER))
+    empty = etree.SubElement(digital_id.getparent(), T + "DigitalId")
+    etree.SubElement(empty, T + "X509Certificate")  # empty: skipped
+    doc = parse_trusted_list(root)
+    assert [(s.name, s.certificates) for s in doc.services] == [("A", (CA.cert,)), ("B", ())]
+
+
+def _der(signer: Signer) -> str:
+    return base64.b64encode(signer.cert.public_bytes(serialization.Encoding.DER)).decode()
+
+
+def _certificate_element(signer: Signer) -> object:
+    element = etree.Element(T + "X509Certificate")
+    element.text = _der(signer)
+    return element
+
+
+def test_comments_the_signature_ignores_do_not_change_what_is_read() -> None:
+    # exclusive canonicalization without comments: a comment can be added to a signed list
+    # without breaking its signature, so it must not cut or change a value
+    spec = ServiceSpec("Qualified e-seal CA", CA.cert)
+    root = trusted_list(
+        "EU",
+        services=[spec],
+        pointers=[("https://ec.example/lotl.xml", "EU", OTHER.cert)],
+        uris=["https://eur-lex.example/oj"],
+    )
+    for path in (
+        f".//{T}ServiceStatus",
+        f".//{T}ServiceName/{T}Name",
+        f".//{T}SchemeInformationURI/{T}URI",
+        f".//{T}SchemeTerritory",
+    ):
+        node = root.find(path)
+        head, tail = node.text[:5], node.text[5:]
+        node.text = head
+        comment = etree.Comment(" inserted ")
+        comment.tail = tail
+        node.insert(0, comment)
+    pointer = root.find(f".//{T}OtherTSLPointer/{T}AdditionalInformation")
+    pointer.insert(0, etree.Comment(" before the territory and mime type "))
+    doc = parse_trusted_list(root)
+    assert doc.territory == "EU"
+    assert doc.services[0].name == "Qualified e-seal CA"
+    assert doc.services[0].status == "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted"
+    assert scheme_uris(root) == ["https://eur-lex.example/oj"]
+    assert [(p.territory, p.mime) for p in doc.pointers] == [("EU", "application/vnd.etsi.tsl+xml")]
+    assert lotl_signers(doc) == (OTHER.cert,)
+
+
+def test_pointers_without_mime_type_or_territory() -> None:
+    root = trusted_list(
+        "EU",
+        pointers=[
+            ("https://ec.example/lotl.xml", "EU", OTHER.cert),
+            ("https://tl.example/cz.xml", "CZ", CA.cert),
+        ],
+    )
+    mine, other = root.findall(f".//{T}OtherTSLPointer")
+    for mime in mine.iter("{http://uri.etsi.org/02231/v2/additionaltypes#}MimeType"):
+        mime.text = None  # an empty MimeType element reads as no mime type
+    for element in other.iter(T + "SchemeTerritory", "{*}MimeType"):
+        element.getparent().remove(element)
+    doc = parse_trusted_list(root)
+    assert [(p.territory, p.mime) for p in doc.pointers] == [("EU", ""), ("", "")]
+    # the EU's own pointer with no mime type still names the LOTL signers
+    assert lotl_signers(doc) == (OTHER.cert,)
+    empty_territory = trusted_list("EU", pointers=[("https://tl.example/cz.xml", "CZ", CA.cert)])
+    empty_territory.find(f".//{T}OtherTSLPointer//{T}SchemeTerritory").text = None
+    assert [p.territory for p in parse_trusted_list(empty_territory).pointers] == [""]
+
+
+def test_missing_fields_read_as_empty() -> None:
+    root = trusted_list("CZ", services=[ServiceSpec("A", CA.cert)])
+    for path in (f"{T}SchemeInformation/{T}SchemeTerritory", f".//{T}ServiceTypeIdentifier"):
+        node = root.find(path)
+        node.getparent().remove(node)
+    doc = parse_trusted_list(root)
+    assert (doc.territory, doc.services[0].type) == ("", "")
+
+
+def test_services_are_only_tsp_service_elements() -> None:
+    root = trusted_list("CZ", services=[ServiceSpec("A", CA.cert)])
+    services = root.find(f".//{T}TSPServices")
+    # an element of another vocabulary holding a ServiceInformation is not a service
+    foreign = etree.SubElement(services, "{urn:example:ext}Service")
+    foreign.append(etree.fromstring(etree.tostring(root.find(f".//{T}ServiceInformation"))))
+    assert [s.name for s in parse_trusted_list(root).services] == ["A"]
+
+
+def test_the_latest_status_wins_whatever_its_name() -> None:
+    # granted again in 2025 after a withdrawal in 2020: "withdrawn" sorts after "granted",
+    # the newer time must decide
+    service = Service(
+        "s",
+        "t",
+        "p",
+        (),
+        "granted",
+        datetime(2025, 1, 1, tzinfo=UTC),
+        (("withdrawn", datetime(2020, 1, 1, tzinfo=UTC)),),
+    )
+    assert service.status_at(datetime(2026, 1, 1, tzinfo=UTC)) == (
+        "granted",
+        datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    assert service.status_at(datetime(2021, 1, 1, tzinfo=UTC)) == (
+        "withdrawn",
+        datetime(2020, 1, 1, tzinfo=UTC),
+    )

@@ -115,13 +115,15 @@ def _time(text: str) -> datetime | None:
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)  # reads "Z" since Python 3.11
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _certificates(node: Any) -> tuple[x509.Certificate, ...]:
+    if node is None:  # a service without a digital identity identifies no certificate
+        return ()
     out = []
     for cert in node.iter(_T + "X509Certificate"):
         try:
@@ -131,11 +133,6 @@ def _certificates(node: Any) -> tuple[x509.Certificate, ...]:
         except ValueError:
             continue
     return tuple(out)
-
-
-def _child(node: Any, name: str) -> Any:
-    found = node.find(_T + name)
-    return found if found is not None else node
 
 
 def _name(node: Any, path: str) -> str:
@@ -154,15 +151,17 @@ def parse_trusted_list(root: Any) -> TrustedListDocument:
     if info is None:
         raise InvalidInput("the list has no SchemeInformation", code="TSL_FORMAT")
     try:
-        sequence = int(_text(info, _T + "TSLSequenceNumber") or "0")
-    except ValueError:
+        sequence = int(_text(info, _T + "TSLSequenceNumber"))
+    except ValueError:  # absent or not a number
         sequence = 0
     pointers = []
     for pointer in info.iter(_T + "OtherTSLPointer"):
         mime = ""
         territory = ""
         for extra in pointer.iter():
-            tag = extra.tag if isinstance(extra.tag, str) else ""
+            if not isinstance(extra.tag, str):
+                continue  # comments and processing instructions, which the signature ignores
+            tag = extra.tag
             if tag.endswith("}MimeType"):
                 mime = (extra.text or "").strip()
             elif tag == _T + "SchemeTerritory":
@@ -194,7 +193,7 @@ def parse_trusted_list(root: Any) -> TrustedListDocument:
                     _name(si, _T + "ServiceName"),
                     _text(si, _T + "ServiceTypeIdentifier"),
                     provider,
-                    _certificates(_child(si, "ServiceDigitalIdentity")),
+                    _certificates(si.find(_T + "ServiceDigitalIdentity")),
                     _text(si, _T + "ServiceStatus"),
                     _time(_text(si, _T + "StatusStartingTime")),
                     history,
