@@ -645,3 +645,132 @@ def test_an_update_limited_to_a_territory_and_one_that_fails(
     assert sorted(partial.lists) == ["SI"]
     assert partial.problems["ES"].startswith("TSL_UNREACHABLE: trusted list ES: ")
     assert not (tmp_path / "b" / "tl-ES.xml").exists()
+
+
+# --- a folder read back when it is older, damaged or out of step with the LOTL -----------------
+
+
+def test_an_older_or_sparse_index_is_read_as_far_as_it_goes(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    folder = tmp_path / "trust"
+    _store(tmp_path, site, signers, _granted())
+    index = json.loads((folder / "index.json").read_text())
+    # an index written before pivot LOTLs were followed has no "pivots"
+    (folder / "index.json").write_text(
+        json.dumps({k: v for k, v in index.items() if k != "pivots"})
+    )
+    assert sorted(TrustedLists.load(folder).lists) == ["ES", "SI"]
+    # no record of the LOTL fetch and no national list: the LOTL alone, fetched when unknown
+    (folder / "index.json").write_text(json.dumps({"pivots": None}))
+    bare = TrustedLists.load(folder)
+    assert (bare.lists, bare.fetched, bare.problems) == ({}, {"LOTL": ""}, {})
+    assert bare.anchors().source == (
+        f"the EU Trusted Lists in {folder} (LOTL fetched at an unknown time)"
+    )
+    assert bare.anchors().certificates == ()
+    # a list entry that is not an object still reads its (verified) list, fetched when unknown
+    (folder / "index.json").write_text(json.dumps({"lists": {"SI": "yesterday"}}))
+    assert TrustedLists.load(folder).fetched == {"LOTL": "", "SI": ""}
+
+
+@pytest.mark.parametrize(
+    ("index", "reason"),
+    [
+        ([], "index.json is not a JSON object"),
+        ({"lists": ["ES"]}, "index.json: lists is not a JSON object"),
+        ({"lotl": "today"}, "index.json: lotl is not a JSON object"),
+        ({"pivots": {"url": "x"}}, "index.json: pivots is not a JSON array"),
+        ({"pivots": [{"href": "x"}]}, "'url'"),
+        ({"pivots": [{"url": "https://ec.example/pivot.xml"}]}, "pivot-0.xml"),
+    ],
+)
+def test_a_damaged_index_is_refused_with_its_reason(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer], index: Any, reason: str
+) -> None:
+    folder = tmp_path / "trust"
+    _store(tmp_path, site, signers, _granted())
+    (folder / "index.json").write_text(json.dumps(index))
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.load(folder)
+    assert caught.value.code == "TSL_NOT_FETCHED"
+    message = str(caught.value)
+    assert message.startswith(f"{folder}: no usable trusted lists here (")
+    assert message.endswith("); run mcvc trust update") and reason in message
+
+
+def test_an_empty_folder_says_to_run_an_update(tmp_path: Path) -> None:
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.load(tmp_path)
+    assert caught.value.code == "TSL_NOT_FETCHED"
+    assert str(caught.value) == (
+        f"{tmp_path}: no usable trusted lists here ([Errno 2] No such file or directory: "
+        f"'{tmp_path / 'index.json'}'); run mcvc trust update"
+    )
+
+
+def test_lists_no_longer_in_the_lotl_or_missing_are_named_with_their_code(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    folder = tmp_path / "trust"
+    _store(tmp_path, site, signers, _granted())
+    index = json.loads((folder / "index.json").read_text())
+    index["lists"]["FR"] = {"url": "https://tl.example/fr.xml", "fetched": "x"}
+    (folder / "index.json").write_text(json.dumps(index))
+    (folder / "tl-SI.xml").unlink()
+    store = TrustedLists.load(folder)
+    assert sorted(store.lists) == ["ES"] and sorted(store.fetched) == ["ES", "LOTL"]
+    assert store.problems == {
+        "FR": "TSL_NOT_LISTED: no longer in the LOTL",
+        "SI": f"TSL_NOT_FETCHED: [Errno 2] No such file or directory: '{folder / 'tl-SI.xml'}'",
+    }
+
+
+def test_services_of_lists_without_a_fetch_time(signers: dict[str, Signer]) -> None:
+    from mcvc.tsl.parse import parse_trusted_list
+
+    lotl = parse_trusted_list(trusted_list("EU"))
+    es = parse_trusted_list(trusted_list("ES", services=_granted()["ES"]))
+    store = TrustedLists(Path("nowhere"), lotl, lists={"ES": es})
+    assert [(s.territory, s.fetched) for s in store.services()] == [("ES", "")]
+    assert (
+        store.anchors().source
+        == "the EU Trusted Lists in nowhere (LOTL fetched at an unknown time)"
+    )
+
+
+def test_a_broken_pivot_is_named_by_its_location(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    rotated = Signer.new("Test LOTL signer 2")
+    url = _pivoted_site(site, signers, [signers["lotl"], rotated])
+    folder = tmp_path / "trust"
+    TrustedLists.update(folder, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    pivot_url = url.replace("lotl.xml", "pivot-1.xml")
+    lotl = folder / "lotl.xml"
+    lotl.write_bytes(lotl.read_bytes().replace(b"Test supervisory body EU", b"Someone else"))
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.load(folder)
+    assert str(caught.value).startswith(
+        "the List of Trusted Lists (with the certificates of 1 pivot LOTL(s)): "
+    )
+    pivot = folder / "pivot-0.xml"
+    pivot.write_bytes(pivot.read_bytes().replace(b"Test supervisory body EU", b"Someone else"))
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.load(folder)
+    assert str(caught.value).startswith(f"the pivot LOTL {pivot_url}: ")
+
+
+def test_at_most_sixteen_pivots_are_followed(signers: dict[str, Signer]) -> None:
+    from mcvc.tsl.store import MAX_PIVOTS
+
+    assert MAX_PIVOTS == 16
+    with pytest.raises(TrustedListError) as caught:  # sixteen are read (and fail to verify)
+        verify_lotl(b"<x/>", [signers["lotl"].cert], [("p", b"<x/>")] * 16)
+    assert caught.value.code != "TSL_PIVOT"
+    with pytest.raises(TrustedListError) as caught:
+        verify_lotl(b"<x/>", [signers["lotl"].cert], [("p", b"<x/>")] * 17)
+    assert (caught.value.code, str(caught.value)) == (
+        "TSL_PIVOT",
+        "the List of Trusted Lists names 17 pivot LOTLs; at most 16 are followed",
+    )

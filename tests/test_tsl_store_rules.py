@@ -4,9 +4,11 @@ signature with one or two references is accepted."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from mcvc.tsl import TrustedListError, verify_signed_list
@@ -89,3 +91,67 @@ def test_exactly_one_enveloped_signature_with_one_or_two_references() -> None:
         "TSL_SIGNATURE_INVALID",
         "tl: unexpected signature references",
     )
+
+
+def test_what_is_read_before_the_signature_expands_no_entity() -> None:
+    from mcvc.tsl.store import pivot_locations, signing_certificates
+
+    from .tsl_helpers import NS
+
+    der = base64.b64encode(SIGNER.cert.public_bytes(serialization.Encoding.DER)).decode()
+    doc = (
+        f'<!DOCTYPE TrustServiceStatusList [<!ENTITY p "https://evil.example/pivot.xml">'
+        f'<!ENTITY c "{der}">]>'
+        f'<TrustServiceStatusList xmlns="{NS}"><SchemeInformation><SchemeInformationURI>'
+        f"<URI>https://ec.example/pivot-1.xml</URI><URI>&p;</URI></SchemeInformationURI>"
+        f"</SchemeInformation>"
+        f'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:KeyInfo><ds:X509Data>'
+        f"<ds:X509Certificate>&c;</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"
+        f"</TrustServiceStatusList>"
+    ).encode()
+    assert pivot_locations(doc) == ["https://ec.example/pivot-1.xml"]
+    assert signing_certificates(doc) == []
+    assert pivot_locations(b"<not xml") == [] and signing_certificates(b"<not xml") == []
+
+
+def test_the_signature_names_its_certificates_skipping_what_is_not_one() -> None:
+    from mcvc.tsl.store import signing_certificates
+
+    other = Signer.new("Second TL signer")
+    signed = sign_list(trusted_list("CZ"), SIGNER)
+    root = etree.fromstring(signed)
+    dsig = "{http://www.w3.org/2000/09/xmldsig#}"
+    data = root.find(f"{dsig}Signature/{dsig}KeyInfo/{dsig}X509Data")
+    data.insert(0, etree.Element(dsig + "X509Certificate"))  # empty
+    garbage = etree.Element(dsig + "X509Certificate")
+    garbage.text = "bm90IGEgY2VydGlmaWNhdGU="
+    data.insert(1, garbage)
+    extra = etree.SubElement(data, dsig + "X509Certificate")
+    extra.text = base64.b64encode(other.cert.public_bytes(serialization.Encoding.DER)).decode()
+    assert signing_certificates(etree.tostring(root)) == [SIGNER.cert, other.cert]
+
+
+def test_a_list_file_not_signed_or_without_territory(tmp_path: Path) -> None:
+    from mcvc.tsl.store import read_trusted_list_file
+
+    from .tsl_helpers import ServiceSpec
+
+    unsigned = etree.tostring(trusted_list("CZ"))
+    with pytest.raises(TrustedListError) as caught:
+        read_trusted_list_file(unsigned, "tl.xml")
+    assert (caught.value.code, str(caught.value)) == (
+        "TSL_SIGNATURE_INVALID",
+        "tl.xml: not signed (a Trusted List carries an XML signature with its signer's "
+        "certificate); give trusted certificates as a PEM bundle instead",
+    )
+    ca = Signer.new("Test CA without territory")
+    root = trusted_list("XX", services=[ServiceSpec("CA", ca.cert)])
+    territory = root.find(".//{*}SchemeInformation/{*}SchemeTerritory")
+    territory.getparent().remove(territory)
+    anchors = read_trusted_list_file(sign_list(root, SIGNER), "tl.xml", [SIGNER.cert])
+    assert anchors.source == (
+        "the Trusted List tl.xml (no territory, sequence 7, signed by "
+        f"{SIGNER.cert.subject.rfc4514_string()})"
+    )
+    # a list given as a file was not fetched: its services carry no fetch time
+    assert [(s.territory, s.fetched) for s in anchors.services.values()] == [("", "")]

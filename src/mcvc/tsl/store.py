@@ -238,6 +238,28 @@ def read_trusted_list_file(
     )
 
 
+def _index(data: Any) -> dict[str, Any]:
+    """The folder's index with its three parts, checked for shape (a hand-edited or older index
+    is read as far as it is sound, never half-trusted)."""
+    if not isinstance(data, dict):
+        raise ValueError("index.json is not a JSON object")
+    parts: dict[str, tuple[type, str]] = {
+        "lotl": (dict, "object"),
+        "lists": (dict, "object"),
+        "pivots": (list, "array"),
+    }
+    index = {name: data.get(name) or kind() for name, (kind, _) in parts.items()}
+    for name, (kind, json_name) in parts.items():
+        if not isinstance(index[name], kind):
+            raise ValueError(f"index.json: {name} is not a JSON {json_name}")
+    return index
+
+
+def _fetched(entry: Any) -> str:
+    """A recorded fetch time, or "" (unknown)."""
+    return str(entry.get("fetched") or "") if isinstance(entry, dict) else ""
+
+
 def _pem(certs: Sequence[x509.Certificate]) -> bytes:
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
 
@@ -277,14 +299,14 @@ class TrustedLists:
         list that no longer verifies is left out and named in ``problems``."""
         base = Path(folder)
         try:
-            index = json.loads((base / INDEX).read_text("utf-8"))
+            index = _index(json.loads((base / INDEX).read_bytes()))
             pinned = (
                 list(pins) if pins else x509.load_pem_x509_certificates((base / PINS).read_bytes())
             )
             lotl_bytes = (base / "lotl.xml").read_bytes()
             pivots = [
                 (str(entry["url"]), (base / f"pivot-{i}.xml").read_bytes())
-                for i, entry in enumerate(index.get("pivots", []))
+                for i, entry in enumerate(index["pivots"])
             ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise TrustedListError(
@@ -292,21 +314,27 @@ class TrustedLists:
                 code="TSL_NOT_FETCHED",
             ) from None
         lotl, _ = verify_lotl(lotl_bytes, pinned, pivots)
-        store = cls(base, lotl, fetched={"LOTL": str(index.get("lotl", {}).get("fetched", ""))})
-        for territory, entry in sorted(index.get("lists", {}).items()):
+        store = cls(base, lotl, fetched={"LOTL": _fetched(index["lotl"])})
+        for territory, entry in sorted(index["lists"].items()):
             pointer = next((p for p in lotl.pointers if p.territory == territory), None)
+            if pointer is None:
+                # the code first, so that a script can tell "withdrawn" from "tampered"
+                store.problems[territory] = "TSL_NOT_LISTED: no longer in the LOTL"
+                continue
             try:
-                if pointer is None:
-                    raise TrustedListError("no longer in the LOTL", code="TSL_NOT_LISTED")
                 data = (base / f"tl-{territory}.xml").read_bytes()
+            except OSError as exc:
+                store.problems[territory] = f"TSL_NOT_FETCHED: {exc}"
+                continue
+            try:
                 doc, _ = verify_signed_list(
                     data, pointer.certificates, what=f"trusted list {territory}"
                 )
-                store.lists[territory] = doc
-                store.fetched[territory] = str(entry.get("fetched", ""))
-            except (OSError, TrustedListError) as exc:
-                # the code first, so that a script can tell "withdrawn" from "tampered"
-                store.problems[territory] = f"{getattr(exc, 'code', 'TSL_NOT_FETCHED')}: {exc}"
+            except TrustedListError as exc:
+                store.problems[territory] = f"{exc.code}: {exc}"
+                continue
+            store.lists[territory] = doc
+            store.fetched[territory] = _fetched(entry)
         return store
 
     def services(self) -> list[ListedService]:
@@ -315,7 +343,7 @@ class TrustedLists:
 
     def anchors(self) -> Any:
         """Trust anchors for seal verification from every national list (see ``anchors_of``)."""
-        fetched = self.fetched.get("LOTL", "")
+        fetched = self.fetched.get("LOTL")
         return anchors_of(
             self.services(),
             f"the EU Trusted Lists in {self.folder} (LOTL fetched {fetched or 'at an unknown time'})",
