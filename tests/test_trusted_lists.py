@@ -774,3 +774,86 @@ def test_at_most_sixteen_pivots_are_followed(signers: dict[str, Signer]) -> None
         "TSL_PIVOT",
         "the List of Trusted Lists names 17 pivot LOTLs; at most 16 are followed",
     )
+
+
+def test_an_update_reads_the_xml_pointers_whatever_their_order(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    # the real LOTL points to itself and to each list twice, in XML and as a PDF
+    folder, base = site
+    _publish(site, signers, _granted())
+    url = f"{base}/lotl.xml"
+    pointers = [
+        (url, "EU", signers["lotl"].cert),
+        (f"{base}/ES.pdf", "ES", signers["SI"].cert),
+        (f"{base}/ES.xml", "ES", signers["ES"].cert),
+        (f"{base}/SI.xml", "SI", signers["SI"].cert),
+    ]
+    lotl = trusted_list("EU", pointers=pointers)
+    pdf = lotl.findall(".//{*}OtherTSLPointer")[1]
+    next(pdf.iter("{*}MimeType")).text = "application/pdf"
+    # a pointer without a mime type is taken for XML
+    unmarked = next(lotl.findall(".//{*}OtherTSLPointer")[3].iter("{*}MimeType"))
+    unmarked.getparent().remove(unmarked)
+    (folder / "lotl.xml").write_bytes(sign_list(lotl, signers["lotl"]))
+    trust = tmp_path / "trust"
+    store = TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert sorted(store.lists) == ["ES", "SI"] and store.problems == {}
+    assert sorted(json.loads((trust / "index.json").read_text())["lists"]) == ["ES", "SI"]
+    # read back with the XML pointer's certificates, not the PDF pointer's
+    assert sorted(TrustedLists.load(trust).lists) == ["ES", "SI"]
+    only = TrustedLists.update(
+        tmp_path / "only", _fetcher(), url, [signers["lotl"].cert], UPDATED, territories=["SI"]
+    )
+    assert sorted(only.lists) == ["SI"]
+
+
+def test_update_failures_name_what_could_not_be_fetched_or_verified(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    folder, base = site
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.update(
+            tmp_path / "t", _fetcher(), f"{base}/none.xml", [signers["lotl"].cert], UPDATED
+        )
+    assert caught.value.code == "TSL_UNREACHABLE"
+    assert str(caught.value).startswith("the List of Trusted Lists: ")
+    url = _publish(site, signers, _granted())
+    es = folder / "ES.xml"
+    es.write_bytes(es.read_bytes().replace(b"test listing", b"TEST LISTING"))
+    store = TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert store.problems["ES"].startswith("TSL_SIGNATURE_INVALID: trusted list ES: ")
+    # sixteen pivots are followed (the first one missing here), seventeen are not
+    stranger = Signer.new("Test LOTL signer 2")
+    for count, code, start in (
+        (16, "TSL_UNREACHABLE", f"the pivot LOTL {base}/missing-15.xml: "),
+        (17, "TSL_PIVOT", "the List of Trusted Lists names 17 pivot LOTLs"),
+    ):
+        many = [f"{base}/missing-{i}.xml" for i in range(count)]
+        (folder / "lotl.xml").write_bytes(sign_list(trusted_list("EU", uris=[OJ, *many]), stranger))
+        with pytest.raises(TrustedListError) as caught:
+            TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+        assert caught.value.code == code and str(caught.value).startswith(start)
+
+
+def test_an_update_records_each_pivot_and_replaces_a_damaged_index(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    import hashlib
+
+    rotated = Signer.new("Test LOTL signer 2")
+    url = _pivoted_site(site, signers, [signers["lotl"], rotated])
+    trust = tmp_path / "trust"
+    trust.mkdir()
+    (trust / "index.json").write_text('["damaged"]')
+    TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    root, base = site
+    index = json.loads((trust / "index.json").read_text())
+    assert index["pivots"] == [
+        {
+            "url": f"{base}/pivot-1.xml",
+            "sha256": hashlib.sha256((root / "pivot-1.xml").read_bytes()).hexdigest(),
+        }
+    ]
+    assert (trust / "pivot-0.xml").read_bytes() == (root / "pivot-1.xml").read_bytes()
+    assert sorted(index["lists"]) == ["ES", "SI"]

@@ -25,6 +25,7 @@ from ..errors import McvcError
 from .parse import (
     CA_QC,
     XML_MIME,
+    Pointer,
     Service,
     TrustedListDocument,
     lotl_signers,
@@ -316,7 +317,7 @@ class TrustedLists:
         lotl, _ = verify_lotl(lotl_bytes, pinned, pivots)
         store = cls(base, lotl, fetched={"LOTL": _fetched(index["lotl"])})
         for territory, entry in sorted(index["lists"].items()):
-            pointer = next((p for p in lotl.pointers if p.territory == territory), None)
+            pointer = next((p for p in _list_pointers(lotl) if p.territory == territory), None)
             if pointer is None:
                 # the code first, so that a script can tell "withdrawn" from "tampered"
                 store.problems[territory] = "TSL_NOT_LISTED: no longer in the LOTL"
@@ -380,9 +381,9 @@ class TrustedLists:
             lotl, _ = verify_lotl(data, pins, pivots)
         stamp = now.isoformat()
         try:
-            index = json.loads((base / INDEX).read_text("utf-8"))
+            index = _index(json.loads((base / INDEX).read_bytes()))
         except (OSError, ValueError):
-            index = {}
+            index = _index({})  # none yet, or damaged: this update writes a new one
         _write(base / PINS, _pem(pins))
         for i, (_url, body) in enumerate(pivots):
             _write(base / f"pivot-{i}.xml", body)
@@ -396,11 +397,9 @@ class TrustedLists:
             "sha256": hashlib.sha256(data).hexdigest(),
             "sequence": lotl.sequence,
         }
-        lists = index.setdefault("lists", {})
+        lists = index["lists"]
         problems = {}
-        for pointer in lotl.pointers:
-            if pointer.mime and pointer.mime != XML_MIME:
-                continue
+        for pointer in _list_pointers(lotl):
             if territories and pointer.territory not in territories:
                 continue
             if pointer.location == lotl_url:
@@ -426,6 +425,11 @@ class TrustedLists:
         store = cls.load(base, pins)
         store.problems.update(problems)
         return store
+
+
+def _list_pointers(lotl: TrustedListDocument) -> list[Pointer]:
+    """The LOTL's pointers to lists in XML (it also points to their PDF renderings)."""
+    return [p for p in lotl.pointers if p.mime in ("", XML_MIME)]
 
 
 def _fetch(fetcher: Any, url: str, what: str) -> bytes:
