@@ -885,10 +885,10 @@ def test_what_a_trusted_list_service_says_when_dates_are_unknown() -> None:
     granted = sorted(GRANTED)[0]
     withdrawn = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn"
 
-    def listed(status: Any) -> Any:
+    def listed(status: Any, next_update: Any = NOW + timedelta(days=1)) -> Any:
         service = SimpleNamespace(name="QCA 1", provider="QTSP", status_at=lambda when: status)
         return SimpleNamespace(
-            territory="CZ", list_issued=None, fetched="", next_update=None, service=service
+            territory="CZ", list_issued=None, fetched="", next_update=next_update, service=service
         )
 
     ok = _service_check(listed((granted, None)), AT, NOW, "stored lists")
@@ -900,6 +900,18 @@ def test_what_a_trusted_list_service_says_when_dates_are_unknown() -> None:
     assert "'QCA 1' of QTSP was withdrawn at the signing time" in gone.message
     never = _service_check(listed(None), AT, NOW, "s")
     assert never.code == "SERVICE_NOT_GRANTED" and "was not listed yet at" in never.message
+    # a list with no next update is closed, with or without a time to compare with
+    for now in (NOW, None):
+        closed = _service_check(listed((granted, None), next_update=None), AT, now, "s")
+        assert (closed.code, closed.outcome) == ("TSL_EXPIRED", "error")
+        assert closed.message == (
+            "the CZ Trusted List (issued ?, fetched ?) has no next update, which marks a "
+            "closed list: it is not relied on"
+        )
+    # without a time to compare with, a list with a next update is read as current
+    assert _service_check(listed((granted, None), NOW - timedelta(days=1)), AT, None, "s").code == (
+        "OK"
+    )
 
 
 def test_what_is_an_envelope() -> None:

@@ -209,6 +209,28 @@ def test_expired_list_is_not_relied_on(
     assert report.outcome == "unconfirmed" and report.trusted is False
 
 
+def test_a_closed_list_is_not_relied_on(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    # a list without NextUpdate is closed (ETSI TS 119 612 5.3.15), whatever its services say
+    folder, _ = site
+    url = _publish(site, signers, _granted())
+    closed = trusted_list("ES", services=_granted()["ES"])
+    info = closed.find("{*}SchemeInformation")
+    info.remove(info.find("{*}NextUpdate"))
+    (folder / "ES.xml").write_bytes(sign_list(closed, signers["ES"]))
+    store = TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    report = verify(
+        (SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW, anchors=store.anchors()
+    )
+    trust = report.check("trust")
+    assert trust is not None and (trust.code, trust.outcome) == ("TSL_EXPIRED", "error")
+    assert trust.message.endswith(
+        "has no next update, which marks a closed list: it is not relied on"
+    )
+    assert report.outcome == "unconfirmed"
+
+
 def test_tampered_lists_are_refused_when_fetched_and_when_read(
     tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
 ) -> None:
@@ -857,3 +879,19 @@ def test_an_update_records_each_pivot_and_replaces_a_damaged_index(
     ]
     assert (trust / "pivot-0.xml").read_bytes() == (root / "pivot-1.xml").read_bytes()
     assert sorted(index["lists"]) == ["ES", "SI"]
+
+
+def test_a_list_without_issue_or_next_update_times_is_recorded_without_them(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    folder, base = site
+    url = _publish(site, signers, _granted())
+    undated = trusted_list("ES", services=_granted()["ES"])
+    info = undated.find("{*}SchemeInformation")
+    for name in ("ListIssueDateTime", "NextUpdate"):
+        info.remove(info.find("{*}" + name))
+    (folder / "ES.xml").write_bytes(sign_list(undated, signers["ES"]))
+    store = TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    entry = json.loads((tmp_path / "t" / "index.json").read_text())["lists"]["ES"]
+    assert (entry["issued"], entry["next_update"]) == ("", "")
+    assert (store.lists["ES"].issued, store.lists["ES"].next_update) == (None, None)

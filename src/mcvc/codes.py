@@ -184,7 +184,7 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
     ("CERTIFICATE_NOT_TRUSTED", "trust", "the certificate chains to no trust anchor"),
     ("ANCHOR_IS_SEAL_CERTIFICATE", "trust", "the seal's own certificate given as its anchor"),
     ("SERVICE_NOT_GRANTED", "trust", "the Trusted List service was not granted at signing time"),
-    ("TSL_EXPIRED", "trust", "the Trusted List is past its next update"),
+    ("TSL_EXPIRED", "trust", "the Trusted List is past its next update, or closed (none)"),
     # --- status
     ("NO_STATUS", "status", "the credential has no status entry"),
     ("STATUS_SKIPPED", "status", "not checked because the proof or issuer check failed"),

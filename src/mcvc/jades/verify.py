@@ -354,7 +354,17 @@ def _service_check(listed: Any, when: datetime, now: datetime | None, source: st
         "fetched": listed.fetched,
     }
     where = f"the {listed.territory} Trusted List (issued {details['list_issued'] or '?'}, fetched {listed.fetched or '?'})"
-    if now is not None and listed.next_update is not None and now > listed.next_update:
+    if listed.next_update is None:
+        # ETSI TS 119 612 5.3.15: no next update means the scheme was closed (or the date did
+        # not read): such a list no longer vouches for anything
+        return Check(
+            "trust",
+            "TSL_EXPIRED",
+            "error",
+            f"{where} has no next update, which marks a closed list: it is not relied on",
+            details,
+        )
+    if now is not None and now > listed.next_update:
         return Check(
             "trust",
             "TSL_EXPIRED",

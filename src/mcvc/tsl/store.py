@@ -422,7 +422,7 @@ class TrustedLists:
                 "next_update": doc.next_update.isoformat() if doc.next_update else "",
             }
         _write(base / INDEX, json.dumps(index, indent=2).encode("utf-8"))
-        store = cls.load(base, pins)
+        store = cls.load(base)  # with the pins just written there
         store.problems.update(problems)
         return store
 
