@@ -895,3 +895,30 @@ def test_a_list_without_issue_or_next_update_times_is_recorded_without_them(
     entry = json.loads((tmp_path / "t" / "index.json").read_text())["lists"]["ES"]
     assert (entry["issued"], entry["next_update"]) == ("", "")
     assert (store.lists["ES"].issued, store.lists["ES"].next_update) == (None, None)
+
+
+def test_lists_are_asked_for_as_trusted_list_xml(
+    tmp_path: Path, signers: dict[str, Signer]
+) -> None:
+    asked: list[tuple[str, str]] = []
+
+    class Recording(_DictFetcher):
+        def get(self, url: str, *, accept: str = "") -> bytes:
+            asked.append((url, accept))
+            return super().get(url, accept=accept)
+
+    es = sign_list(trusted_list("ES", services=_granted()["ES"]), signers["ES"])
+    lotl = sign_list(
+        trusted_list("EU", pointers=[("https://tl.test/ES.xml", "ES", signers["ES"].cert)]),
+        signers["lotl"],
+    )
+    files = {"https://tl.test/lotl.xml": lotl, "https://tl.test/ES.xml": es}
+    TrustedLists.update(
+        tmp_path / "tl",
+        Recording(files),
+        "https://tl.test/lotl.xml",
+        [signers["lotl"].cert],
+        UPDATED,
+    )
+    wanted = "application/vnd.etsi.tsl+xml, application/xml"
+    assert asked == [("https://tl.test/lotl.xml", wanted), ("https://tl.test/ES.xml", wanted)]

@@ -1,6 +1,6 @@
 """Verifying a Trusted List's signature (mcvc.tsl.store) rule by rule: the XML parser is
 hardened (no entities, no DTDs, no huge trees), sizes are capped, and exactly one enveloped
-signature with one or two references is accepted."""
+signature with one to three references is accepted."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_size_and_form() -> None:
     assert _refused(b"<a>", []) == ("TSL_NOT_PINNED", "tl: no certificate to verify it with")
 
 
-def test_exactly_one_enveloped_signature_with_one_or_two_references() -> None:
+def test_exactly_one_enveloped_signature_with_one_to_three_references() -> None:
     signed = sign_list(trusted_list("CZ"), SIGNER)
     doc, cert = verify_signed_list(signed, [SIGNER.cert], what="tl")
     assert doc.territory == "CZ" and cert == SIGNER.cert
@@ -77,7 +77,7 @@ def test_exactly_one_enveloped_signature_with_one_or_two_references() -> None:
     root = etree.fromstring(signed)
     info = root.find(f"{dsig}Signature/{dsig}SignedInfo")
     reference = info.find(dsig + "Reference")
-    for _ in range(2):
+    for _ in range(3):
         info.append(etree.fromstring(etree.tostring(reference)))
     assert _refused(etree.tostring(root)) == (
         "TSL_SIGNATURE_INVALID",
@@ -155,3 +155,88 @@ def test_a_list_file_not_signed_or_without_territory(tmp_path: Path) -> None:
     )
     # a list given as a file was not fetched: its services carry no fetch time
     assert [(s.territory, s.fetched) for s in anchors.services.values()] == [("", "")]
+
+
+def test_a_list_with_a_doctype_is_refused_even_when_its_signature_would_verify() -> None:
+    signed = sign_list(trusted_list("CZ"), SIGNER)
+    head, body = signed.split(b"?>", 1)
+    # the same list with its territory as an internal entity: expanded, the signature holds
+    with_entity = (
+        head
+        + b'?><!DOCTYPE TrustServiceStatusList [<!ENTITY t "CZ">]>'
+        + body.replace(b"<SchemeTerritory>CZ<", b"<SchemeTerritory>&t;<", 1)
+    )
+    assert b"&t;" in with_entity
+    assert _refused(with_entity) == ("TSL_FORMAT", "tl: a DOCTYPE, which no Trusted List has")
+    with pytest.raises(TrustedListError) as caught:
+        verify_signed_list(b"<!DOCTYPE x><x/>", [SIGNER.cert])
+    assert str(caught.value) == "trusted list: a DOCTYPE, which no Trusted List has"
+
+
+def test_what_is_read_is_what_the_root_signature_signs() -> None:
+    from signxml import XMLSigner
+
+    from .tsl_helpers import NS, ServiceSpec
+
+    granted = sign_list(trusted_list("CZ", services=[ServiceSpec("CA", SIGNER.cert)]), SIGNER)
+    # a wrapper whose own signature is broken, carrying a genuine signed list inside: the
+    # genuine signature is not the root's, so nothing is read
+    wrapper = trusted_list("XX")
+    del wrapper.attrib["Id"]
+    extension = etree.SubElement(wrapper.find(f"{{{NS}}}SchemeInformation"), "{urn:x}Extension")
+    extension.append(etree.fromstring(granted))
+    broken = etree.fromstring(granted).find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    broken.find(".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue").text = "AAAA"
+    wrapper.append(broken)
+    code, message = _refused(etree.tostring(wrapper))
+    assert code == "TSL_SIGNATURE_INVALID" and "does not verify" in message
+    # a signature over a part of the list does not make a signed list
+    root = trusted_list("CZ")
+    root.find(f"{{{NS}}}SchemeInformation").set("Id", "info")
+    part = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
+        root, key=SIGNER.key, cert=[SIGNER.cert], reference_uri="#info"
+    )
+    assert _refused(etree.tostring(part)) == (
+        "TSL_SIGNATURE_INVALID",
+        "tl: the signature does not verify with any of the 1 certificates it must be signed "
+        "with (changed, or signed by someone else)",
+    )
+
+
+def test_a_signature_with_more_references_reads_the_list_whatever_their_order() -> None:
+    # as a XAdES signature covers the list and its signed properties, here the list and a part
+    # of it, the part first: the list is what is read
+    from signxml import XMLSigner
+
+    from .tsl_helpers import NS
+
+    root = trusted_list("CZ")
+    root.find(f"{{{NS}}}SchemeInformation").set("Id", "info")
+    signed = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
+        root, key=SIGNER.key, cert=[SIGNER.cert], reference_uri=["#info", "#tsl"]
+    )
+    doc, cert = verify_signed_list(etree.tostring(signed), [SIGNER.cert])
+    assert (doc.territory, cert) == ("CZ", SIGNER.cert)
+    three = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
+        root, key=SIGNER.key, cert=[SIGNER.cert], reference_uri=["#info", "#info", "#tsl"]
+    )
+    assert verify_signed_list(etree.tostring(three), [SIGNER.cert])[0].territory == "CZ"
+
+
+def test_the_key_info_of_a_list_does_not_decide_who_signed_it() -> None:
+    other = Signer.new("Not the signer of this list")
+    root = etree.fromstring(sign_list(trusted_list("CZ"), SIGNER))
+    dsig = "{http://www.w3.org/2000/09/xmldsig#}"
+    carried = root.find(f"{dsig}Signature/{dsig}KeyInfo/{dsig}X509Data/{dsig}X509Certificate")
+    carried.text = base64.b64encode(other.cert.public_bytes(serialization.Encoding.DER)).decode()
+    doc, cert = verify_signed_list(etree.tostring(root), [other.cert, SIGNER.cert])
+    assert (doc.territory, cert) == ("CZ", SIGNER.cert)
+
+
+def test_a_signed_list_that_does_not_read_is_a_format_error() -> None:
+    root = trusted_list("CZ")
+    root.remove(root.find("{*}SchemeInformation"))
+    assert _refused(sign_list(root, SIGNER)) == (
+        "TSL_FORMAT",
+        "tl: the list has no SchemeInformation",
+    )

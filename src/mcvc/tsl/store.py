@@ -81,6 +81,9 @@ def verify_signed_list(
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise TrustedListError(f"{what}: not XML ({exc})", code="TSL_FORMAT") from None
+    if root.getroottree().docinfo.doctype:
+        # entities left unexpanded would make the signed text differ from what is read
+        raise TrustedListError(f"{what}: a DOCTYPE, which no Trusted List has", code="TSL_FORMAT")
     dsig = "{http://www.w3.org/2000/09/xmldsig#}"
     signatures = root.findall(dsig + "Signature")
     if len(signatures) != 1:
@@ -89,7 +92,8 @@ def verify_signed_list(
             code="TSL_SIGNATURE_INVALID",
         )
     references = len(signatures[0].findall(f"{dsig}SignedInfo/{dsig}Reference"))
-    if not 1 <= references <= 2:  # the list, and the XAdES SignedProperties
+    # the list, the XAdES SignedProperties, and (as signxml's XAdES signs) the KeyInfo
+    if not 1 <= references <= 3:
         raise TrustedListError(
             f"{what}: unexpected signature references", code="TSL_SIGNATURE_INVALID"
         )
