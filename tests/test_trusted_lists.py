@@ -884,7 +884,7 @@ def test_an_update_records_each_pivot_and_replaces_a_damaged_index(
 def test_a_list_without_issue_or_next_update_times_is_recorded_without_them(
     tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
 ) -> None:
-    folder, base = site
+    folder, _base = site
     url = _publish(site, signers, _granted())
     undated = trusted_list("ES", services=_granted()["ES"])
     info = undated.find("{*}SchemeInformation")
