@@ -306,3 +306,41 @@ def test_an_sd_jwt_vc_is_read_with_what_it_discloses() -> None:
             "message": "the issuer-signed JWT has typ 'vc+jwt', not dc+sd-jwt",
         }
     ]
+
+
+def test_the_context_limit_holds_for_tokens() -> None:
+    from mcvc import verify
+    from mcvc.jose import sign_jwt
+    from mcvc.limits import Limits
+    from mcvc.sdjwt import issue_sd_jwt
+
+    credential = _credential()
+    assert len(credential["@context"]) == 2
+    one = Limits(max_contexts=1)
+    for token in (sign_jwt(credential, KEY), issue_sd_jwt(credential, KEY, now=NOW)):
+        check = verify(token, now=NOW, limits=one).check("contexts")
+        assert check is not None and (check.code, check.outcome) == ("CONTEXT_LIMIT", "fail")
+        assert check.details == {"count": 2, "limit": 1}
+
+
+def test_an_sd_jwt_vc_without_iss_is_named() -> None:
+    import json
+
+    from mcvc import verify
+    from mcvc.multibase import b64url_decode
+    from mcvc.sdjwt import _jws, issue_sd_jwt
+
+    issued = issue_sd_jwt(_credential(), KEY, now=NOW)
+    jws, _, rest = issued.partition("~")
+    header, payload, _ = jws.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims.pop("iss")
+    forged = _jws(json.loads(b64url_decode(header)), claims, KEY) + "~" + rest
+    report = verify(forged, now=NOW)
+    assert _first(report, "jwt-claims") == (
+        "jwt-claims",
+        "JOSE_CLAIMS_MISMATCH",
+        "fail",
+        "iss is required in an SD-JWT VC",
+    )
+    assert report.outcome == "failed"

@@ -46,7 +46,7 @@ def _verify_jose(
     the same checks as a Data Integrity credential."""
     from ..jose import jwt_claim_problems, parse_jose
 
-    report = report or VerificationReport(kind="vc-jose")
+    report = report or VerificationReport()
     report.kind = "vc-jose"
     try:
         jose = parse_jose(token)
