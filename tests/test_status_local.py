@@ -139,6 +139,13 @@ def test_a_did_web_list_issuer_is_resolved_through_the_client_only(tmp_path: Pat
     held = local_status_checker([path], did_documents=documents)
     report = verify(credential, now=NOW, status_checker=held, did_documents=documents)
     assert report.check("status").code == "OK", report.to_json()  # type: ignore[union-attr]
+    # the caller's loader reads the list's contexts: one that serves none cannot verify it
+    from mcvc.contexts import StaticLoader
+
+    blind = local_status_checker([path], did_documents=documents, loader=StaticLoader({}))
+    report = verify(credential, now=NOW, status_checker=blind, did_documents=documents)
+    status = report.check("status")
+    assert status is not None and status.outcome == "fail", report.to_json()
     # and a list whose proof fails against a key that was resolved is still a failure
     stranger = generate_key().with_id(f"{web}#k1", web)
     wrong = local_status_checker([path], did_documents={web: did_web_document(web, [stranger])})
