@@ -904,6 +904,14 @@ def test_what_a_trusted_list_service_says_when_dates_are_unknown() -> None:
     for now in (NOW, None):
         closed = _service_check(listed((granted, None), next_update=None), AT, now, "s")
         assert (closed.code, closed.outcome) == ("TSL_EXPIRED", "error")
+        assert closed.details == {
+            "source": "s",
+            "territory": "CZ",
+            "service": "QCA 1",
+            "provider": "QTSP",
+            "list_issued": "",
+            "fetched": "",
+        }
         assert closed.message == (
             "the CZ Trusted List (issued ?, fetched ?) has no next update, which marks a "
             "closed list: it is not relied on"
