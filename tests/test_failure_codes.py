@@ -1466,6 +1466,7 @@ ELSEWHERE: dict[str, str] = {
     "TSL_SIGNATURE_INVALID": "test_trusted_lists.py::test_signature_must_cover_the_whole_list",
     "TSL_FORMAT": "test_trusted_lists.py::test_signature_must_cover_the_whole_list",
     "TSL_PIVOT": "test_trusted_lists.py::test_a_pivot_must_announce_the_next_signers_and_pivots_are_few",
+    "TSL_ROLLBACK": "test_trusted_lists.py::test_an_older_list_served_again_is_refused",
     "BUSY": "test_service_bounds.py::test_hostile_stream_stops_with_its_answers",
     "REQUEST_TIMEOUT": "test_service_bounds.py::test_hostile_stream_stops_with_its_answers",
     "RATE_LIMITED": "test_service.py::test_verification_is_rate_limited",

@@ -922,3 +922,48 @@ def test_lists_are_asked_for_as_trusted_list_xml(
     )
     wanted = "application/vnd.etsi.tsl+xml, application/xml"
     assert asked == [("https://tl.test/lotl.xml", wanted), ("https://tl.test/ES.xml", wanted)]
+
+
+def test_an_older_list_served_again_is_refused(
+    tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
+) -> None:
+    folder, _base = site
+    trust = tmp_path / "trust"
+    url = _publish(site, signers, _granted(), sequence=9)
+    TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    stored_es = (trust / "tl-ES.xml").read_bytes()
+    # a genuine older ES list (sequence 8, the service withdrawn) served again: the stored
+    # newer list is kept, the others are updated
+    _publish(site, signers, _granted(), sequence=9)
+    old_es = trusted_list(
+        "ES", services=[_withdrawn_before_sealing("elm-v3-mc-annex1-signed.jsonld")], sequence=8
+    )
+    (folder / "ES.xml").write_bytes(sign_list(old_es, signers["ES"]))
+    store = TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert store.problems == {
+        "ES": "TSL_ROLLBACK: trusted list ES: sequence 8 is older than the stored sequence 9; "
+        "the stored list is kept"
+    }
+    assert (trust / "tl-ES.xml").read_bytes() == stored_es and sorted(store.lists) == ["ES", "SI"]
+    assert json.loads((trust / "index.json").read_text())["lists"]["ES"]["sequence"] == 9
+    # the same sequence again is fine (a list re-fetched unchanged)
+    (folder / "ES.xml").write_bytes(
+        sign_list(trusted_list("ES", services=_granted()["ES"], sequence=9), signers["ES"])
+    )
+    assert (
+        TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED).problems == {}
+    )
+    # an older LOTL is refused outright, nothing changed
+    lotl_before = (trust / "lotl.xml").read_bytes()
+    pointers = [(f"{_base}/{t}.xml", t, signers[t].cert) for t in ("ES", "SI")]
+    (folder / "lotl.xml").write_bytes(
+        sign_list(trusted_list("EU", pointers=pointers, sequence=3), signers["lotl"])
+    )
+    with pytest.raises(TrustedListError) as caught:
+        TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    assert (caught.value.code, str(caught.value)) == (
+        "TSL_ROLLBACK",
+        "the List of Trusted Lists: sequence 3 is older than the stored sequence 7; "
+        "the stored list is kept",
+    )
+    assert (trust / "lotl.xml").read_bytes() == lotl_before

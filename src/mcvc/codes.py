@@ -215,6 +215,7 @@ _TABLE: tuple[tuple[str, Area, str], ...] = (
     ("TSL_NOT_LISTED", "trust", "a stored national list is no longer in the LOTL"),
     ("TSL_UNREACHABLE", "trust", "a Trusted List could not be downloaded"),
     ("TSL_PIVOT", "trust", "a pivot LOTL that announces no signers, or too many pivots"),
+    ("TSL_ROLLBACK", "trust", "a Trusted List older than the one stored (lower sequence)"),
     ("EBSI_ERROR", "trust", "an EBSI registry record could not be used"),
     ("EBSI_UNREACHABLE", "trust", "the EBSI registry could not be asked"),
     ("EBSI_FORMAT", "trust", "an EBSI registry answer or kept record of the wrong shape"),

@@ -260,6 +260,19 @@ def _index(data: Any) -> dict[str, Any]:
     return index
 
 
+def _rollback(stored: Any, doc: TrustedListDocument, what: str) -> str:
+    """Why a verified list is older than the one stored before, or "". Each issue of a list
+    has a higher TSLSequenceNumber (TS 119 612 5.3.2): a lower one is an old, genuinely signed
+    list served again, which could bring back a service withdrawn since."""
+    before = stored.get("sequence") if isinstance(stored, dict) else None
+    if isinstance(before, int) and not isinstance(before, bool) and doc.sequence < before:
+        return (
+            f"{what}: sequence {doc.sequence} is older than the stored sequence {before}; "
+            "the stored list is kept"
+        )
+    return ""
+
+
 def _fetched(entry: Any) -> str:
     """A recorded fetch time, or "" (unknown)."""
     return str(entry.get("fetched") or "") if isinstance(entry, dict) else ""
@@ -388,6 +401,9 @@ class TrustedLists:
             index = _index(json.loads((base / INDEX).read_bytes()))
         except (OSError, ValueError):
             index = _index({})  # none yet, or damaged: this update writes a new one
+        older = _rollback(index["lotl"], lotl, "the List of Trusted Lists")
+        if older:
+            raise TrustedListError(older, code="TSL_ROLLBACK")
         _write(base / PINS, _pem(pins))
         for i, (_url, body) in enumerate(pivots):
             _write(base / f"pivot-{i}.xml", body)
@@ -415,6 +431,12 @@ class TrustedLists:
                 )
             except TrustedListError as exc:
                 problems[pointer.territory] = f"{exc.code}: {exc}"
+                continue
+            older = _rollback(
+                lists.get(pointer.territory), doc, f"trusted list {pointer.territory}"
+            )
+            if older:  # the stored, newer list stays
+                problems[pointer.territory] = f"TSL_ROLLBACK: {older}"
                 continue
             _write(base / f"tl-{pointer.territory}.xml", body)
             lists[pointer.territory] = {
