@@ -344,3 +344,114 @@ def test_an_sd_jwt_vc_without_iss_is_named() -> None:
         "iss is required in an SD-JWT VC",
     )
     assert report.outcome == "failed"
+
+
+def test_a_token_status_list_reference_is_never_no_status() -> None:
+    import json
+
+    from mcvc import verify
+    from mcvc.multibase import b64url_decode
+    from mcvc.sdjwt import _jws, issue_sd_jwt
+
+    credential = _credential()
+    credential.pop("credentialStatus", None)
+    issued = issue_sd_jwt(credential, KEY, now=NOW)
+    report = verify(issued, now=NOW)
+    assert report.check("status").code == "NO_STATUS"  # type: ignore[union-attr]
+    jws, _, rest = issued.partition("~")
+    header, payload, _ = jws.split(".")
+    claims = json.loads(b64url_decode(payload))
+    for status, named in (
+        ({"status_list": {"idx": 7, "uri": "https://status.example/1"}}, "status_list"),
+        ("revoked?", "not an object"),
+    ):
+        forged = _jws(json.loads(b64url_decode(header)), {**claims, "status": status}, KEY)
+        report = verify(forged + "~" + rest, now=NOW)
+        check = report.check("status")
+        assert check is not None and (check.code, check.outcome) == (
+            "STATUS_NOT_CHECKABLE",
+            "error",
+        )
+        assert check.message == (
+            f"the status claim ({named}) refers to a Token Status List, which mcvc does not "
+            "check yet: whether the credential was revoked or suspended is NOT known"
+        )
+        assert check.details == {
+            "key": "status",
+            "mechanisms": ["status_list"] if isinstance(status, dict) else [],
+        }
+        assert report.outcome == "inconclusive"
+    # a signature that fails is reported as such, the status claim changes nothing there
+    tampered = _jws(
+        json.loads(b64url_decode(header)),
+        {**claims, "status": {"status_list": {"idx": 1, "uri": "https://s.example/1"}}},
+        generate_key(),
+    )
+    report = verify(tampered + "~" + rest, now=NOW)
+    status_check = report.check("status")
+    assert report.outcome == "failed" and status_check is not None
+    assert (status_check.code, status_check.outcome, status_check.message) == (
+        "STATUS_SKIPPED",
+        "skipped",
+        "not checked: the credential is not authentic, so nothing was fetched",
+    )
+
+
+def test_a_token_status_list_beside_a_checked_credential_status_is_still_not_known(
+    tmp_path: Any,
+) -> None:
+    import json
+    from datetime import timedelta
+
+    from mcvc import sign, verify
+    from mcvc.multibase import b64url_decode
+    from mcvc.sdjwt import _jws, issue_sd_jwt
+    from mcvc.status.bitstring import Bitstring
+    from mcvc.status.lists import status_entry, status_list_credential
+    from mcvc.status.local import local_status_checker
+
+    url = "https://status.example/lists/1"
+    signed_list = sign(
+        status_list_credential(
+            url,
+            KEY.did_key,
+            Bitstring.empty(131072).with_value(3, 1),
+            valid_from=NOW - timedelta(1),
+        ),
+        KEY,
+        created=NOW - timedelta(days=1),
+    )
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps(signed_list))
+    credential = _credential()
+    if "https://www.w3.org/ns/credentials/status/v1" not in credential["@context"]:
+        credential["@context"] = [
+            *credential["@context"],
+            "https://www.w3.org/ns/credentials/status/v1",
+        ]
+    for index, code, outcome in ((7, "STATUS_NOT_CHECKABLE", "error"), (3, "REVOKED", "fail")):
+        credential["credentialStatus"] = status_entry(url, index, "revocation")
+        issued = issue_sd_jwt(credential, KEY, now=NOW)
+        jws, _, rest = issued.partition("~")
+        header, payload, _ = jws.split(".")
+        claims = json.loads(b64url_decode(payload))
+        claims["status"] = {"status_list": {"idx": 1, "uri": "https://status.example/tsl/1"}}
+        token = _jws(json.loads(b64url_decode(header)), claims, KEY) + "~" + rest
+        report = verify(token, now=NOW, status_checker=local_status_checker([path]))
+        check = report.check("status")
+        assert check is not None and (check.code, check.outcome) == (code, outcome), (
+            report.to_json()
+        )
+        if index == 7:
+            assert check.message.startswith(
+                f"not revoked ({url} #7); but the status claim (status_list) refers to a Token "
+                "Status List"
+            )
+            assert check.details["entries"][0]["url"] == url
+            assert check.details["mechanisms"] == ["status_list"]
+            assert report.outcome == "inconclusive"
+        else:
+            assert report.outcome == "failed"
+    # offline, the credentialStatus itself is not known: that is what the check says
+    offline = verify(token, now=NOW).check("status")
+    assert offline is not None and offline.code == "STATUS_NOT_CHECKED"

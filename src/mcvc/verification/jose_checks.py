@@ -131,7 +131,40 @@ def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationRe
         report.checks.append(binding)
         report.checks.append(_key_binding(sd, claims, ctx))
     _assess(_with_signature_times(doc, jose), ctx, report)
+    if "status" in claims:
+        _token_status_not_checked(report, claims["status"])
     return report
+
+
+def _token_status_not_checked(report: VerificationReport, status: Any) -> None:
+    """An SD-JWT VC's ``status`` claim (IETF Token Status List) names a way to revoke it that
+    mcvc does not check yet: never "no status entry" nor "not revoked", always "not known"."""
+    position, check = next((i, c) for i, c in enumerate(report.checks) if c.name == "status")
+    if check.code == "STATUS_SKIPPED" or check.outcome in ("fail", "error"):
+        return  # already not authentic, revoked, or not known
+    authentic = all(c.outcome == "pass" for c in report.checks if c.name in ("proof", "issuer"))
+    if not authentic:
+        report.checks[position] = Check(
+            "status",
+            "STATUS_SKIPPED",
+            "skipped",
+            "not checked: the credential is not authentic, so nothing was fetched",
+        )
+        return
+    mechanisms = sorted(status) if isinstance(status, dict) else []
+    unchecked = (
+        f"the status claim ({', '.join(mechanisms) or 'not an object'}) refers to a Token "
+        "Status List, which mcvc does not check yet: whether the credential was revoked or "
+        "suspended is NOT known"
+    )
+    checked = f"{check.message}; but " if check.outcome == "pass" else ""
+    report.checks[position] = Check(
+        "status",
+        "STATUS_NOT_CHECKABLE",
+        "error",
+        checked + unchecked,
+        {**check.details, "key": "status", "mechanisms": mechanisms},
+    )
 
 
 def _issuer_binding(report: VerificationReport, doc: dict[str, Any]) -> Check | None:
