@@ -48,6 +48,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
         "tests/test_mutation_kills.py",
     ],
+    "src/mcvc/status/token.py": ["tests/test_token_status.py", "tests/test_status_local.py"],
     "src/mcvc/status/local.py": [
         "tests/test_status_local.py",
         "tests/test_status_2021.py",
@@ -92,6 +93,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/verification/jose_checks.py": [
+        "tests/test_token_status.py",
         "tests/test_key_binding_rules.py",
         "tests/test_jose_check_rules.py",
         "tests/test_jose.py",
@@ -150,6 +152,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/jose.py": [
+        "tests/test_token_status.py",
         "tests/test_jose_rules.py",
         "tests/test_jose.py",
         "tests/test_sd_jwt.py",

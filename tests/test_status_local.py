@@ -29,7 +29,31 @@ def test_a_file_must_be_a_list_credential_with_an_id(tmp_path: Path, doc: object
     with pytest.raises(InvalidInput) as caught:
         LocalLists.from_files([path])
     assert caught.value.code == "STATUS_VERIFICATION_ERROR"
-    assert str(caught.value) == f"{path}: not a status list credential with an id"
+    assert str(caught.value) == (
+        f"{path}: not a status list credential with an id, nor a Status List Token with a sub"
+    )
+
+
+def test_a_status_list_token_file_is_answered_by_its_sub(tmp_path: Path) -> None:
+    from .test_token_status import URI, _token
+
+    token = _token({1: 1})
+    path = tmp_path / "list.jwt"
+    path.write_text("\n" + token + "\n")
+    assert LocalLists.from_files([path]).documents == {URI: path.read_bytes()}
+    # a JWT that is not a Status List Token, one without sub, and text that is neither
+    from mcvc import generate_key
+    from mcvc.jose import sign_jwt
+
+    for body in (
+        sign_jwt({"@context": [], "id": URI}, generate_key()),
+        _token(sub=None),
+        "not a list at all",
+    ):
+        path.write_text(body)
+        with pytest.raises(InvalidInput) as caught:
+            LocalLists.from_files([path])
+        assert caught.value.code == "STATUS_VERIFICATION_ERROR"
 
 
 def test_files_are_answered_by_their_id_byte_for_byte(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ _COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _KEY_HEADERS = ("jwk", "jku", "x5u", "x5c")
 _MAX_TOKEN = 8 * 1024 * 1024
 
-Form = Literal["vc-jose", "jwt-vc", "sd-jwt"]
+Form = Literal["vc-jose", "jwt-vc", "sd-jwt", "status-list"]
 
 
 def _fail(code: str, message: str) -> InvalidInput:
@@ -211,6 +211,9 @@ def parse_jose(token: str | bytes) -> JoseCredential:
     elif typ in ("dc+sd-jwt", "vc+sd-jwt"):
         form = "sd-jwt"
         credential = claims
+    elif typ == "statuslist+jwt":  # an IETF Token Status List, read by mcvc.status.token
+        form = "status-list"
+        credential = {}
     else:
         raise _fail("JOSE_FORMAT", f"typ {typ!r} with no vc claim is not a credential")
     return JoseCredential(header, claims, credential, form, f"{part1}.{part2}".encode(), signature)

@@ -140,7 +140,8 @@ def _add_verdict_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a status list credential you have as a file (repeatable); checked instead of fetching",
+        help="a status list credential or Status List Token you have as a file (repeatable); "
+        "checked instead of fetching",
     )
     p.add_argument(
         "--lang",

@@ -46,11 +46,11 @@ class LocalLists(Fetcher):
         documents: dict[str, bytes] = {}
         for path in paths:
             raw = Path(path).read_bytes()
-            doc = parse_json(raw)
-            list_id = doc.get("id") if isinstance(doc, dict) else None
-            if not isinstance(list_id, str) or not list_id:
+            list_id = _list_id(raw)
+            if not list_id:
                 raise InvalidInput(
-                    f"{path}: not a status list credential with an id",
+                    f"{path}: not a status list credential with an id, nor a Status List "
+                    "Token with a sub",
                     code="STATUS_VERIFICATION_ERROR",
                 )
             documents[list_id] = raw
@@ -73,6 +73,23 @@ class LocalLists(Fetcher):
                 code="NETWORK_NOT_ALLOWED",
             )
         return super().fetch(url, accept=accept, etag=etag, bearer=bearer)
+
+
+def _list_id(raw: bytes) -> str:
+    """The URL a list is fetched by: a list credential's ``id``, a Status List Token's
+    ``sub`` (IETF Token Status List), or ""."""
+    from ..jose import parse_jose
+
+    if raw.lstrip()[:1] in (b"{", b"["):
+        doc = parse_json(raw)
+        list_id = doc.get("id") if isinstance(doc, dict) else None
+    else:
+        try:
+            token = parse_jose(raw)
+        except InvalidInput:
+            return ""
+        list_id = token.claims.get("sub") if token.form == "status-list" else None
+    return list_id if isinstance(list_id, str) else ""
 
 
 def local_status_checker(

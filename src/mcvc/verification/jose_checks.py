@@ -50,6 +50,10 @@ def _verify_jose(
     report.kind = "vc-jose"
     try:
         jose = parse_jose(token)
+        if jose.form == "status-list":
+            raise InvalidInput(
+                "a Token Status List (statuslist+jwt), not a credential", code="JOSE_FORMAT"
+            )
     except InvalidInput as exc:
         report.checks.append(Check("parse", exc.code, "fail", str(exc)))
         return report
@@ -132,13 +136,17 @@ def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationRe
         report.checks.append(_key_binding(sd, claims, ctx))
     _assess(_with_signature_times(doc, jose), ctx, report)
     if "status" in claims:
-        _token_status_not_checked(report, claims["status"])
+        _token_status(report, claims["status"], ctx, _issuer_id(doc))
     return report
 
 
-def _token_status_not_checked(report: VerificationReport, status: Any) -> None:
-    """An SD-JWT VC's ``status`` claim (IETF Token Status List) names a way to revoke it that
-    mcvc does not check yet: never "no status entry" nor "not revoked", always "not known"."""
+def _token_status(report: VerificationReport, status: Any, ctx: _Ctx, issuer_id: str) -> None:
+    """An SD-JWT VC's ``status`` claim (IETF Token Status List, mcvc.status.token), checked
+    like ``credentialStatus`` and only once the credential is authentic: never "no status
+    entry", and never "not revoked" on the strength of another entry alone."""
+    from ..status.checker import StatusResult
+    from ..status.token import TokenStatusChecker
+
     position, check = next((i, c) for i, c in enumerate(report.checks) if c.name == "status")
     if check.code == "STATUS_SKIPPED" or check.outcome in ("fail", "error"):
         return  # already not authentic, revoked, or not known
@@ -151,19 +159,39 @@ def _token_status_not_checked(report: VerificationReport, status: Any) -> None:
             "not checked: the credential is not authentic, so nothing was fetched",
         )
         return
-    mechanisms = sorted(status) if isinstance(status, dict) else []
-    unchecked = (
-        f"the status claim ({', '.join(mechanisms) or 'not an object'}) refers to a Token "
-        "Status List, which mcvc does not check yet: whether the credential was revoked or "
-        "suspended is NOT known"
-    )
-    checked = f"{check.message}; but " if check.outcome == "pass" else ""
+    if isinstance(status, dict) and "status_list" not in status:
+        result = StatusResult(
+            "error",
+            "STATUS_NOT_CHECKABLE",
+            f"the status claim names {', '.join(sorted(status)) or 'no mechanism'}, which mcvc "
+            "does not check: whether the credential was revoked or suspended is NOT known",
+            {"mechanisms": sorted(status)},
+        )
+    elif ctx.status_checker is None:
+        result = StatusResult(
+            "error",
+            "STATUS_NOT_CHECKED",
+            "the status claim refers to a Token Status List, and no network access or status "
+            "list file was given: whether the credential was revoked or suspended is NOT known",
+        )
+    else:
+
+        def signature(jose: Any) -> tuple[str, str, str]:
+            checked = _jose_signature(jose, ctx)
+            if checked.outcome == "pass":
+                return "pass", str(checked.details["controller"]), ""
+            return checked.outcome, checked.code, checked.message
+
+        checker = TokenStatusChecker(ctx.status_checker.fetcher, signature, max_clock_skew=ctx.skew)
+        result = checker.check(status, issuer_id, ctx.now)
+    before = f"{check.message}; " if check.outcome == "pass" else ""
+    details = {**check.details, "token_status_list": result.details}
     report.checks[position] = Check(
         "status",
-        "STATUS_NOT_CHECKABLE",
-        "error",
-        checked + unchecked,
-        {**check.details, "key": "status", "mechanisms": mechanisms},
+        result.code,
+        result.outcome,  # type: ignore[arg-type]
+        before + result.message,
+        details,
     )
 
 
