@@ -470,3 +470,25 @@ def test_cli_checks_a_status_list_token_given_as_a_file(
         lists.write_text(_token(values))
         assert main(["verify", str(credential), "--status-list", str(lists), *moment]) == code
         assert line in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("form", ["vc-jose", "jwt-vc"])
+def test_a_jwt_credential_with_a_status_claim_is_checked_too(form: str) -> None:
+    credential = _credential()
+    kid = f"{KEY.did_key}#{KEY.did_key.removeprefix('did:key:')}"
+    reference = {"status_list": {"idx": 3, "uri": URI}}
+    if form == "vc-jose":
+        header, claims = (
+            {"alg": "EdDSA", "typ": "vc+jwt", "kid": kid},
+            {**credential, "status": reference},
+        )
+    else:
+        header = {"alg": "EdDSA", "typ": "JWT", "kid": kid}
+        claims = {"iss": KEY.did_key, "vc": credential, "status": reference}
+    token = _jws(header, claims, KEY)
+    for values, code in ((None, "OK"), ({3: 1}, "REVOKED")):
+        report = verify(token, now=NOW, http=_client(_token(values)), fetch_policy=PUBLIC)
+        assert report.check("status").code == code, report.to_json()  # type: ignore[union-attr]
+    # a status claim that is not a Token Status List reference is left to the credential
+    other = _jws(header, {**claims, "status": "active"}, KEY)
+    assert verify(other, now=NOW).check("status").code == "NO_STATUS"  # type: ignore[union-attr]

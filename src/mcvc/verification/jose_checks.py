@@ -81,6 +81,10 @@ def _verify_jose(
     if binding is not None:
         report.checks.append(binding)
     _assess(_with_signature_times(doc, jose), ctx, report)
+    # the Token Status List's status claim is defined for any JWT, not only SD-JWT VCs
+    status = jose.claims.get("status")
+    if isinstance(status, dict) and "status_list" in status:
+        _token_status(report, status, ctx, _issuer_id(doc))
     return report
 
 
