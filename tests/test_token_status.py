@@ -145,6 +145,8 @@ def test_encoding_refuses_what_does_not_fit() -> None:
         "bits": 2,
         "lst": b64url_encode(zlib.compress(b"\xc0", 9)),
     }
+    assert decode_token_list(encode_token_list(2, {4: 1}, 5)).data == b"\x00\x01"
+    assert decode_token_list(encode_token_list(8, {}, 3)).data == bytes(3)
     for bits, values, size in ((3, {}, 8), (1, {8: 1}, 8), (1, {0: 2}, 8), (2, {-1: 1}, 8)):
         with pytest.raises(ValueError):
             encode_token_list(bits, values, size)
@@ -334,8 +336,17 @@ def test_the_cache_follows_ttl_and_exp() -> None:
             "STATUS_VERIFICATION_ERROR",
             "its sub 'https://status.example/tsl/2' is not the uri the credential names",
         ),
-        (_token(iat=None), {}, "fail", "STATUS_VERIFICATION_ERROR", "iat is required"),
+        (
+            _token(iat=None),
+            {},
+            "fail",
+            "STATUS_VERIFICATION_ERROR",
+            "iat is required, as a NumericDate",
+        ),
         (_token(iat="yesterday"), {}, "fail", "STATUS_VERIFICATION_ERROR", "iat is required"),
+        (_token(iat=True), {}, "fail", "STATUS_VERIFICATION_ERROR", "iat is required"),
+        (_token(iat=-1), {}, "fail", "STATUS_VERIFICATION_ERROR", "iat is required"),
+        (_token(iat=253402300800), {}, "fail", "STATUS_VERIFICATION_ERROR", "iat is required"),
         (
             _token(iat=int(NOW.timestamp()) + 301),
             {},
@@ -350,8 +361,8 @@ def test_the_cache_follows_ttl_and_exp() -> None:
             "STATUS_VERIFICATION_ERROR",
             "it expired at ",
         ),
-        (_token(exp="soon"), {}, "fail", "STATUS_VERIFICATION_ERROR", "exp is not a number"),
-        (_token(exp=True), {}, "fail", "STATUS_VERIFICATION_ERROR", "exp is not a number"),
+        (_token(exp="soon"), {}, "fail", "STATUS_VERIFICATION_ERROR", "exp is not a NumericDate"),
+        (_token(exp=True), {}, "fail", "STATUS_VERIFICATION_ERROR", "exp is not a NumericDate"),
         (_token(status_list={"bits": 5}), {}, "fail", "MALFORMED_VALUE_ERROR", "bits must be"),
     ],
 )
@@ -365,9 +376,28 @@ def test_lists_that_are_not_relied_on(
 
 
 def test_within_the_clock_skew_a_list_is_relied_on() -> None:
-    for claims in ({"iat": int(NOW.timestamp()) + 299}, {"exp": int(NOW.timestamp()) - 299}):
+    now = int(NOW.timestamp())
+    for claims in ({"iat": now + 300}, {"exp": now - 300}, {"iat": now + 0.5}, {"exp": None}):
         checker, _ = _checker(_token(**claims))
-        assert _result(checker)[1] == "OK"
+        assert _result(checker)[1] == "OK", claims
+
+
+def test_lists_are_cached_per_issuer_for_their_ttl_at_most_a_day() -> None:
+    served = _Served({URI: _token()}, [])
+    checker = TokenStatusChecker(served, _signed_by("did:example:uni"), clock=lambda: 0.0)
+    assert _result(checker, issuer="did:example:uni")[1] == "OK"
+    # the same uri named by another issuer's credential is fetched and judged again
+    assert _result(checker, issuer="did:example:other")[1] == "STATUS_VERIFICATION_ERROR"
+    assert len(served.asked) == 2
+    for ttl, kept in ((None, 300.0), (10**7, 86400.0), (0, 300.0), ("long", 300.0), (True, 300.0)):
+        served = _Served({URI: _token(ttl=ttl)}, [])
+        moments = iter([0.0, kept - 0.5, kept + 0.5, kept + 0.5])
+        checker = TokenStatusChecker(
+            served, _signed_by("did:example:uni"), clock=lambda m=moments: next(m)
+        )
+        for _ in range(3):
+            _result(checker)
+        assert len(served.asked) == 2, ttl
 
 
 def test_a_malformed_reference_fails_before_any_fetch() -> None:

@@ -208,13 +208,15 @@ class TokenStatusChecker:
         exp: Any = claims.get("exp")
         ttl: Any = claims.get("ttl")
         if not _number(iat):
-            raise StatusListError("iat is required", code="STATUS_VERIFICATION_ERROR")
+            raise StatusListError(
+                "iat is required, as a NumericDate", code="STATUS_VERIFICATION_ERROR"
+            )
         if datetime.fromtimestamp(iat, UTC) > now + self.skew:
             raise StatusListError("it is issued in the future", code="STATUS_VERIFICATION_ERROR")
         valid_until = None
         if exp is not None:
             if not _number(exp):
-                raise StatusListError("exp is not a number", code="STATUS_VERIFICATION_ERROR")
+                raise StatusListError("exp is not a NumericDate", code="STATUS_VERIFICATION_ERROR")
             valid_until = datetime.fromtimestamp(exp, UTC)
             if now - self.skew > valid_until:
                 raise StatusListError(
