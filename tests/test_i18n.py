@@ -103,3 +103,29 @@ def test_cli_language_option_and_environment(
     with pytest.raises(ValueError):
         translator("xx")
     assert json.loads(json.dumps(LANGUAGES)) == ["en", "de", "fr", "pl", "cs"]
+
+
+def test_the_credentials_own_texts_follow_the_report_language() -> None:
+    from mcvc import build_credential, generate_key, sign
+    from mcvc.report_html import render_html
+
+    from .conftest import ROOT, load
+
+    key = generate_key()
+    credential = sign(
+        build_credential(load(ROOT / "examples" / "microcredential.json"), issuer=key.did_key),
+        key,
+        created=NOW,
+    )
+    report = verify(credential, now=NOW)
+    german = render_report(report, lang="de")
+    assert "Datenschutztechnik für digitale Nachweise" in german
+    # a language the credential does not have falls back to English, then to the first one
+    czech = render_report(report, lang="cs")
+    assert "Data Protection Engineering for Digital Credentials" in czech
+    assert "Univerzita Karlova (CZ)" in czech and "Charles University (CZ)" in german
+    page = render_html(report, generated_at=NOW, lang="de")
+    assert "Datenschutztechnik für digitale Nachweise" in page
+    assert "Die für Lernnachweise geltenden DSGVO-Grundsätze erläutern." in page
+    english = render_html(report, generated_at=NOW, lang=None)
+    assert "Data Protection Engineering for Digital Credentials" in english

@@ -127,9 +127,10 @@ def facet_rows(report: VerificationReport, tr: Translate = _same) -> list[tuple[
     return rows
 
 
-def first_text(text: Any) -> str:
+def first_text(text: Any, lang: str = "en") -> str:
+    """A language map's text in ``lang``, else in English, else its first language."""
     if isinstance(text, dict) and text:
-        return str(text.get("en") or next(iter(text.values())))
+        return str(text.get(lang) or text.get("en") or next(iter(text.values())))
     return str(text or "")
 
 
@@ -143,9 +144,9 @@ def learner_text(el: dict[str, Any]) -> str:
     )
 
 
-def bodies_text(el: dict[str, Any]) -> str:
+def bodies_text(el: dict[str, Any], lang: str = "en") -> str:
     return "; ".join(
-        f"{first_text(b['legal_name'])} ({b['country']})" for b in el["awarding_bodies"]
+        f"{first_text(b['legal_name'], lang)} ({b['country']})" for b in el["awarding_bodies"]
     )
 
 
@@ -166,6 +167,7 @@ def render_report(
     """The terminal report; ``lang`` one of :data:`mcvc.i18n.LANGUAGES`, ``None`` for the
     environment's language."""
     tr = translator(lang)
+    pick = lang or "en"  # the credential's own texts: the officer's language when it has one
     lines = []
     head = headline(report, tr)
     if color:
@@ -179,7 +181,7 @@ def render_report(
         lines.append(f"  [{mark}] {check.name:<15} {check.code:<24} {safe(check.message)}")
     issuer = report.issuer
     if issuer.get("id"):
-        legal = first_text(issuer.get("legal_name"))
+        legal = first_text(issuer.get("legal_name"), pick)
         warn = "  (WARNING: mixed scripts in name)" if mixed_script(legal) else ""
         lines.append("")
         lines.append(
@@ -199,9 +201,9 @@ def render_report(
             + tr("Standard elements, as written in the file (NOT confirmed by the checks above)")
         )
         rows = [
-            (tr("Title"), first_text(el["title"])),
+            (tr("Title"), first_text(el["title"], pick)),
             (tr("Learner"), learner_text(el)),
-            (tr("Awarding body"), bodies_text(el)),
+            (tr("Awarding body"), bodies_text(el, pick)),
             (tr("Date of issuing"), el["date_of_issuing"]),
             (tr("Place of issue"), el["place_of_issue"]),
             (tr("Workload"), workload_text(el)),
@@ -209,10 +211,10 @@ def render_report(
             (tr("Learning outcomes"), f"{len(el['learning_outcomes'])}"),
             (tr("Type of assessment"), el["assessment_type"]),
             (tr("Form of participation"), ", ".join(el["participation"])),
-            (tr("Quality assurance"), _qa(el["quality_assurance"])),
-            (tr("Grade"), first_text(el["grade"])),
+            (tr("Quality assurance"), _qa(el["quality_assurance"], pick)),
+            (tr("Grade"), first_text(el["grade"], pick)),
             (tr("Supervision and identity verification"), el["supervision"]),
-            (tr("Integration / stackability"), _stack(el["stackability"])),
+            (tr("Integration / stackability"), _stack(el["stackability"], pick)),
             (tr("Missing mandatory elements"), ", ".join(el["missing"]) or tr("none")),
         ]
         for label, value in rows:
@@ -224,25 +226,25 @@ def render_report(
     return "\n".join(lines)
 
 
-def _qa(qa: dict[str, Any]) -> str:
+def _qa(qa: dict[str, Any], lang: str = "en") -> str:
     if not qa:
         return ""
     parts = []
     if qa.get("type"):
         parts.append(str(qa["type"]))
     if qa.get("accrediting_agent"):
-        parts.append("by " + first_text(qa["accrediting_agent"]))
+        parts.append("by " + first_text(qa["accrediting_agent"], lang))
     if qa.get("report"):
         parts.append(str(qa["report"]))
     if qa.get("description"):
-        parts.append(first_text(qa["description"]))
+        parts.append(first_text(qa["description"], lang))
     return "; ".join(parts)
 
 
-def _stack(stack: dict[str, Any]) -> str:
+def _stack(stack: dict[str, Any], lang: str = "en") -> str:
     if not stack:
         return ""
     if stack.get("description"):
-        return first_text(stack["description"])
+        return first_text(stack["description"], lang)
     towards = stack.get("stackable_towards") or []
-    return "towards " + ", ".join(first_text(t) for t in towards) if towards else ""
+    return "towards " + ", ".join(first_text(t, lang) for t in towards) if towards else ""

@@ -110,7 +110,7 @@ def render_html(
     parts.append("</table>")
     issuer = report.issuer
     if issuer.get("id"):
-        legal = first_text(issuer.get("legal_name"))
+        legal = first_text(issuer.get("legal_name"), page_lang)
         warn = (
             f' <span class="warn">{_e(tr("mixed scripts in this name: compare identifiers, not names"))}</span>'
             if mixed_script(legal)
@@ -142,7 +142,7 @@ def render_html(
         parts.append("</table>")
     el = report.elements
     if el:
-        parts.extend(_elements(el, outcome, tr))
+        parts.extend(_elements(el, outcome, tr, page_lang))
     for i, inner in enumerate(report.credentials, start=1):
         parts.append(
             f"<h2>{_e(tr('Credential in the presentation'))} {i}: {_e(headline(inner, tr))}</h2>"
@@ -162,7 +162,7 @@ def render_html(
     return "\n".join(parts)
 
 
-def _elements(el: dict[str, Any], outcome: str, tr: Any) -> list[str]:
+def _elements(el: dict[str, Any], outcome: str, tr: Any, lang: str = "en") -> list[str]:
     qa = el.get("quality_assurance") or {}
     stack = el.get("stackability") or {}
     parts = [
@@ -173,10 +173,10 @@ def _elements(el: dict[str, Any], outcome: str, tr: Any) -> list[str]:
         "<table>",
     ]
     rows = [
-        (N_("Title"), first_text(el["title"])),
+        (N_("Title"), first_text(el["title"], lang)),
         (N_("Learner"), learner_text(el)),
         (N_("Date of birth"), el["learner"].get("date_of_birth", "") if el["learner"] else ""),
-        (N_("Awarding body"), bodies_text(el)),
+        (N_("Awarding body"), bodies_text(el, lang)),
         (N_("Date of issuing"), el["date_of_issuing"]),
         (N_("Place of issue"), el["place_of_issue"]),
         (
@@ -193,20 +193,20 @@ def _elements(el: dict[str, Any], outcome: str, tr: Any) -> list[str]:
                 str(x)
                 for x in (
                     qa.get("type"),
-                    first_text(qa.get("accrediting_agent")),
+                    first_text(qa.get("accrediting_agent"), lang),
                     qa.get("report"),
-                    first_text(qa.get("description")),
+                    first_text(qa.get("description"), lang),
                 )
                 if x
             ),
         ),
-        (N_("Grade"), first_text(el["grade"])),
+        (N_("Grade"), first_text(el["grade"], lang)),
         (N_("Supervision and identity verification"), el["supervision"]),
-        (N_("Prerequisites"), first_text(el["prerequisites"])),
+        (N_("Prerequisites"), first_text(el["prerequisites"], lang)),
         (
             N_("Integration / stackability"),
-            first_text(stack.get("description"))
-            or ", ".join(first_text(t) for t in stack.get("stackable_towards", [])),
+            first_text(stack.get("description"), lang)
+            or ", ".join(first_text(t, lang) for t in stack.get("stackable_towards", [])),
         ),
         (N_("Missing mandatory elements"), ", ".join(el["missing"]) or tr("none")),
     ]
@@ -214,6 +214,6 @@ def _elements(el: dict[str, Any], outcome: str, tr: Any) -> list[str]:
     parts.append("</table>")
     if el["learning_outcomes"]:
         parts.append(f"<h2>{_e(tr('Learning outcomes'))}</h2><ol>")
-        parts.extend(f"<li>{_e(first_text(lo))}</li>" for lo in el["learning_outcomes"])
+        parts.extend(f"<li>{_e(first_text(lo, lang))}</li>" for lo in el["learning_outcomes"])
         parts.append("</ol>")
     return parts
