@@ -133,6 +133,12 @@ def test_names_prefer_english_and_fall_back_to_the_first() -> None:
     assert parse_trusted_list(root).operator == "Ministry"
     english.set("{http://www.w3.org/XML/1998/namespace}lang", "de")
     assert parse_trusted_list(root).operator == "Ministerstvo"
+    # with no English name, the first is read whole, a comment in it skipped
+    first.text = "  Minister"
+    comment = etree.Comment(" inserted ")
+    comment.tail = "stvo  "
+    first.append(comment)
+    assert parse_trusted_list(root).operator == "Ministerstvo"
     for name in list(operator):
         operator.remove(name)
     assert parse_trusted_list(root).operator == ""
