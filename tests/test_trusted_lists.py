@@ -9,7 +9,7 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -739,12 +739,12 @@ def test_lists_no_longer_in_the_lotl_or_missing_are_named_with_their_code(
     index = json.loads((folder / "index.json").read_text())
     index["lists"]["FR"] = {"url": "https://tl.example/fr.xml", "fetched": "x"}
     (folder / "index.json").write_text(json.dumps(index))
-    (folder / "tl-SI.xml").unlink()
+    (folder / "tl-ES.xml").unlink()  # the first one: the lists after it are still read
     store = TrustedLists.load(folder)
-    assert sorted(store.lists) == ["ES"] and sorted(store.fetched) == ["ES", "LOTL"]
+    assert sorted(store.lists) == ["SI"] and sorted(store.fetched) == ["LOTL", "SI"]
     assert store.problems == {
+        "ES": f"TSL_NOT_FETCHED: [Errno 2] No such file or directory: '{folder / 'tl-ES.xml'}'",
         "FR": "TSL_NOT_LISTED: no longer in the LOTL",
-        "SI": f"TSL_NOT_FETCHED: [Errno 2] No such file or directory: '{folder / 'tl-SI.xml'}'",
     }
 
 
@@ -939,7 +939,11 @@ def test_an_older_list_served_again_is_refused(
         "ES", services=[_withdrawn_before_sealing("elm-v3-mc-annex1-signed.jsonld")], sequence=8
     )
     (folder / "ES.xml").write_bytes(sign_list(old_es, signers["ES"]))
-    store = TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], UPDATED)
+    later = UPDATED + timedelta(days=1)
+    store = TrustedLists.update(trust, _fetcher(), url, [signers["lotl"].cert], later)
+    assert json.loads((trust / "index.json").read_text())["lists"]["SI"]["fetched"] == (
+        later.isoformat()
+    )
     assert store.problems == {
         "ES": "TSL_ROLLBACK: trusted list ES: sequence 8 is older than the stored sequence 9; "
         "the stored list is kept"

@@ -231,6 +231,13 @@ def test_the_key_info_of_a_list_does_not_decide_who_signed_it() -> None:
     carried.text = base64.b64encode(other.cert.public_bytes(serialization.Encoding.DER)).decode()
     doc, cert = verify_signed_list(etree.tostring(root), [other.cert, SIGNER.cert])
     assert (doc.territory, cert) == ("CZ", SIGNER.cert)
+    # a KeyValue added beside the X509Data (outside what is signed) changes nothing either
+    key_info = root.find(f"{dsig}Signature/{dsig}KeyInfo")
+    value = etree.SubElement(etree.SubElement(key_info, dsig + "KeyValue"), dsig + "RSAKeyValue")
+    etree.SubElement(value, dsig + "Modulus").text = "AQAB"
+    etree.SubElement(value, dsig + "Exponent").text = "AQAB"
+    doc, cert = verify_signed_list(etree.tostring(root), [SIGNER.cert])
+    assert (doc.territory, cert) == ("CZ", SIGNER.cert)
 
 
 def test_a_signed_list_that_does_not_read_is_a_format_error() -> None:
