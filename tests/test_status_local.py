@@ -44,16 +44,28 @@ def test_a_status_list_token_file_is_answered_by_its_sub(tmp_path: Path) -> None
     # a JWT that is not a Status List Token, one without sub, and text that is neither
     from mcvc import generate_key
     from mcvc.jose import sign_jwt
+    from mcvc.sdjwt import _jws
 
+    key = generate_key()
     for body in (
-        sign_jwt({"@context": [], "id": URI}, generate_key()),
+        sign_jwt({"@context": [], "id": URI}, key),
+        _jws({"alg": "EdDSA", "typ": "vc+jwt", "kid": "did:example:k#1"}, {"sub": URI}, key),
         _token(sub=None),
+        _token(sub=5),
         "not a list at all",
+        json.dumps({"id": 5}),
+        json.dumps([{"id": URI}]),
     ):
         path.write_text(body)
         with pytest.raises(InvalidInput) as caught:
             LocalLists.from_files([path])
         assert caught.value.code == "STATUS_VERIFICATION_ERROR"
+
+
+def test_a_list_file_may_start_with_white_space(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    path.write_text("\n  " + json.dumps({"id": LIST}))
+    assert list(LocalLists.from_files([path]).documents) == [LIST]
 
 
 def test_files_are_answered_by_their_id_byte_for_byte(tmp_path: Path) -> None:

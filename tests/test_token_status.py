@@ -147,9 +147,13 @@ def test_encoding_refuses_what_does_not_fit() -> None:
     }
     assert decode_token_list(encode_token_list(2, {4: 1}, 5)).data == b"\x00\x01"
     assert decode_token_list(encode_token_list(8, {}, 3)).data == bytes(3)
-    for bits, values, size in ((3, {}, 8), (1, {8: 1}, 8), (1, {0: 2}, 8), (2, {-1: 1}, 8)):
-        with pytest.raises(ValueError):
-            encode_token_list(bits, values, size)
+    assert decode_token_list(encode_token_list(1, {0: 0, 7: 1}, 8)).data == b"\x80"
+    with pytest.raises(ValueError, match=r"^bits must be 1, 2, 4 or 8$"):
+        encode_token_list(3, {}, 8)
+    for values in ({8: 1}, {0: 2}, {-1: 1}, {1: -1}):
+        index, value = next(iter(values.items()))
+        with pytest.raises(ValueError, match=rf"^status {value} at {index} does not fit the list$"):
+            encode_token_list(1, values, 8)
 
 
 @pytest.mark.parametrize(
@@ -271,6 +275,8 @@ def test_each_status_value() -> None:
         "bits": 2,
         "summary": f"Token Status List: valid ({URI} #0)",
     }
+    revoked = checker.check({"status_list": {"idx": 1, "uri": URI}}, "did:example:uni", NOW)
+    assert revoked.details == {"uri": URI, "index": 1, "value": 1, "bits": 2}
 
 
 def test_the_cache_follows_ttl_and_exp() -> None:
@@ -281,13 +287,21 @@ def test_the_cache_follows_ttl_and_exp() -> None:
     _result(checker)  # 5: cached
     _result(checker)  # 11: fetched again
     assert len(served.asked) == 2
-    # a cached copy is not used past its exp
+    # a cached copy is used up to its exp (within the clock skew), not past it
     served = _Served({URI: _token(exp=int(NOW.timestamp()) + 30)}, [])
     checker = TokenStatusChecker(served, _signed_by("did:example:uni"), clock=lambda: 0.0)
     _result(checker)
+    edge = NOW + timedelta(seconds=30 + 300)
+    result = checker.check({"status_list": {"idx": 0, "uri": URI}}, "did:example:uni", edge)
+    assert result.code == "OK" and len(served.asked) == 1
     later = NOW + timedelta(seconds=30 + 301)
     result = checker.check({"status_list": {"idx": 0, "uri": URI}}, "did:example:uni", later)
     assert result.code == "STATUS_VERIFICATION_ERROR" and len(served.asked) == 2
+    # a list without exp is cached for its ttl alone
+    undated = _Served({URI: _token(exp=None)}, [])
+    checker = TokenStatusChecker(undated, _signed_by("did:example:uni"), clock=lambda: 0.0)
+    assert [_result(checker)[1], _result(checker)[1]] == ["OK", "OK"]
+    assert len(undated.asked) == 1
 
 
 @pytest.mark.parametrize(
@@ -377,7 +391,13 @@ def test_lists_that_are_not_relied_on(
 
 def test_within_the_clock_skew_a_list_is_relied_on() -> None:
     now = int(NOW.timestamp())
-    for claims in ({"iat": now + 300}, {"exp": now - 300}, {"iat": now + 0.5}, {"exp": None}):
+    for claims in (
+        {"iat": now + 300},
+        {"exp": now - 300},
+        {"iat": now + 0.5},
+        {"exp": None},
+        {"iat": 0},  # 1970 is a NumericDate too
+    ):
         checker, _ = _checker(_token(**claims))
         assert _result(checker)[1] == "OK", claims
 
@@ -389,9 +409,11 @@ def test_lists_are_cached_per_issuer_for_their_ttl_at_most_a_day() -> None:
     # the same uri named by another issuer's credential is fetched and judged again
     assert _result(checker, issuer="did:example:other")[1] == "STATUS_VERIFICATION_ERROR"
     assert len(served.asked) == 2
-    for ttl, kept in ((None, 300.0), (10**7, 86400.0), (0, 300.0), ("long", 300.0), (True, 300.0)):
+    cases = ((None, 300.0), (10**7, 86400.0), (0, 300.0), ("long", 300.0), (True, 300.0), (1, 1.0))
+    for ttl, kept in cases:
         served = _Served({URI: _token(ttl=ttl)}, [])
-        moments = iter([0.0, kept - 0.5, kept + 0.5, kept + 0.5])
+        # kept until just before the ttl ends; at its end it is fetched again
+        moments = iter([0.0, kept - 0.5, kept, kept])
         checker = TokenStatusChecker(
             served, _signed_by("did:example:uni"), clock=lambda m=moments: next(m)
         )
@@ -403,7 +425,11 @@ def test_lists_are_cached_per_issuer_for_their_ttl_at_most_a_day() -> None:
 def test_a_malformed_reference_fails_before_any_fetch() -> None:
     checker, served = _checker(_token())
     result = checker.check({"status_list": {"idx": "0", "uri": URI}}, "did:example:uni", NOW)
-    assert (result.outcome, result.code) == ("fail", "MALFORMED_VALUE_ERROR")
+    assert (result.outcome, result.code, result.message) == (
+        "fail",
+        "MALFORMED_VALUE_ERROR",
+        "status_list.idx must be a non-negative integer, not '0'",
+    )
     assert served.asked == []
 
 
@@ -480,11 +506,53 @@ def test_offline_or_other_mechanisms_are_not_known() -> None:
 
 
 def test_a_credential_not_authentic_fetches_no_status() -> None:
+    skipped = (
+        "STATUS_SKIPPED",
+        "skipped",
+        "not checked: the credential is not authentic, so nothing was fetched",
+    )
     token = _with_status({"status_list": {"idx": 3, "uri": URI}}, key=generate_key())
     report = verify(token, now=NOW, http=_client(_token()), fetch_policy=PUBLIC)
     check = report.check("status")
-    assert check is not None and (check.code, check.outcome) == ("STATUS_SKIPPED", "skipped")
+    assert check is not None and (check.code, check.outcome, check.message) == skipped
     assert report.outcome == "failed"
+    # a valid signature by a key that is not the issuer's is not authentic either
+    other = "did:example:someone-else"
+    issued = issue_sd_jwt({**_credential(), "issuer": other}, KEY, now=NOW)
+    jws, _, rest = issued.partition("~")
+    header, payload, _ = jws.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["status"] = {"status_list": {"idx": 3, "uri": URI}}
+    forged = _jws(json.loads(b64url_decode(header)), claims, KEY) + "~" + rest
+    report = verify(forged, now=NOW, http=_client(_token()), fetch_policy=PUBLIC)
+    assert report.check("proof").outcome == "pass"  # type: ignore[union-attr]
+    assert report.check("issuer").code == "ISSUER_MISMATCH"  # type: ignore[union-attr]
+    check = report.check("status")
+    assert check is not None and (check.code, check.outcome, check.message) == skipped
+
+
+def test_a_status_list_token_is_not_a_credential() -> None:
+    report = verify(_token(), now=NOW)
+    assert [(c.name, c.code, c.outcome, c.message) for c in report.checks] == [
+        ("parse", "JOSE_FORMAT", "fail", "a Token Status List (statuslist+jwt), not a credential")
+    ]
+
+
+def test_the_verifiers_clock_skew_applies_to_the_list() -> None:
+    token = _with_status({"status_list": {"idx": 3, "uri": URI}})
+    early = _token(iat=int(NOW.timestamp()) + 100)
+    lenient = verify(token, now=NOW, http=_client(early), fetch_policy=PUBLIC)
+    assert lenient.check("status").code == "OK"  # type: ignore[union-attr]
+    strict = verify(
+        token,
+        now=NOW,
+        http=_client(early),
+        fetch_policy=PUBLIC,
+        max_clock_skew=timedelta(seconds=10),
+    )
+    check = strict.check("status")
+    assert check is not None and check.code == "STATUS_VERIFICATION_ERROR"
+    assert check.message.endswith("it is issued in the future")
 
 
 def test_cli_checks_a_status_list_token_given_as_a_file(

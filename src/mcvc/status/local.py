@@ -80,7 +80,7 @@ def _list_id(raw: bytes) -> str:
     ``sub`` (IETF Token Status List), or ""."""
     from ..jose import parse_jose
 
-    if raw.lstrip()[:1] in (b"{", b"["):
+    if raw.lstrip()[:1] == b"{":
         doc = parse_json(raw)
         list_id = doc.get("id") if isinstance(doc, dict) else None
     else:

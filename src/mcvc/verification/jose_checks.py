@@ -152,8 +152,8 @@ def _token_status(report: VerificationReport, status: Any, ctx: _Ctx, issuer_id:
     from ..status.token import TokenStatusChecker
 
     position, check = next((i, c) for i, c in enumerate(report.checks) if c.name == "status")
-    if check.code == "STATUS_SKIPPED" or check.outcome in ("fail", "error"):
-        return  # already not authentic, revoked, or not known
+    if check.outcome in ("fail", "error"):
+        return  # already revoked, or not known
     authentic = all(c.outcome == "pass" for c in report.checks if c.name in ("proof", "issuer"))
     if not authentic:
         report.checks[position] = Check(
