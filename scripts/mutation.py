@@ -171,7 +171,11 @@ MODULES: dict[str, list[str]] = {
         "tests/test_hostile.py",
         "tests/test_failure_codes.py",
     ],
-    "src/mcvc/canon/rdfc.py": ["tests/test_rdf_canon.py", "tests/test_work_bounds.py"],
+    "src/mcvc/canon/rdfc.py": [
+        "tests/test_rdf_canon.py",
+        "tests/test_rdfc_limits.py",
+        "tests/test_work_bounds.py",
+    ],
     "src/mcvc/canon/nquads.py": ["tests/test_nquads_rules.py", "tests/test_rdf_canon.py"],
     "src/mcvc/canon/jcs.py": [
         "tests/test_jcs.py",

@@ -57,6 +57,8 @@ def test_duplicates_are_kept_once_in_order() -> None:
         ("<urn:s> <urn:p> <urn:o> <urn:g> <urn:h> .", "N-Quads line 1: expected '.'"),
         ("<urn:s> <ur n:p> <urn:o> .", "N-Quads line 1: cannot read a term at column 8"),
         ("<urn:s> <urn:p> _:b. .", "N-Quads line 1: cannot read a term at column 20"),
+        ("oops <urn:p> <urn:o> .", "N-Quads line 1: cannot read a term at column 1"),
+        ("<urn:s> <urn:p> oops .", "N-Quads line 1: cannot read a term at column 16"),
     ],
 )
 def test_what_is_not_n_quads(line: str, message: str) -> None:

@@ -590,3 +590,20 @@ def test_a_jwt_credential_with_a_status_claim_is_checked_too(form: str) -> None:
     # a status claim that is not a Token Status List reference is left to the credential
     other = _jws(header, {**claims, "status": "active"}, KEY)
     assert verify(other, now=NOW).check("status").code == "NO_STATUS"  # type: ignore[union-attr]
+
+
+def test_a_status_list_token_inside_a_presentation_is_a_failed_credential() -> None:
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [
+            {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "id": "data:application/vc+jwt," + _token(),
+                "type": "EnvelopedVerifiableCredential",
+            }
+        ],
+    }
+    report = verify(presentation, now=NOW)
+    assert report.outcome == "failed"
+    assert [(c.name, c.code) for c in report.credentials[0].checks] == [("parse", "JOSE_FORMAT")]

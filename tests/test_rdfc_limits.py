@@ -1,0 +1,109 @@
+"""RDFC-1.0 beyond the W3C suite: outputs of the reference implementation for blank-node
+graphs, and the work bounds (blank nodes, Hash N-Degree Quads calls, steps, deadline) at
+their exact edges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcvc.canon.api import Canonicalizer
+from mcvc.canon.nquads import parse_nquads
+from mcvc.canon.rdfc import canonicalize
+from mcvc.errors import CanonicalizationError, CanonicalizationLimitExceeded, DeadlineExceeded
+from mcvc.limits import Deadline, Limits
+
+from .conftest import VECTORS
+
+REFERENCE = Path(__file__).parent / "data" / "rdfc-reference" / "blank-node-graphs.json"
+SUITE = VECTORS / "rdf-canon" / "tests"
+
+
+def _quads(test_id: str) -> list[Any]:
+    entries = json.loads((SUITE / "manifest.jsonld").read_text())["entries"]
+    entry = next(e for e in entries if e["id"] == test_id)
+    return parse_nquads((SUITE / entry["action"]).read_text("utf-8"))
+
+
+@pytest.mark.parametrize("case", json.loads(REFERENCE.read_text()), ids=lambda c: str(len(str(c))))
+def test_blank_node_graphs_as_the_reference_canonicalizes_them(case: dict[str, Any]) -> None:
+    assert Canonicalizer().rdfc(case["document"]) == case["nquads"]
+
+
+def test_the_reference_cases_need_n_degree_hashing() -> None:
+    cases = json.loads(REFERENCE.read_text())
+    assert len(cases) == 40
+    # most have several graphs named by blank nodes, the point of these cases
+    assert sum(case["nquads"].count(" _:c14n") > 4 for case in cases) >= 30
+
+
+# --- the step budget, at its edge: a circle of three blank nodes (rdf-canon test023c) -------
+# 75 steps in all: canon_steps * work_factor**2 + the number of quads (3) must reach them.
+
+
+@pytest.mark.parametrize(("work_factor", "least"), [(2, 18), (3, 8)])
+def test_the_step_budget_at_its_edge(work_factor: int, least: int) -> None:
+    quads = _quads("#test023c")
+    canonicalize(quads, work_factor=work_factor, limits=Limits(canon_steps=least))
+    with pytest.raises(CanonicalizationLimitExceeded) as caught:
+        canonicalize(quads, work_factor=work_factor, limits=Limits(canon_steps=least - 1))
+    limit = (least - 1) * work_factor**2 + 3
+    assert str(caught.value).startswith(
+        f"canonicalization work limit reached ({limit} steps: permutations, issuer copies and "
+        "hashed quads)"
+    )
+    assert caught.value.code == "CANONICALIZATION_LIMIT"
+
+
+def test_the_n_degree_call_bound_and_unbounded_work() -> None:
+    quads = _quads("#test023c")
+    # work factor 1: 3 non-unique blank nodes allow 3**1 Hash N-Degree Quads calls, too few
+    with pytest.raises(CanonicalizationLimitExceeded) as caught:
+        canonicalize(quads, work_factor=1, limits=Limits(canon_steps=10**9))
+    assert str(caught.value) == (
+        "blank node work limit reached (3 deep iterations, work factor 1); the graph looks like "
+        "a poison graph"
+    )
+    # a negative work factor lifts both bounds (trusted input only)
+    unbounded = canonicalize(quads, work_factor=-1, limits=Limits(canon_steps=0))
+    assert unbounded.nquads == canonicalize(quads, work_factor=3).nquads
+    # work factor 0 allows one call: enough for a graph with no ties
+    simple = _quads("#test020c")
+    assert canonicalize(simple, work_factor=0, limits=Limits(canon_steps=0)).nquads
+
+
+def test_the_blank_node_count_at_its_edge() -> None:
+    quads = _quads("#test023c")
+    canonicalize(quads, work_factor=3, limits=Limits(max_blank_nodes=3))
+    with pytest.raises(CanonicalizationLimitExceeded) as caught:
+        canonicalize(quads, work_factor=3, limits=Limits(max_blank_nodes=2))
+    assert str(caught.value) == "3 blank nodes exceed the limit of 2"
+
+
+def test_the_deadline_stops_long_work() -> None:
+    quads = _quads("#test044c")
+    moments = iter([0.0, *([100.0] * 10_000)])
+    deadline = Deadline(1.0, clock=lambda: next(moments))
+    with pytest.raises(DeadlineExceeded) as caught:
+        canonicalize(quads, work_factor=3, deadline=deadline)
+    assert str(caught.value).startswith("verification stopped during canonicalization")
+
+
+@pytest.mark.parametrize("name", ["sha256", "SHA256", "sha-256", "SHA-256"])
+def test_hash_names_are_read_loosely(name: str) -> None:
+    quads = _quads("#test023c")
+    assert (
+        canonicalize(quads, hash_algorithm=name, work_factor=3).nquads
+        == canonicalize(quads, work_factor=3).nquads
+    )
+
+
+def test_other_hashes_and_unknown_ones() -> None:
+    quads = _quads("#test023c")
+    assert canonicalize(quads, hash_algorithm="SHA-384", work_factor=3).nquads
+    with pytest.raises(CanonicalizationError) as caught:
+        canonicalize(quads, hash_algorithm="md5", work_factor=3)
+    assert str(caught.value) == "unsupported hash algorithm 'md5'"
