@@ -56,6 +56,7 @@ def test_the_step_budget_at_its_edge(work_factor: int, least: int) -> None:
         "hashed quads)"
     )
     assert caught.value.code == "CANONICALIZATION_LIMIT"
+    assert limit < caught.value.details["steps"] <= 75
 
 
 def test_the_n_degree_call_bound_and_unbounded_work() -> None:
