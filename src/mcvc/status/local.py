@@ -80,9 +80,8 @@ def _list_id(raw: bytes) -> str:
     ``sub`` (IETF Token Status List), or ""."""
     from ..jose import parse_jose
 
-    if raw.lstrip()[:1] == b"{":
-        doc = parse_json(raw)
-        list_id = doc.get("id") if isinstance(doc, dict) else None
+    if raw.lstrip()[:1] == b"{":  # a JSON object (or a parse error naming what is wrong)
+        list_id = parse_json(raw).get("id")
     else:
         try:
             token = parse_jose(raw)
