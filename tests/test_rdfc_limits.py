@@ -59,7 +59,11 @@ def test_the_step_budget_at_its_edge(work_factor: int, least: int) -> None:
         "hashed quads)"
     )
     assert caught.value.code == "CANONICALIZATION_LIMIT"
-    assert limit < caught.value.details["steps"] <= 75
+    # the count when the bound was crossed: every step is counted from zero
+    assert caught.value.details["steps"] == {2: 72, 3: 67}[work_factor]
+    with pytest.raises(CanonicalizationLimitExceeded) as caught:
+        canonicalize(quads, work_factor=work_factor, limits=Limits(canon_steps=0))
+    assert caught.value.details["steps"] == 4
 
 
 def test_the_n_degree_call_bound_and_unbounded_work() -> None:
