@@ -20,6 +20,7 @@ from .pipeline import (
     _issuer_id,
     _issuer_summary,
     _more_values_than,
+    _status_skipped,
     _structure,
 )
 from .report import Check, CheckOutcome, VerificationReport
@@ -154,14 +155,9 @@ def _token_status(report: VerificationReport, status: Any, ctx: _Ctx, issuer_id:
     position, check = next((i, c) for i, c in enumerate(report.checks) if c.name == "status")
     if check.outcome in ("fail", "error"):
         return  # already revoked, or not known
-    authentic = all(c.outcome == "pass" for c in report.checks if c.name in ("proof", "issuer"))
-    if not authentic:
-        report.checks[position] = Check(
-            "status",
-            "STATUS_SKIPPED",
-            "skipped",
-            "not checked: the credential is not authentic, so nothing was fetched",
-        )
+    skipped = _status_skipped(report)
+    if skipped is not None:
+        report.checks[position] = skipped
         return
     if isinstance(status, dict) and "status_list" not in status:
         result = StatusResult(

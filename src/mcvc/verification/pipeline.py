@@ -280,6 +280,22 @@ def _status_summary(entries: list[Any]) -> str:
     return f"{count}: {', '.join(kinds) or 'not objects'}"
 
 
+def _status_skipped(report: VerificationReport) -> Check | None:
+    """``STATUS_SKIPPED`` unless the proof or seal and the issuer binding passed: nothing is
+    fetched for a credential that is not authentic."""
+    authentic = all(
+        c.outcome == "pass" for c in report.checks if c.name in ("proof", "seal", "issuer")
+    ) and any(c.name in ("proof", "seal") for c in report.checks)
+    if authentic:
+        return None
+    return Check(
+        "status",
+        "STATUS_SKIPPED",
+        "skipped",
+        "not checked: the credential is not authentic, so nothing was fetched",
+    )
+
+
 def _status(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> Check:
     status = doc.get("credentialStatus")
     if status is None:
@@ -310,16 +326,9 @@ def _status(doc: dict[str, Any], ctx: _Ctx, report: VerificationReport) -> Check
             f"{_status_summary(entries)}; status lists of sealed (JAdES) credentials are not "
             "checked yet: whether the credential was revoked or suspended is NOT known",
         )
-    authentic = all(
-        c.outcome == "pass" for c in report.checks if c.name in ("proof", "seal", "issuer")
-    ) and any(c.name in ("proof", "seal") for c in report.checks)
-    if not authentic:
-        return Check(
-            "status",
-            "STATUS_SKIPPED",
-            "skipped",
-            "not checked: the credential is not authentic, so nothing was fetched",
-        )
+    skipped = _status_skipped(report)
+    if skipped is not None:
+        return skipped
     if ctx.status_checker is None:
         return Check(
             "status",
