@@ -209,16 +209,22 @@ def test_expired_list_is_not_relied_on(
     assert report.outcome == "unconfirmed" and report.trusted is False
 
 
+def _publish_es_without(site: tuple[Path, str], signers: dict[str, Signer], *names: str) -> str:
+    """The site of _publish with the ES list signed without these SchemeInformation elements."""
+    url = _publish(site, signers, _granted())
+    es = trusted_list("ES", services=_granted()["ES"])
+    info = es.find("{*}SchemeInformation")
+    for name in names:
+        info.remove(info.find("{*}" + name))
+    (site[0] / "ES.xml").write_bytes(sign_list(es, signers["ES"]))
+    return url
+
+
 def test_a_closed_list_is_not_relied_on(
     tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
 ) -> None:
     # a list without NextUpdate is closed (ETSI TS 119 612 5.3.15), whatever its services say
-    folder, _ = site
-    url = _publish(site, signers, _granted())
-    closed = trusted_list("ES", services=_granted()["ES"])
-    info = closed.find("{*}SchemeInformation")
-    info.remove(info.find("{*}NextUpdate"))
-    (folder / "ES.xml").write_bytes(sign_list(closed, signers["ES"]))
+    url = _publish_es_without(site, signers, "NextUpdate")
     store = TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
     report = verify(
         (SAMPLES / "elm-v3-mc-annex1-signed.jsonld").read_bytes(), now=NOW, anchors=store.anchors()
@@ -884,13 +890,7 @@ def test_an_update_records_each_pivot_and_replaces_a_damaged_index(
 def test_a_list_without_issue_or_next_update_times_is_recorded_without_them(
     tmp_path: Path, site: tuple[Path, str], signers: dict[str, Signer]
 ) -> None:
-    folder, _base = site
-    url = _publish(site, signers, _granted())
-    undated = trusted_list("ES", services=_granted()["ES"])
-    info = undated.find("{*}SchemeInformation")
-    for name in ("ListIssueDateTime", "NextUpdate"):
-        info.remove(info.find("{*}" + name))
-    (folder / "ES.xml").write_bytes(sign_list(undated, signers["ES"]))
+    url = _publish_es_without(site, signers, "ListIssueDateTime", "NextUpdate")
     store = TrustedLists.update(tmp_path / "t", _fetcher(), url, [signers["lotl"].cert], UPDATED)
     entry = json.loads((tmp_path / "t" / "index.json").read_text())["lists"]["ES"]
     assert (entry["issued"], entry["next_update"]) == ("", "")
