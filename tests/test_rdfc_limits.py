@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mcvc.canon import rdfc
 from mcvc.canon.api import Canonicalizer
 from mcvc.canon.nquads import parse_nquads
 from mcvc.canon.rdfc import canonicalize
@@ -78,9 +79,56 @@ def test_the_n_degree_call_bound_and_unbounded_work() -> None:
     # a negative work factor lifts both bounds (trusted input only)
     unbounded = canonicalize(quads, work_factor=-1, limits=Limits(canon_steps=0))
     assert unbounded.nquads == canonicalize(quads, work_factor=3).nquads
-    # work factor 0 allows one call: enough for a graph with no ties
+    # work factor 0 allows no call at all, as rdf-canonize's maxWorkFactor 0: enough for a
+    # graph with no ties, too few for two blank nodes that need one call each (test019)
     simple = _quads("#test020c")
     assert canonicalize(simple, work_factor=0, limits=Limits(canon_steps=0)).nquads
+    with pytest.raises(
+        CanonicalizationLimitExceeded, match=r"\(0 deep iterations, work factor 0\)"
+    ):
+        canonicalize(_quads("#test019c"), work_factor=0)
+    assert canonicalize(_quads("#test019c"), work_factor=1).nquads
+
+
+# --- the call bound and the permutation walk, as rdf-canonize computes them ----------------
+
+WALKS = json.loads((REFERENCE.parent / "repeated-entries.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "least"), sorted(WALKS["suite"].items()))
+def test_the_call_bound_is_the_references_on_the_w3c_suite(name: str, least: int) -> None:
+    # ``least``: the smallest maxDeepIterations with which rdf-canonize 5.0.0 canonicalizes it
+    quads = parse_nquads((SUITE / "rdfc10" / name).read_text("utf-8"))
+    canonicalize(quads, max_deep_iterations=least, limits=Limits(canon_steps=10**7))
+    if least:
+        with pytest.raises(CanonicalizationLimitExceeded, match=f"\\({least - 1} deep"):
+            canonicalize(quads, max_deep_iterations=least - 1, limits=Limits(canon_steps=10**7))
+
+
+def test_the_suite_table_covers_the_graphs_that_need_n_degree_hashing() -> None:
+    assert len(WALKS["suite"]) == 64  # every rdfc10 input but the poison graph (test074)
+    assert sum(1 for least in WALKS["suite"].values() if least) >= 30
+    assert max(WALKS["suite"].values()) == 430
+
+
+@pytest.mark.parametrize("case", WALKS["cases"], ids=lambda c: f"seed{c['seed']}")
+def test_repeated_entries_as_the_reference_canonicalizes_them(case: dict[str, Any]) -> None:
+    quads = parse_nquads(case["nquads"])
+    least = case["leastMaxDeepIterations"]
+    limits = Limits(canon_steps=10**7)
+    assert canonicalize(quads, max_deep_iterations=least, limits=limits).nquads == case["canonical"]
+    with pytest.raises(CanonicalizationLimitExceeded):
+        canonicalize(quads, max_deep_iterations=least - 1, limits=limits)
+
+
+def test_the_walk_visits_the_references_orderings() -> None:
+    for items, walk in WALKS["walks"].items():
+        assert ["".join(p) for p in rdfc._permutations(list(items))] == walk
+
+
+def test_an_explicit_call_bound_is_not_negative() -> None:
+    with pytest.raises(ValueError, match="0 or more"):
+        canonicalize(_quads("#test020c"), max_deep_iterations=-1)
 
 
 def test_the_blank_node_count_at_its_edge() -> None:

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import permutations
 from typing import Any
 
 import pytest
@@ -58,26 +57,6 @@ def test_repeated_graph_name_walks_distinct_orderings_only() -> None:
     quads = parse_nquads(_graph_name_repeats(40))
     result = rdfc.canonicalize(quads, limits=Limits(canon_steps=2_000))
     assert len(result.lines) == 80
-
-
-def _spec_canonicalize(text: str) -> str:
-    """The specification's literal "for each permutation", for small inputs."""
-    original = rdfc._distinct_permutations
-    rdfc._distinct_permutations = lambda items: (list(p) for p in permutations(items))  # type: ignore[assignment]
-    try:
-        return rdfc.canonicalize(parse_nquads(text), work_factor=-1).nquads
-    finally:
-        rdfc._distinct_permutations = original
-
-
-@pytest.mark.parametrize("text", [_graph_name_repeats(4), _twin_chains(3), _ring(3)])
-def test_distinct_orderings_give_the_specifications_result(text: str) -> None:
-    assert rdfc.canonicalize(parse_nquads(text), work_factor=-1).nquads == _spec_canonicalize(text)
-
-
-def test_distinct_permutations_of_a_multiset() -> None:
-    got = [tuple(p) for p in rdfc._distinct_permutations(["b", "a", "b", "a"])]
-    assert got == sorted(set(permutations("abab")))
 
 
 @pytest.mark.parametrize("text", [_ring(1000), _equal_list(1000)], ids=["ring", "list"])

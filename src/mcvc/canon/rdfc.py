@@ -4,17 +4,21 @@ Written from the W3C Recommendation (https://www.w3.org/TR/rdf-canon/). The algo
 exponential on adversarial graphs (§Dataset Poisoning), so three things bound it:
 
 - the reference implementation's limit on Hash N-Degree Quads calls: ``non_unique ** factor``
-  for the whole run (work factor 1 by default), so mcvc accepts what rdf-canonize accepts;
+  for the whole run (work factor 1 by default; 0 allows none), so mcvc accepts what
+  rdf-canonize accepts;
 - a step budget for the work those calls do not count: every permutation tried, every issuer
   copied and every quad hashed costs steps in proportion to its size (``Limits.canon_steps``);
 - an optional :class:`~mcvc.limits.Deadline`, checked as steps are spent.
 
-Permutations of a related-node list are distinct orderings only: a list holds the same node
-once per quad that relates it (a graph name repeats for every quad in the graph), and
-orderings that differ only by swapping equal entries give the same path, so the result is
-the one the specification's "for each permutation" gives. Hash N-Degree Quads recurses as
-deep as a chain of equal blank nodes is long; it runs on an explicit stack here, so depth is
-bounded by the call budget, not by Python's recursion limit.
+Permutations of a related-node list are walked in the order rdf-canonize and pyld walk them
+(Johnson-Trotter from the sorted list, one direction per distinct value). With repeated
+entries (a list holds a node once per quad that relates it) that walk leaves out some
+orderings, so on such graphs its result differs from a walk over every ordering; mcvc keeps
+the reference's walk, whose results are what signers produce (docs/canonicalization.md), and
+with it the reference's pruning (a path is dropped as soon as it compares greater than the
+chosen one, whatever its length), so it makes exactly the reference's Hash N-Degree Quads
+calls. Hash N-Degree Quads recurses as deep as a chain of equal blank nodes is long; it runs on
+an explicit stack here, so depth is bounded by the call budget, not by Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -87,24 +91,40 @@ def _replace(term: Term, target: str) -> Term:
     return term
 
 
-def _distinct_permutations(items: list[str]) -> Iterator[list[str]]:
-    """Every distinct ordering of ``items`` once, in lexicographic order (a multiset's
-    next-permutation walk): equal entries never produce the same ordering twice."""
+def _permutations(items: list[str]) -> Iterator[list[str]]:
+    """The orderings of ``items`` in the order rdf-canonize and pyld try them: Johnson-Trotter
+    moves from the sorted list, one direction per distinct value.
+
+    With equal entries this walk skips some orderings (for ``[a, b, c, c]`` it yields 6 of
+    the 12), so the chosen path can differ from the one a walk over every ordering finds.
+    Signers produce what these implementations compute, so this walk is kept as it is; the
+    order also fixes which permutations are pruned, hence the Hash N-Degree Quads call count
+    that the work bound compares with the reference's.
+    """
     current = sorted(items)
     n = len(current)
+    leftward = dict.fromkeys(current, True)
     while True:
-        yield current
-        i = n - 2
-        while i >= 0 and current[i] >= current[i + 1]:
-            i -= 1
-        if i < 0:
+        yield current[:]
+        mobile: str | None = None
+        pos = 0
+        for i, value in enumerate(current):
+            if mobile is not None and value <= mobile:
+                continue
+            if leftward[value]:
+                if i > 0 and value > current[i - 1]:
+                    mobile, pos = value, i
+            elif i < n - 1 and value > current[i + 1]:
+                mobile, pos = value, i
+        if mobile is None:
             return
-        j = n - 1
-        while current[j] <= current[i]:
-            j -= 1
-        current = current[:]
-        current[i], current[j] = current[j], current[i]
-        current[i + 1 :] = reversed(current[i + 1 :])
+        other = pos - 1 if leftward[mobile] else pos + 1
+        current[pos], current[other] = current[other], mobile
+        # once per entry, as the reference does: equal entries above the moved one flip their
+        # shared direction once each, so an even count of them leaves it unchanged
+        for value in current:
+            if value > mobile:
+                leftward[value] = not leftward[value]
 
 
 class _State:
@@ -115,6 +135,7 @@ class _State:
         work_factor: int,
         limits: Limits,
         deadline: Deadline | None,
+        max_deep_iterations: int | None = None,
     ) -> None:
         try:
             self.hash = _HASHES[hash_name.lower().replace("-", "")]
@@ -133,6 +154,7 @@ class _State:
             )
         self.canonical = _Issuer("c14n")
         self.work_factor = work_factor
+        self.explicit_deep = max_deep_iterations
         self.max_deep = 0
         self.remaining = 0
         self.steps = 0
@@ -235,7 +257,7 @@ class _State:
             data.append(related_hash)
             chosen_path = ""
             chosen_issuer: _Issuer | None = None
-            for perm in _distinct_permutations(groups[related_hash]):
+            for perm in _permutations(groups[related_hash]):
                 self.spend(len(perm))
                 issuer_copy = self.copy(issuer)
                 path = ""
@@ -248,7 +270,7 @@ class _State:
                         if related not in issuer_copy.issued:
                             recursion.append(related)
                         path += "_:" + issuer_copy.issue(related)
-                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                    if chosen_path and path > chosen_path:
                         skip = True
                         break
                 if skip:
@@ -258,7 +280,7 @@ class _State:
                     path += "_:" + issuer_copy.issue(related)
                     path += "<" + result_hash + ">"
                     issuer_copy = result_issuer
-                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                    if chosen_path and path > chosen_path:
                         skip = True
                         break
                 if skip:
@@ -283,7 +305,15 @@ class _State:
             else:
                 shared.append((key, nodes))
         non_unique = sum(len(nodes) for _, nodes in shared)
-        self.max_deep = non_unique**self.work_factor if self.work_factor >= 0 else 2**62
+        if self.explicit_deep is not None:
+            self.max_deep = self.explicit_deep
+        elif self.work_factor < 0:
+            self.max_deep = 2**62
+        elif self.work_factor == 0:
+            # as rdf-canonize: no Hash N-Degree Quads call at all (not n ** 0 = 1)
+            self.max_deep = 0
+        else:
+            self.max_deep = non_unique**self.work_factor
         self.remaining = self.max_deep
         for _key, nodes in shared:
             paths: list[tuple[str, _Issuer]] = []
@@ -316,17 +346,22 @@ def canonicalize(
     work_factor: int = DEFAULT_WORK_FACTOR,
     limits: Limits = DEFAULT_LIMITS,
     deadline: Deadline | None = None,
+    max_deep_iterations: int | None = None,
 ) -> CanonicalResult:
     """Canonicalize a dataset; duplicate quads are removed (a dataset is a set).
 
     ``work_factor`` bounds the Hash N-Degree Quads calls to ``non_unique ** work_factor``,
     ``limits.canon_steps`` the work inside them (multiplied by ``work_factor`` when it is
     above 1); a negative ``work_factor`` lifts both bounds (only for trusted input).
+    ``max_deep_iterations`` sets the call bound itself instead, as rdf-canonize's
+    ``maxDeepIterations`` does; the step budget still applies unless ``work_factor`` is negative.
     """
+    if max_deep_iterations is not None and max_deep_iterations < 0:
+        raise ValueError("max_deep_iterations must be 0 or more")
     if work_factor > 1:
         limits = Limits(**{**limits.__dict__, "canon_steps": limits.canon_steps * work_factor**2})
     unique = list(dict.fromkeys(quads))
-    state = _State(unique, hash_algorithm, work_factor, limits, deadline)
+    state = _State(unique, hash_algorithm, work_factor, limits, deadline, max_deep_iterations)
     state.run()
     mapping = state.canonical.issued
     lines = sorted(
