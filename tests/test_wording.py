@@ -5,6 +5,7 @@ certificate is not called qualified before a Trusted List says so."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from mcvc.cli import main
 from mcvc.display import render_report
 from mcvc.model.reader import birth_date
 
-from .conftest import NOW, ROOT, SAMPLES
+from .conftest import NOW, ROOT, SAMPLES, VECTORS
 
 
 @pytest.mark.parametrize(
@@ -64,6 +65,39 @@ def test_elements_of_a_tampered_credential_are_marked() -> None:
     text = render_report(verify(doc))
     assert "FAILED" in text
     assert "Standard elements, as written in the file (NOT confirmed" in text
+
+
+def test_a_credential_signed_by_another_key_is_intact_but_not_from_its_issuer() -> None:
+    # the W3C vector names https://vc.example/issuers/5678 and is signed by a did:key: the
+    # content is exactly what was signed, the named issuer did not sign it
+    doc = json.loads(
+        (VECTORS / "vc-di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json").read_text()
+    )
+    report = verify(doc, now=NOW)
+    assert report.check("issuer").code == "ISSUER_MISMATCH"  # type: ignore[union-attr]
+    assert report.facets == {"intact": "pass", "issuer": "fail", "valid": "pass"}
+    assert report.outcome == "failed"
+    text = render_report(report)
+    assert "Intact:          yes: the signature or seal covers exactly this content" in text
+    assert (
+        "Issuer:          NO (the issuer is https://vc.example/issuers/5678 but the key belongs "
+        "to did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2)"
+    ) in text
+
+
+def test_a_passing_binding_alone_does_not_confirm_the_issuer() -> None:
+    from mcvc import build_credential, elements_from_dict, generate_key, sign
+
+    key = generate_key("ed25519")
+    elements = elements_from_dict(
+        json.loads((ROOT / "examples" / "microcredential.json").read_text())
+    )
+    doc = build_credential(elements, issuer=key.controller_id)
+    report = verify(sign(doc, key, created=datetime(2026, 10, 1, tzinfo=UTC)), now=NOW)
+    assert report.check("issuer").outcome == "pass"  # type: ignore[union-attr]
+    assert report.facets == {"intact": "pass", "issuer": "unknown", "valid": "pass"}
+    assert report.outcome == "unconfirmed"
+    assert "Issuer:          NOT confirmed (no trust source was given" in render_report(report)
 
 
 @pytest.mark.parametrize(

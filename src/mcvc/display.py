@@ -74,7 +74,7 @@ _FACET_TEXT = {
     },
     "issuer": {
         "pass": N_("confirmed"),
-        "fail": N_("NO: the trust source does not vouch for this issuer"),
+        "fail": N_("NO"),
         "unknown": N_("NOT confirmed"),
     },
     "valid": {
@@ -88,7 +88,8 @@ _FACET_LABELS = (
     ("issuer", N_("Issuer")),
     ("valid", N_("Currently valid")),
 )
-_FACET_CHECKS = {"issuer": ("trust",), "valid": ("dates", "status")}
+# in the order their message is preferred: a failing check first, then this order
+_FACET_CHECKS = {"issuer": ("trust", "issuer"), "valid": ("dates", "status")}
 
 
 def _same(text: str) -> str:
@@ -116,11 +117,15 @@ def facet_rows(report: VerificationReport, tr: Translate = _same) -> list[tuple[
     for name, label in _FACET_LABELS:
         value = report.facet(name)  # type: ignore[arg-type]
         text = tr(_FACET_TEXT[name][value])
-        deciding = [
-            c
-            for c in report.checks
-            if c.name in _FACET_CHECKS.get(name, ()) and (value == "pass" or c.outcome != "pass")
-        ]
+        names = _FACET_CHECKS.get(name, ())
+        deciding = sorted(
+            (
+                c
+                for c in report.checks
+                if c.name in names and (value == "pass" or c.outcome != "pass")
+            ),
+            key=lambda c: (c.outcome != "fail", names.index(c.name)),
+        )
         if deciding and name != "intact":
             text += f" ({deciding[0].message})"
         rows.append((tr(label), text))

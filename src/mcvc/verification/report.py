@@ -19,7 +19,9 @@ is a warning, as the W3C VC-API expects."""
 REPORT_VERSION = 2
 
 # Which of the three facets a check speaks to; every other check is about integrity.
-_FACET_OF = {"trust": "issuer", "dates": "valid", "status": "valid"}
+# "issuer" is the binding of the named issuer to the signing key: when it fails, the content
+# is intact but signed by someone else, which is about who issued it
+_FACET_OF = {"trust": "issuer", "issuer": "issuer", "dates": "valid", "status": "valid"}
 
 
 @dataclass
@@ -73,7 +75,8 @@ class VerificationReport:
             return "unknown"
         if name == "issuer":
             # vouched for only by a passing trust check, never by its absence
-            return "pass" if any(c.outcome == "pass" for c in checks) or nested else "unknown"
+            vouched = any(c.outcome == "pass" and c.name == "trust" for c in checks)
+            return "pass" if vouched or nested else "unknown"
         if name == "intact" and not any(c.outcome == "pass" for c in checks):
             return "unknown"
         return "pass"
