@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..dates import parse_datetime
 from ..errors import InvalidInput, McvcError
 from ..jsontext import parse_json
 from ..net import Fetcher
 from .bitstring import Bitstring, StatusListError, decode_list, parse_index
+
+if TYPE_CHECKING:
+    from ..jose import JoseCredential
 
 __all__ = ["StatusChecker", "StatusResult"]
 
@@ -95,6 +98,8 @@ class _Cached:
 
 ListVerifier = Callable[[dict[str, Any]], tuple[bool, str, str]]
 """Given a status list credential, return (proof valid, issuer id, reason)."""
+TokenVerifier = Callable[["JoseCredential"], tuple[bool, str, str]]
+"""The same for a status list credential secured as a compact JWS (EBSI, VC-JOSE)."""
 
 
 class StatusChecker:
@@ -105,9 +110,11 @@ class StatusChecker:
         *,
         clock: Callable[[], float] = time.monotonic,
         max_clock_skew: timedelta = timedelta(seconds=300),
+        verify_token: TokenVerifier | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.verify_list = verify_list
+        self.verify_token = verify_token
         self.clock = clock
         # an issuer's clock a little ahead of ours must not make a freshly re-signed list
         # "not valid yet" (the same tolerance as for credentials)
@@ -198,7 +205,10 @@ class StatusChecker:
         try:
             fetched = self.fetcher.fetch(
                 url,
-                accept="application/vc+ld+json, application/ld+json, application/json",
+                accept=(
+                    "application/vc+ld+json, application/ld+json, application/json, "
+                    "application/vc+jwt;q=0.9, application/jwt;q=0.9"
+                ),
                 etag=stale.etag if stale else None,
             )
             if fetched.status == 304 and stale is not None:
@@ -209,7 +219,8 @@ class StatusChecker:
                     )
                 stale.expires_at = self.clock() + stale.ttl_seconds
                 return stale
-            doc = parse_json(fetched.body, max_bytes=_MAX_LIST_DOC)
+            token = _read_token(fetched.body, url)
+            doc = token.credential if token else parse_json(fetched.body, max_bytes=_MAX_LIST_DOC)
         except StatusListError:
             raise  # already says what is wrong with the list (an expired copy)
         except McvcError as exc:
@@ -227,7 +238,12 @@ class StatusChecker:
         types: list[Any] = raw_types if isinstance(raw_types, list) else [raw_types]
         if list_type not in types:
             raise StatusListError(f"{url} is not a {list_type}", code="STATUS_VERIFICATION_ERROR")
-        valid, issuer, reason = self.verify_list(doc)
+        if token is None:
+            valid, issuer, reason = self.verify_list(doc)
+        elif self.verify_token is None:
+            valid, issuer, reason = False, "", "this checker has no verifier for JWT status lists"
+        else:
+            valid, issuer, reason = self.verify_token(token)
         if not valid:
             raise StatusListError(
                 f"the status list credential does not verify: {reason}",
@@ -278,6 +294,55 @@ class StatusChecker:
         return entry
 
 
+def _read_token(body: bytes, url: str) -> JoseCredential | None:
+    """A status list credential secured as a compact JWS (the JWT form EBSI uses, with the
+    credential in a ``vc`` claim, or VC-JOSE ``vc+jwt``), None for any other body. The JWT's
+    ``nbf``/``exp`` count as the list's dates when it states none itself."""
+    from ..jose import looks_like_jws, parse_jose
+
+    if not looks_like_jws(body):
+        return None
+    token = parse_jose(body)  # refusals are InvalidInput: the list is malformed
+    if token.form not in ("jwt-vc", "vc-jose"):
+        raise StatusListError(
+            f"status list {url} is a {token.form} token, not a status list credential",
+            code="STATUS_VERIFICATION_ERROR",
+        )
+    if token.form == "jwt-vc":
+        from ..verification.jose_checks import _with_jwt_dates
+
+        token = replace(token, credential=_with_jwt_dates(token.credential, token.claims))
+    return token
+
+
+def default_token_verifier(resolver: Any) -> TokenVerifier:
+    """Verify a JWT status list: the signature against the key its ``kid`` names, listed
+    under ``assertionMethod``; that key's controller must be the list's declared issuer and the
+    JWT's registered claims must agree with the credential inside."""
+    from ..jose import jwt_claim_problems
+    from ..verification.jws import jws_signature
+
+    def verify_token(token: JoseCredential) -> tuple[bool, str, str]:
+        checked = jws_signature(token, resolver)
+        if checked.outcome == "error":
+            raise StatusListError(
+                f"the status list's key could not be resolved: {checked.code}: {checked.message}",
+                code="STATUS_RETRIEVAL_ERROR",
+            )
+        if checked.outcome != "pass":
+            return False, "", f"{checked.code}: {checked.message}"
+        issuer = token.credential.get("issuer")
+        issuer_id = str(issuer.get("id", "")) if isinstance(issuer, dict) else str(issuer or "")
+        if checked.details["controller"] != issuer_id:
+            return False, "", "the list's signing key does not belong to the list's issuer"
+        problems = jwt_claim_problems(token)
+        if problems:
+            return False, "", problems[0]
+        return True, issuer_id, ""
+
+    return verify_token
+
+
 def default_list_verifier(resolver: Any, canon: Any) -> ListVerifier:
     """Verify a status list credential's Data Integrity proofs (all must pass) and report the
     controller of the key as the list's issuer only when it is the declared issuer."""
@@ -314,7 +379,9 @@ def status_checker(http: Any, *, fetch_policy: Any = None, loader: Any = None) -
     from ..did import DidResolver
 
     fetcher = Fetcher(http, fetch_policy)
+    resolver = DidResolver(fetcher)
     return StatusChecker(
         fetcher,
-        default_list_verifier(DidResolver(fetcher), Canonicalizer(loader or default_loader())),
+        default_list_verifier(resolver, Canonicalizer(loader or default_loader())),
+        verify_token=default_token_verifier(resolver),
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidInput, NetworkPolicyError
 from ..jsontext import parse_json
 from ..net import Fetched, Fetcher, FetchPolicy
-from .checker import StatusChecker, default_list_verifier
+from .checker import StatusChecker, default_list_verifier, default_token_verifier
 
 if TYPE_CHECKING:
     import httpx
@@ -76,8 +76,8 @@ class LocalLists(Fetcher):
 
 
 def _list_id(raw: bytes) -> str:
-    """The URL a list is fetched by: a list credential's ``id``, a Status List Token's
-    ``sub`` (IETF Token Status List), or ""."""
+    """The URL a list is fetched by: a list credential's ``id`` (also inside a JWT, or its
+    ``jti``), a Status List Token's ``sub`` (IETF Token Status List), or ""."""
     from ..jose import parse_jose
 
     if raw.lstrip()[:1] == b"{":  # a JSON object (or a parse error naming what is wrong)
@@ -87,7 +87,10 @@ def _list_id(raw: bytes) -> str:
             token = parse_jose(raw)
         except InvalidInput:
             return ""
-        list_id = token.claims.get("sub") if token.form == "status-list" else None
+        if token.form == "status-list":
+            list_id = token.claims.get("sub")
+        else:  # a list credential in a JWT: its id, else the jti that stands for it
+            list_id = token.credential.get("id") or token.claims.get("jti")
     return list_id if isinstance(list_id, str) else ""
 
 
@@ -111,5 +114,7 @@ def local_status_checker(
     lists = LocalLists.from_files(paths, http, fetch_policy)
     resolver = DidResolver(Fetcher(http, fetch_policy) if http is not None else None, did_documents)
     return StatusChecker(
-        lists, default_list_verifier(resolver, Canonicalizer(loader or default_loader()))
+        lists,
+        default_list_verifier(resolver, Canonicalizer(loader or default_loader())),
+        verify_token=default_token_verifier(resolver),
     )

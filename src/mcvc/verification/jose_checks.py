@@ -9,10 +9,10 @@ from typing import Any
 
 from ..canon.api import fold_contexts
 from ..contexts import CREDENTIALS_V1, StaticLoader
-from ..errors import DidResolutionError, InvalidInput
+from ..errors import InvalidInput
 from ..jsontext import parse_json
 from ..multibase import b64url_decode
-from ..proofs.engine import _NETWORK_CODES as _NETWORK
+from .jws import jws_signature
 from .pipeline import (
     _assess,
     _contexts,
@@ -23,7 +23,7 @@ from .pipeline import (
     _status_skipped,
     _structure,
 )
-from .report import Check, CheckOutcome, VerificationReport
+from .report import Check, VerificationReport
 
 # How long before the verification (beyond the clock skew) a key-binding JWT answering this
 # verifier's nonce may have been made (RFC 9901 7.3: iat within an acceptable window).
@@ -77,7 +77,7 @@ def _verify_jose(
         report.checks.append(
             Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
         )
-    report.checks.append(_jose_signature(jose, ctx))
+    report.checks.append(jws_signature(jose, ctx.resolver))
     binding = _issuer_binding(report, doc)
     if binding is not None:
         report.checks.append(binding)
@@ -134,7 +134,7 @@ def _verify_sd_jwt(text: str, ctx: _Ctx, loader: StaticLoader) -> VerificationRe
         report.checks.append(
             Check("jwt-claims", "JOSE_CLAIMS_MISMATCH", "fail", "; ".join(problems))
         )
-    report.checks.append(_jose_signature(jose, ctx))
+    report.checks.append(jws_signature(jose, ctx.resolver))
     binding = _issuer_binding(report, doc)
     if binding is not None:
         report.checks.append(binding)
@@ -177,7 +177,7 @@ def _token_status(report: VerificationReport, status: Any, ctx: _Ctx, issuer_id:
     else:
 
         def signature(jose: Any) -> tuple[str, str, str]:
-            checked = _jose_signature(jose, ctx)
+            checked = jws_signature(jose, ctx.resolver)
             if checked.outcome == "pass":
                 return "pass", str(checked.details["controller"]), ""
             return checked.outcome, checked.code, checked.message
@@ -331,55 +331,3 @@ def _with_jwt_dates(doc: dict[str, Any], claims: dict[str, Any]) -> dict[str, An
             stamp = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             out = {**out, names[0]: stamp}
     return out
-
-
-def _jose_signature(jose: Any, ctx: _Ctx) -> Check:
-    from cryptography.exceptions import InvalidSignature
-
-    from ..jose import ALGORITHMS
-
-    details: dict[str, Any] = {"alg": jose.alg, "kid": jose.kid, "form": jose.form}
-    if not jose.kid.startswith("did:"):
-        # a JWK thumbprint or a bare key id names a key only the issuer's own key directory
-        # can give; without it nothing can be checked
-        return Check(
-            "proof",
-            "KID_NOT_RESOLVABLE",
-            "error",
-            f"kid {jose.kid or '(none)'} is not a DID URL, so the signing key cannot be found",
-            details,
-        )
-    try:
-        method = ctx.resolver.method(jose.kid)
-    except DidResolutionError as exc:
-        outcome: CheckOutcome = "error" if exc.code in _NETWORK else "fail"
-        return Check("proof", exc.code, outcome, f"kid {jose.kid}: {exc}", details)
-    details["controller"] = method.controller
-    if method.key.kind != ALGORITHMS[jose.alg]:
-        return Check(
-            "proof",
-            "ALGORITHM_KEY_MISMATCH",
-            "fail",
-            f"alg {jose.alg} needs a {ALGORITHMS[jose.alg]} key; {jose.kid} is {method.key.kind}",
-            details,
-        )
-    if not method.listed_under("assertionMethod"):
-        return Check(
-            "proof",
-            "VM_NOT_AUTHORIZED",
-            "fail",
-            f"{jose.kid} is not listed under assertionMethod in the DID document of "
-            f"{method.controller}",
-            details,
-        )
-    try:
-        method.key.verify(jose.signature, jose.signing_input)
-    except InvalidSignature as exc:
-        return Check(
-            "proof",
-            "INVALID_SIGNATURE",
-            "fail",
-            str(exc) or "the JWS signature does not match",
-            details,
-        )
-    return Check("proof", "OK", "pass", f"{jose.alg} signature valid", details)

@@ -29,7 +29,7 @@ from ..model.reader import from_credential
 from ..net import Fetcher, FetchPolicy
 from ..proofs.engine import verify_proofs
 from ..proofs.purposes import AuthenticationPurpose
-from ..status.checker import StatusChecker, default_list_verifier
+from ..status.checker import StatusChecker, default_list_verifier, default_token_verifier
 from ..vcdm import violations
 from .report import Check, TrustPolicy, VerificationReport
 from .signed import compare_signed_reading
@@ -923,7 +923,10 @@ def _verify(
     canon = Canonicalizer(loader, limits=limits, deadline=deadline)
     if status_checker is None and fetcher is not None:
         status_checker = StatusChecker(
-            fetcher, default_list_verifier(resolver, canon), max_clock_skew=max_clock_skew
+            fetcher,
+            default_list_verifier(resolver, canon),
+            max_clock_skew=max_clock_skew,
+            verify_token=default_token_verifier(resolver),
         )
     ctx = _Ctx(
         now=moment,
