@@ -45,12 +45,14 @@ MODULES: dict[str, list[str]] = {
         "tests/test_status.py",
         "tests/test_status_2021.py",
         "tests/test_status_local.py",
+        "tests/test_status_jwt.py",
         "tests/test_failure_codes.py",
         "tests/test_mutation_kills.py",
     ],
     "src/mcvc/status/token.py": ["tests/test_token_status.py", "tests/test_status_local.py"],
     "src/mcvc/status/local.py": [
         "tests/test_status_local.py",
+        "tests/test_status_jwt.py",
         "tests/test_status_2021.py",
         "tests/test_mutation_kills.py",
     ],
@@ -90,6 +92,12 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/verification/signers.py": [
         "tests/test_signers.py",
         "tests/test_joint.py",
+        "tests/test_failure_codes.py",
+    ],
+    "src/mcvc/verification/jws.py": [
+        "tests/test_jose_check_rules.py",
+        "tests/test_jose.py",
+        "tests/test_status_jwt.py",
         "tests/test_failure_codes.py",
     ],
     "src/mcvc/verification/jose_checks.py": [
