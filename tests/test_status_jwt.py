@@ -231,7 +231,9 @@ def test_a_token_of_another_kind_is_not_a_list(key: Any, example_elements: dict[
     assert status.code == "STATUS_VERIFICATION_ERROR"
     assert "status-list token, not a status list credential" in status.message
     _, status = _status(credential, "e30.e30.e30")  # {}.{}.{}: no alg
-    assert status.code == "STATUS_VERIFICATION_ERROR" and "alg None is not accepted" in status.message
+    assert (
+        status.code == "STATUS_VERIFICATION_ERROR" and "alg None is not accepted" in status.message
+    )
 
 
 def test_a_checker_without_a_token_verifier_refuses_jwt_lists(
