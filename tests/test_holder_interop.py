@@ -90,6 +90,16 @@ def test_the_library_holder_receives_and_presents(service: str, tmp_path: Path) 
     made = _offer(url, "MicroCredential_dc+sd-jwt", tx=True)
     got = holder("receive", state, made["offerUri"], made["txCode"])
     assert "error" not in got, got
+    # the library's notification reached the issuer, and the university can read it
+    assert got["notified"] is True
+    status = httpx.get(
+        f"{url}/issuers/demo/offers/{made['offerId']}/status",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ).json()
+    assert status["state"] == "redeemed"
+    assert [(n["event"], n["description"]) for n in status["notifications"]] == [
+        ("credential_accepted", "stored by the test holder")
+    ]
     issued = parse_sd_jwt(got["credential"])
     assert parse_jose(issued.jwt).claims["cnf"]["jwk"]["crv"] == "P-256"
     assert "dateOfBirth" in issued.names

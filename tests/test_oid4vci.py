@@ -515,6 +515,21 @@ def test_an_offer_reference_expires(service: tuple[str, Clock]) -> None:
     assert httpx.get(f"{url}/issuers/demo/offers/unknown").status_code == 404
 
 
+def test_offer_status_needs_the_issuing_token(service: tuple[str, Clock]) -> None:
+    url, _ = service
+    made = offer(url)
+    status = f"{url}/issuers/demo/offers/{made['offerId']}/status"
+    assert httpx.get(status).status_code == 401
+    assert httpx.get(status, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    r = httpx.get(status, headers=AUTH)
+    assert r.status_code == 200 and r.json()["state"] == "offered", r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert httpx.get(f"{url}/issuers/demo/offers/nope/status", headers=AUTH).status_code == 404
+    # the notification endpoint answers OAuth errors without a token
+    n = httpx.post(f"{url}/issuers/demo/notification", json={})
+    assert n.status_code == 401 and n.json()["error"] == "invalid_token"
+
+
 # --- deferred: a batch row that is not signed yet ----------------------------------------------
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from mcvc.canon.api import Canonicalizer
 from mcvc.issuing.ledger import Ledger
-from mcvc.oid4vci.book import OfferBook
+from mcvc.oid4vci.book import MAX_EVENTS, OfferBook
 from mcvc.oid4vci.issuer import MAX_OFFER_TTL, OfferRefused, WalletIssuer, offer_link
 from mcvc.service.challenges import ChallengeBook
 from mcvc.service.issuer import IssueRefused, ServiceIssuer
@@ -90,6 +90,7 @@ def test_metadata(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
     assert meta["credential_endpoint"] == f"{IDENT}/credential"
     assert meta["nonce_endpoint"] == f"{IDENT}/nonce"
     assert meta["deferred_credential_endpoint"] == f"{IDENT}/deferred_credential"
+    assert meta["notification_endpoint"] == f"{IDENT}/notification"
     assert meta["batch_credential_issuance"] == {"batch_size": 2}
     assert meta["display"] == [{"name": "demo", "locale": "en"}]
     configs = meta["credential_configurations_supported"]
@@ -325,7 +326,11 @@ def test_credentials_bound_once(wallet_issuer: tuple[WalletIssuer, Clock]) -> No
     again = w.credential(
         auth, {"credential_configuration_id": LDP, "proofs": {"jwt": [a.proof(IDENT, nonce(w))]}}
     )
-    assert again.body == {"credentials": [{"credential": issued[0]}]}
+    # the same notification id: one per offer and configuration
+    assert again.body == {
+        "credentials": [{"credential": issued[0]}],
+        "notification_id": got.body["notification_id"],  # type: ignore[index]
+    }
     stranger = w.credential(
         auth,
         {"credential_configuration_id": LDP, "proofs": {"jwt": [Wallet().proof(IDENT, nonce(w))]}},
@@ -385,11 +390,16 @@ def test_deferred(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
     signed = {"id": row.credential_id, "proof": {}}
     w.ledger.complete("batch/R7", json.dumps(signed), now=NOW)
     ready = w.deferred(auth, {"transaction_id": transaction})
-    assert ready.status == 200 and ready.body == {"credentials": [{"credential": signed}]}
+    assert ready.status == 200 and ready.body is not None
+    assert ready.body["credentials"] == [{"credential": signed}]
+    notification_id = ready.body["notification_id"]
     assert ready.headers == {"Cache-Control": "no-store"}
     err(w.deferred(auth, {"transaction_id": transaction}), 400, "invalid_transaction_id")
     direct = w.credential(auth, {"credential_configuration_id": SIGNED})
-    assert direct.status == 200 and direct.body == {"credentials": [{"credential": signed}]}
+    assert direct.status == 200 and direct.body == {
+        "credentials": [{"credential": signed}],
+        "notification_id": notification_id,
+    }
     assert direct.headers == {"Cache-Control": "no-store"}
 
 
@@ -488,4 +498,111 @@ def test_deferred_races_and_vanished_rows(wallet_issuer: tuple[WalletIssuer, Clo
     w.book = RacingBook(w.ledger.engine)
     assert "already delivered" in err(
         w.deferred(auth, {"transaction_id": transaction}), 400, "invalid_transaction_id"
+    )
+
+
+def _issued(w: WalletIssuer, auth: str, holder: Wallet | None = None) -> str:
+    holder = holder or Wallet("ed25519")
+    got = w.credential(
+        auth,
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [holder.proof(IDENT, nonce(w))]}},
+    )
+    assert got.status == 200, got.body
+    return str(got.body["notification_id"])  # type: ignore[index]
+
+
+def test_the_wallet_notifies_what_it_did_with_the_credential(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    w, clock = wallet_issuer
+    auth = redeem(w)
+    notification_id = _issued(w, auth)
+    offer_id = w.book.by_token(auth.split()[1], NOW).offer_id  # type: ignore[union-attr]
+    ok = w.notification(auth, {"notification_id": notification_id, "event": "credential_accepted"})
+    assert (ok.status, ok.body, ok.headers) == (204, None, {"Cache-Control": "no-store"})
+    clock.advance(60)
+    deleted = {
+        "notification_id": notification_id,
+        "event": "credential_deleted",
+        "event_description": "the learner removed it",
+    }
+    assert w.notification(auth, deleted).status == 204
+    status = w.offer_status(offer_id)
+    assert status.status == 200 and status.body is not None
+    assert status.body["state"] == "redeemed"
+    assert status.body["notifications"] == [
+        {"credentialConfigurationId": LDP, "event": "credential_accepted", "at": NOW.isoformat()},
+        {
+            "credentialConfigurationId": LDP,
+            "event": "credential_deleted",
+            "description": "the learner removed it",
+            "at": (NOW + timedelta(minutes=1)).isoformat(),
+        },
+    ]
+
+
+def test_notification_requests_are_checked(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    auth = redeem(w)
+    notification_id = _issued(w, auth)
+    good = {"notification_id": notification_id, "event": "credential_failure"}
+    for bad_auth in (None, "Bearer nope", auth.split()[1]):
+        refused = w.notification(bad_auth, good)
+        assert refused.status == 401 and refused.body["error"] == "invalid_token"  # type: ignore[index]
+    for body, named in (
+        ([good], "JSON object"),
+        ({"event": "credential_failure"}, "notification_id is missing"),
+        ({**good, "notification_id": ""}, "notification_id is missing"),
+        ({**good, "notification_id": 7}, "notification_id is missing"),
+        ({**good, "event": "credential_stored"}, "event must be one of"),
+        ({"notification_id": notification_id}, "event must be one of"),
+        ({**good, "event_description": 'a "quoted" word'}, "printable ASCII"),
+        ({**good, "event_description": "back\\slash"}, "printable ASCII"),
+        ({**good, "event_description": "caf\u00e9"}, "printable ASCII"),
+        ({**good, "event_description": "x" * 1001}, "at most 1000"),
+        ({**good, "event_description": 5}, "printable ASCII"),
+    ):
+        assert named in err(w.notification(auth, body), 400, "invalid_notification_request")
+    assert w.notification(auth, {**good, "event_description": "x" * 1000}).status == 204
+    # an id that is unknown, or another offer's, is invalid_notification_id
+    unknown = {**good, "notification_id": "nope"}
+    assert "notification_id" in err(w.notification(auth, unknown), 400, "invalid_notification_id")
+    other = redeem(w)
+    err(w.notification(other, good), 400, "invalid_notification_id")
+    # a bounded number of events per id
+    for _ in range(MAX_EVENTS - 1):
+        assert w.notification(auth, good).status == 204
+    assert f"at most {MAX_EVENTS}" in err(
+        w.notification(auth, good), 400, "invalid_notification_request"
+    )
+
+
+def test_every_credential_response_carries_one_notification_id_per_configuration(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    w, _ = wallet_issuer
+    auth = redeem(w, configurations=[LDP, JWT])
+    holder = Wallet("ed25519")
+    first = _issued(w, auth, holder)
+    assert _issued(w, auth, holder) == first  # asked again: the same id
+    jwt = w.credential(
+        auth,
+        {
+            "credential_configuration_id": JWT,
+            "proofs": {"jwt": [Wallet("ed25519").proof(IDENT, nonce(w))]},
+        },
+    )
+    assert jwt.status == 200 and jwt.body["notification_id"] != first  # type: ignore[index]
+
+
+def test_offer_status_is_the_issuers_own(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    err(w.offer_status("nope"), 404, "not_found")
+    made = w.create_offer(credential=template())
+    status = w.offer_status(made["offerId"])
+    assert status.body is not None and status.body["state"] == "offered"
+    assert status.body["notifications"] == []
+    assert (
+        status.body["credentialConfigurationIds"]
+        == made["credentialOffer"]["credential_configuration_ids"]
     )

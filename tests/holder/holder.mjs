@@ -90,7 +90,16 @@ async function receive(statePath, offerLink, txCode, configurationId) {
   state.credential = result.credentialResponse.credentials[0].credential
   state.configuration = credentialConfigurationId
   fs.writeFileSync(statePath, JSON.stringify(state))
-  return { configuration: credentialConfigurationId, credential: state.credential }
+  // tell the issuer the credential was kept (OpenID4VCI 1.0 section 11)
+  const notificationId = result.credentialResponse.notification_id
+  if (notificationId) {
+    await client.sendNotification({
+      issuerMetadata,
+      accessToken: accessTokenResponse.access_token,
+      notification: { notificationId, event: 'credential_accepted', eventDescription: 'stored by the test holder' },
+    })
+  }
+  return { configuration: credentialConfigurationId, credential: state.credential, notified: Boolean(notificationId) }
 }
 
 async function present(statePath, requestLink, verifierJwkText, hide) {

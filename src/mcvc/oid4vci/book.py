@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     select,
     update,
@@ -35,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import McvcError
 
-__all__ = ["Offer", "OfferBook", "Slot", "TokenError"]
+__all__ = ["MAX_EVENTS", "Offer", "OfferBook", "Slot", "TokenError"]
 
 _metadata = MetaData()
 offers = Table(
@@ -70,7 +71,30 @@ slots = Table(
     Column("state", String(16), nullable=False),
 )
 
+# a Credential Response's notification id, and what the wallet said about that credential
+notifications = Table(
+    "mcvc_oid4vci_notifications",
+    _metadata,
+    Column("notification_id", String(64), primary_key=True),
+    Column("offer_id", String(40), nullable=False),
+    Column("configuration", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # one id per offer and configuration: a response asked for again keeps its id
+    UniqueConstraint("offer_id", "configuration"),
+)
+events = Table(
+    "mcvc_oid4vci_events",
+    _metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", String(64), nullable=False, index=True),
+    Column("event", String(40), nullable=False),
+    Column("description", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 MAX_TX_FAILURES = 5
+# a wallet tells of accepting, failing and deleting; more than this per credential is noise
+MAX_EVENTS = 8
 
 
 class TokenError(McvcError):
@@ -342,3 +366,83 @@ class OfferBook:
                     .values(state="delivered")
                 ).rowcount
             )
+
+    # --- what the wallet said (OpenID4VCI 1.0 section 11) --------------------------------
+
+    def notification(self, offer_id: str, configuration: str, now: datetime) -> str:
+        """The notification id of ``offer_id``'s credentials of ``configuration``: made by
+        the first Credential Response, the same for a response asked for again."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    notifications.insert().values(
+                        notification_id=secrets.token_urlsafe(24),
+                        offer_id=offer_id,
+                        configuration=configuration,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass  # made by an earlier response (or a concurrent one)
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(notifications.c.notification_id).where(
+                    and_(
+                        notifications.c.offer_id == offer_id,
+                        notifications.c.configuration == configuration,
+                    )
+                )
+            ).scalar_one()
+        return str(value)
+
+    def notify(
+        self,
+        notification_id: str,
+        offer_id: str,
+        event: str,
+        description: str | None,
+        now: datetime,
+    ) -> str:
+        """Record a wallet's event: "OK", "UNKNOWN" (no such id for this offer's token) or
+        "TOO_MANY" (the id already has :data:`MAX_EVENTS` events)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(notifications).where(notifications.c.notification_id == notification_id)
+            ).first()
+            if row is None or row.offer_id != offer_id:
+                return "UNKNOWN"
+            count = len(
+                conn.execute(
+                    select(events.c.event_id).where(events.c.notification_id == notification_id)
+                ).all()
+            )
+            if count >= MAX_EVENTS:
+                return "TOO_MANY"
+            conn.execute(
+                events.insert().values(
+                    notification_id=notification_id,
+                    event=event,
+                    description=description,
+                    at=now,
+                )
+            )
+        return "OK"
+
+    def history(self, offer_id: str) -> list[dict[str, Any]]:
+        """What the wallet reported for ``offer_id``'s credentials, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notifications.c.configuration, events)
+                .join(events, events.c.notification_id == notifications.c.notification_id)
+                .where(notifications.c.offer_id == offer_id)
+                .order_by(events.c.event_id)
+            ).all()
+        return [
+            {
+                "credentialConfigurationId": row.configuration,
+                "event": row.event,
+                **({"description": row.description} if row.description is not None else {}),
+                "at": _aware(row.at).isoformat(),
+            }
+            for row in rows
+        ]

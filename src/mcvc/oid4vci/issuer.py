@@ -27,7 +27,7 @@ from ..jsontext import copy_json
 from ..sdjwt import issue_sd_jwt
 from ..service.challenges import ChallengeBook
 from ..service.issuer import IssueRefused, ServiceIssuer
-from .book import OfferBook, TokenError
+from .book import MAX_EVENTS, OfferBook, TokenError
 from .keyproof import HolderKey, KeyProofError, verify_key_proof
 from .metadata import (
     BOUND_CONFIGURATIONS,
@@ -45,6 +45,7 @@ __all__ = ["Answer", "OfferRefused", "WalletIssuer", "offer_link"]
 _NO_STORE = {"Cache-Control": "no-store"}
 _DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 MAX_OFFER_TTL = timedelta(days=30)
+NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
 
 
 class OfferRefused(IssueRefused):
@@ -362,7 +363,19 @@ class WalletIssuer:
             if isinstance(answer, Answer):
                 return answer
             credentials.append({"credential": answer})
-        return Answer(200, {"credentials": credentials}, dict(_NO_STORE))
+        return self._delivered(offer.offer_id, configuration, credentials)
+
+    def _delivered(
+        self, offer_id: str, configuration: str, credentials: list[dict[str, Any]]
+    ) -> Answer:
+        """A Credential Response with its notification id (section 11): the wallet tells,
+        with it, whether it kept the credentials."""
+        notification_id = self.book.notification(offer_id, configuration, self.clock.now())
+        return Answer(
+            200,
+            {"credentials": credentials, "notification_id": notification_id},
+            dict(_NO_STORE),
+        )
 
     def _holders(self, proofs: Any) -> list[HolderKey] | Answer:
         if not isinstance(proofs, dict) or len(proofs) != 1:
@@ -444,9 +457,8 @@ class WalletIssuer:
         self.book.claim(offer.offer_id, CONFIG_SIGNED, 0, "-", row_key)
         row = self.ledger.get(row_key)
         if row is not None and row.signed is not None:
-            return Answer(
-                200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE)
-            )
+            credentials = [{"credential": json.loads(row.signed)}]
+            return self._delivered(offer.offer_id, CONFIG_SIGNED, credentials)
         transaction = self.book.defer(offer.offer_id, CONFIG_SIGNED, 0)
         return Answer(
             202,
@@ -479,6 +491,71 @@ class WalletIssuer:
             )
         if not self.book.delivered(transaction_id):
             return _error(400, "invalid_transaction_id", "the credential was already delivered")
+        credentials = [{"credential": json.loads(row.signed)}]
+        return self._delivered(offer.offer_id, CONFIG_SIGNED, credentials)
+
+    # --- notification endpoint (section 11) ----------------------------------------------
+
+    def notification(self, authorization: str | None, body: Any) -> Answer:
+        """Record that the wallet kept (``credential_accepted``), could not keep
+        (``credential_failure``) or deleted (``credential_deleted``) what it received; 204."""
+        offer = self._offer_for(authorization)
+        if offer is None:
+            return self._unauthorized()
+        if not isinstance(body, dict):
+            return _error(400, "invalid_notification_request", "send a JSON object")
+        notification_id = body.get("notification_id")
+        if not isinstance(notification_id, str) or not notification_id:
+            return _error(400, "invalid_notification_request", "notification_id is missing")
+        event = body.get("event")
+        if event not in NOTIFICATION_EVENTS:
+            return _error(
+                400,
+                "invalid_notification_request",
+                f"event must be one of {', '.join(NOTIFICATION_EVENTS)}",
+            )
+        description = body.get("event_description")
+        if description is not None and (
+            not isinstance(description, str)
+            or len(description) > 1000
+            or _DESCRIPTION.search(description)
+        ):
+            return _error(
+                400,
+                "invalid_notification_request",
+                "event_description is printable ASCII without quote or backslash, at most "
+                "1000 characters",
+            )
+        outcome = self.book.notify(
+            notification_id, offer.offer_id, event, description, self.clock.now()
+        )
+        if outcome == "UNKNOWN":
+            return _error(
+                400,
+                "invalid_notification_id",
+                "no credential of this access token has that notification_id",
+            )
+        if outcome == "TOO_MANY":
+            return _error(
+                400,
+                "invalid_notification_request",
+                f"at most {MAX_EVENTS} events are kept for one notification_id",
+            )
+        return Answer(204, None, dict(_NO_STORE))
+
+    def offer_status(self, offer_id: str) -> Answer:
+        """For the university: the offer's state and what the wallet reported."""
+        offer = self.book.get(offer_id)
+        if offer is None or offer.issuer != self.issuer.name:
+            return _error(404, "not_found", "no such offer for this issuer")
         return Answer(
-            200, {"credentials": [{"credential": json.loads(row.signed)}]}, dict(_NO_STORE)
+            200,
+            {
+                "offerId": offer.offer_id,
+                "state": offer.state,
+                "expiresAt": offer.expires_at.isoformat(),
+                "credentialConfigurationIds": offer.configurations,
+                "notifications": self.book.history(offer_id),
+            },
+            dict(_NO_STORE),
         )

@@ -123,6 +123,7 @@ def credential_issuer_metadata(
         "credential_endpoint": f"{identifier}/credential",
         "nonce_endpoint": f"{identifier}/nonce",
         "deferred_credential_endpoint": f"{identifier}/deferred_credential",
+        "notification_endpoint": f"{identifier}/notification",
         "batch_credential_issuance": {"batch_size": batch_size},
         "display": [{"name": issuer_name, "locale": "en"}],
         "credential_configurations_supported": configurations,

@@ -125,6 +125,18 @@ def wallet_routes(
         body = await service.body(request)
         return _send(await service.cpu(w.deferred, request.headers.get("authorization"), body))
 
+    async def notification(request: Request) -> Response:
+        w = wallet(request)
+        body = await service.body(request)
+        auth = request.headers.get("authorization")
+        return _send(await service.cpu(w.notification, auth, body))
+
+    async def offer_status(request: Request) -> Response:
+        w = wallet(request)
+        if w.issuer.name not in service.authorize(request):
+            raise refusal(403, "FORBIDDEN", f"this token may not read {w.issuer.name!r}'s offers")
+        return _send(await service.cpu(w.offer_status, request.path_params["offer"]))
+
     async def create_offer(request: Request) -> Response:
         w = wallet(request)
         allowed = service.authorize(request)
@@ -198,9 +210,11 @@ def wallet_routes(
         Route(f"{base}/nonce", e(nonce), methods=["POST"]),
         Route(f"{base}/credential", e(credential), methods=["POST"]),
         Route(f"{base}/deferred_credential", e(deferred), methods=["POST"]),
+        Route(f"{base}/notification", e(notification), methods=["POST"]),
         Route(f"{base}/offers", e(create_offer), methods=["POST"]),
         Route(base + "/offers/{offer}", e(offer), methods=["GET"]),
         Route(base + "/offers/{offer}/qr.png", e(offer_qr), methods=["GET"]),
+        Route(base + "/offers/{offer}/status", e(offer_status), methods=["GET"]),
         Route("/vct/micro-credential", e(vct), methods=["GET"]),
         Route("/.well-known/vct/vct/micro-credential", e(vct), methods=["GET"]),
     ]
