@@ -14,14 +14,13 @@ from mcvc import generate_key
 from mcvc.did import DidResolver, did_web_document
 from mcvc.verification.jose_checks import (
     _issuer_binding,
-    _jose_signature,
     _with_jwt_dates,
     _with_signature_times,
 )
+from mcvc.verification.jws import jws_signature
 from mcvc.verification.report import Check, VerificationReport
 
 from .conftest import NOW
-from .test_key_binding_rules import _ctx
 
 KEY = generate_key()
 DID = "did:web:uni.example"
@@ -39,9 +38,7 @@ def _jose(kid: str, *, alg: str = "EdDSA", signature: bytes | None = None) -> An
 
 
 def _checked(jose: Any, documents: dict[str, Any] | None = None) -> dict[str, Any]:
-    ctx = _ctx(challenge=None, domain=None)
-    ctx.resolver = DidResolver(None, documents or {})
-    return _jose_signature(jose, ctx).to_dict()
+    return jws_signature(jose, DidResolver(None, documents or {})).to_dict()
 
 
 def _details(kid: str, alg: str = "EdDSA", **more: Any) -> dict[str, Any]:
