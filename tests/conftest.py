@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,44 @@ def _no_trust_cache_of_this_machine(tmp_path_factory: pytest.TempPathFactory) ->
     os.environ["MCVC_TRUST_DIR"] = str(tmp_path_factory.mktemp("no-trusted-lists"))
     # reports follow the environment's language; the tests read the English ones
     os.environ["LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def wallet_issuer(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """An OpenID4VCI issuer on a fresh ledger, with a clock the test moves."""
+    from mcvc.canon.api import Canonicalizer
+    from mcvc.issuing.ledger import Ledger
+    from mcvc.oid4vci.book import OfferBook
+    from mcvc.oid4vci.issuer import WalletIssuer
+    from mcvc.service.challenges import ChallengeBook
+    from mcvc.service.issuer import ServiceIssuer
+
+    from .test_oid4vci import ISSUER, Clock
+
+    clock = Clock(NOW)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    issuer = ServiceIssuer(
+        "demo",
+        ISSUER,
+        status_base="https://uni.example/status/demo/",
+        suspension=False,
+        status_ttl_ms=1000,
+        canon=Canonicalizer(),
+        now=clock.now,
+    )
+    ledger.bind(issuer.status_base, issuer.id, now=NOW)
+    w = WalletIssuer(
+        issuer,
+        identifier="https://uni.example/issuers/demo",
+        ledger=ledger,
+        book=OfferBook(ledger.engine),
+        nonces=ChallengeBook(
+            ledger.engine, b"a test secret of enough length", ttl=timedelta(minutes=5)
+        ),
+        clock=clock,
+        vct="https://uni.example/vct/micro-credential",
+        batch_size=2,
+        deferred_interval=30,
+    )
+    yield w, clock
+    ledger.close()

@@ -127,6 +127,32 @@ def test_the_library_holder_receives_and_presents(service: str, tmp_path: Path) 
     assert status["result"]["verdict"] == "verified", status["result"]
 
 
+def test_the_library_holder_binds_its_token_with_dpop(tmp_path: Path) -> None:
+    # an issuer that requires DPoP (as HAIP wallets use it): the library's proofs for the
+    # token, credential and notification requests are accepted, a bearer request is not
+    port = free_port()
+    save_key(ISSUER, tmp_path / "issuer.json")
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
+    config["wallet"] = {"require_dpop": True}
+    with running(config, clock=SystemClock()) as url:
+        made = _offer(str(url), "MicroCredential_ldp_vc", tx=False)
+        plain = holder("receive", str(tmp_path / "a.json"), made["offerUri"])
+        assert "invalid_dpop_proof" in json.dumps(plain), plain
+        made = _offer(str(url), "MicroCredential_ldp_vc", tx=False)
+        got = holder(
+            "receive",
+            str(tmp_path / "b.json"),
+            made["offerUri"],
+            "",
+            "MicroCredential_ldp_vc",
+            "dpop",
+        )
+        assert "error" not in got, got
+        assert got["tokenType"] == "DPoP" and got["notified"] is True
+        assert got["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
+
+
 def test_the_library_holder_is_refused_a_replayed_offer(service: str, tmp_path: Path) -> None:
     made = _offer(service, "MicroCredential_ldp_vc", tx=False)
     first = holder("receive", str(tmp_path / "a.json"), made["offerUri"])

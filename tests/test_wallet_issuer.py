@@ -4,18 +4,14 @@ and header is seen where it is made. ``test_oid4vci.py`` runs the same flows ove
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mcvc.canon.api import Canonicalizer
-from mcvc.issuing.ledger import Ledger
 from mcvc.oid4vci.book import MAX_EVENTS, OfferBook
 from mcvc.oid4vci.issuer import MAX_OFFER_TTL, OfferRefused, WalletIssuer, offer_link
-from mcvc.service.challenges import ChallengeBook
 from mcvc.service.issuer import IssueRefused, ServiceIssuer
 
 from .conftest import NOW
@@ -28,37 +24,6 @@ LDP, JWT, SD, SIGNED = (
     "MicroCredential_dc+sd-jwt",
     "MicroCredential_ldp_vc_signed",
 )
-
-
-@pytest.fixture
-def wallet_issuer(tmp_path: Path) -> Iterator[tuple[WalletIssuer, Clock]]:
-    clock = Clock(NOW)
-    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
-    issuer = ServiceIssuer(
-        "demo",
-        ISSUER,
-        status_base="https://uni.example/status/demo/",
-        suspension=False,
-        status_ttl_ms=1000,
-        canon=Canonicalizer(),
-        now=clock.now,
-    )
-    ledger.bind(issuer.status_base, issuer.id, now=NOW)
-    w = WalletIssuer(
-        issuer,
-        identifier=IDENT,
-        ledger=ledger,
-        book=OfferBook(ledger.engine),
-        nonces=ChallengeBook(
-            ledger.engine, b"a test secret of enough length", ttl=timedelta(minutes=5)
-        ),
-        clock=clock,
-        vct="https://uni.example/vct/micro-credential",
-        batch_size=2,
-        deferred_interval=30,
-    )
-    yield w, clock
-    ledger.close()
 
 
 def redeem(w: WalletIssuer, **offer: Any) -> str:
@@ -112,6 +77,7 @@ def test_metadata(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
         "pre-authorized_grant_anonymous_access_supported": True,
         "token_endpoint_auth_methods_supported": ["none"],
         "response_types_supported": [],
+        "dpop_signing_alg_values_supported": ["EdDSA", "ES256", "ES384"],
     }
 
 
@@ -242,7 +208,8 @@ def test_credential_request_refusals(wallet_issuer: tuple[WalletIssuer, Clock]) 
         denied = w.credential(bad, {})
         assert (
             denied.status == 401
-            and denied.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+            and denied.headers["WWW-Authenticate"]
+            == 'Bearer error="invalid_token", DPoP error="invalid_token"'
         )
     assert "JSON object" in err(w.credential(auth, [1]), 400, "invalid_credential_request")
     err(

@@ -61,17 +61,23 @@ function callbacks(state, verifierJwk) {
   }
 }
 
-async function receive(statePath, offerLink, txCode, configurationId) {
+async function receive(statePath, offerLink, txCode, configurationId, useDpop) {
   const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const state = { privateJwk: privateKey.export({ format: 'jwk' }) }
   const client = new Openid4vciClient({ callbacks: callbacks(state) })
   const credentialOffer = await client.resolveCredentialOffer(offerLink)
   const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer)
-  const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+  // DPoP (RFC 9449) with the wallet's key, when asked: the library makes a proof per request
+  let dpop = useDpop === 'dpop'
+    ? { signer: { method: 'jwk', alg: 'ES256', publicJwk: publicOf(state.privateJwk) } }
+    : undefined
+  const { accessTokenResponse, dpop: tokenDpop } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
     credentialOffer,
     issuerMetadata,
     txCode: txCode || undefined,
+    dpop,
   })
+  if (dpop) dpop = tokenDpop ?? dpop
   const credentialConfigurationId = configurationId || credentialOffer.credential_configuration_ids[0]
   const { c_nonce } = await client.requestNonce({ issuerMetadata })
   const { jwt } = await client.createCredentialRequestJwtProof({
@@ -86,6 +92,7 @@ async function receive(statePath, offerLink, txCode, configurationId) {
     accessToken: accessTokenResponse.access_token,
     credentialConfigurationId,
     proofs: { jwt: [jwt] },
+    dpop,
   })
   state.credential = result.credentialResponse.credentials[0].credential
   state.configuration = credentialConfigurationId
@@ -97,9 +104,15 @@ async function receive(statePath, offerLink, txCode, configurationId) {
       issuerMetadata,
       accessToken: accessTokenResponse.access_token,
       notification: { notificationId, event: 'credential_accepted', eventDescription: 'stored by the test holder' },
+      dpop,
     })
   }
-  return { configuration: credentialConfigurationId, credential: state.credential, notified: Boolean(notificationId) }
+  return {
+    configuration: credentialConfigurationId,
+    credential: state.credential,
+    notified: Boolean(notificationId),
+    tokenType: accessTokenResponse.token_type,
+  }
 }
 
 async function present(statePath, requestLink, verifierJwkText, hide) {

@@ -28,6 +28,7 @@ from ..sdjwt import issue_sd_jwt
 from ..service.challenges import ChallengeBook
 from ..service.issuer import IssueRefused, ServiceIssuer
 from .book import MAX_EVENTS, OfferBook, TokenError
+from .dpop import DPOP_ALGS, DpopBook, DpopError, DpopProof, verify_dpop
 from .keyproof import HolderKey, KeyProofError, verify_key_proof
 from .metadata import (
     BOUND_CONFIGURATIONS,
@@ -87,6 +88,7 @@ class WalletIssuer:
         batch_size: int = 3,
         token_ttl: timedelta = timedelta(minutes=10),
         deferred_interval: int = 60,
+        require_dpop: bool = False,
     ) -> None:
         self.issuer = issuer
         self.identifier = identifier
@@ -98,6 +100,8 @@ class WalletIssuer:
         self.batch_size = batch_size
         self.token_ttl = token_ttl
         self.deferred_interval = deferred_interval
+        self.require_dpop = require_dpop
+        self.dpop = DpopBook(book.engine)
 
     # --- metadata -----------------------------------------------------------------------
 
@@ -111,7 +115,10 @@ class WalletIssuer:
         )
 
     def as_metadata(self) -> dict[str, Any]:
-        return authorization_server_metadata(self.identifier)
+        return {
+            **authorization_server_metadata(self.identifier),
+            "dpop_signing_alg_values_supported": list(DPOP_ALGS),
+        }
 
     # --- offers -------------------------------------------------------------------------
 
@@ -253,7 +260,21 @@ class WalletIssuer:
 
     # --- OAuth token endpoint -----------------------------------------------------------
 
-    def token(self, form: dict[str, str]) -> Answer:
+    def token(self, form: dict[str, str], dpop: str | None = None) -> Answer:
+        """The token endpoint; ``dpop`` is the request's ``DPoP`` header (RFC 9449): with it
+        the token is bound to the proof's key and its type is ``DPoP``."""
+        bound: DpopProof | None = None
+        if dpop is not None:
+            try:
+                bound = verify_dpop(
+                    dpop, method="POST", url=f"{self.identifier}/token", now=self.clock.now()
+                )
+            except DpopError as exc:
+                return _error(400, "invalid_dpop_proof", str(exc))
+            if not self.dpop.first_use(bound, self.clock.now()):
+                return _error(400, "invalid_dpop_proof", "this DPoP proof was already used")
+        elif self.require_dpop:
+            return _error(400, "invalid_dpop_proof", "this issuer binds tokens with DPoP only")
         grant = form.get("grant_type")
         if grant is None:
             return _error(400, "invalid_request", "grant_type is missing")
@@ -269,9 +290,11 @@ class WalletIssuer:
             )
         except TokenError as exc:
             return _error(400, exc.code, str(exc))
+        if bound is not None:
+            self.dpop.bind(token, bound.jkt, self.clock.now() + self.token_ttl)
         body: dict[str, Any] = {
             "access_token": token,
-            "token_type": "Bearer",
+            "token_type": "Bearer" if bound is None else "DPoP",
             "expires_in": int(self.token_ttl.total_seconds()),
         }
         details = form.get("authorization_details")
@@ -296,28 +319,61 @@ class WalletIssuer:
 
     # --- credential endpoints -----------------------------------------------------------
 
-    def _offer_for(self, authorization: str | None) -> Any:
+    def _offer_for(self, authorization: str | None, dpop: str | None, endpoint: str) -> Any:
+        """The offer behind the request's access token, or the 401 :class:`Answer`. A token
+        bound with DPoP needs the ``DPoP`` scheme and a fresh proof by the same key, for this
+        endpoint and this token (RFC 9449 section 7)."""
         parts = (authorization or "").split()
-        if len(parts) != 2 or parts[0].lower() != "bearer":
-            return None
-        offer = self.book.by_token(parts[1], self.clock.now())
+        if len(parts) != 2 or parts[0].lower() not in ("bearer", "dpop"):
+            return self._unauthorized()
+        scheme, token = parts[0].lower(), parts[1]
+        offer = self.book.by_token(token, self.clock.now())
         if offer is None or offer.issuer != self.issuer.name:
-            return None
+            return self._unauthorized()
+        jkt = self.dpop.bound_to(token)
+        if jkt is None:
+            # a bearer token presented as DPoP is refused: the schemes are not interchangeable
+            return offer if scheme == "bearer" else self._unauthorized("not a DPoP-bound token")
+        if scheme != "dpop":
+            return self._unauthorized("this token is DPoP-bound: use the DPoP scheme")
+        now = self.clock.now()
+        try:
+            proof = verify_dpop(
+                dpop,
+                method="POST",
+                url=f"{self.identifier}/{endpoint}",
+                now=now,
+                access_token=token,
+            )
+        except DpopError as exc:
+            return self._unauthorized(str(exc), error="invalid_dpop_proof")
+        if proof.jkt != jkt:
+            return self._unauthorized(
+                "the DPoP proof is not by the key the token is bound to", error="invalid_dpop_proof"
+            )
+        if not self.dpop.first_use(proof, now):
+            return self._unauthorized(
+                "this DPoP proof was already used", error="invalid_dpop_proof"
+            )
         return offer
 
     @staticmethod
-    def _unauthorized() -> Answer:
+    def _unauthorized(
+        description: str = "the access token is missing, unknown or expired",
+        error: str = "invalid_token",
+    ) -> Answer:
+        challenge = f'error="{error}"'
         return _error(
             401,
-            "invalid_token",
-            "the access token is missing, unknown or expired",
-            **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            error,
+            description,
+            **{"WWW-Authenticate": f"Bearer {challenge}, DPoP {challenge}"},
         )
 
-    def credential(self, authorization: str | None, body: Any) -> Answer:
-        offer = self._offer_for(authorization)
-        if offer is None:
-            return self._unauthorized()
+    def credential(self, authorization: str | None, body: Any, dpop: str | None = None) -> Answer:
+        offer = self._offer_for(authorization, dpop, "credential")
+        if isinstance(offer, Answer):
+            return offer
         if not isinstance(body, dict):
             return _error(400, "invalid_credential_request", "send the request as a JSON object")
         if "credential_response_encryption" in body:
@@ -466,10 +522,10 @@ class WalletIssuer:
             dict(_NO_STORE),
         )
 
-    def deferred(self, authorization: str | None, body: Any) -> Answer:
-        offer = self._offer_for(authorization)
-        if offer is None:
-            return self._unauthorized()
+    def deferred(self, authorization: str | None, body: Any, dpop: str | None = None) -> Answer:
+        offer = self._offer_for(authorization, dpop, "deferred_credential")
+        if isinstance(offer, Answer):
+            return offer
         transaction_id = body.get("transaction_id") if isinstance(body, dict) else None
         if not isinstance(transaction_id, str):
             return _error(400, "invalid_credential_request", "transaction_id is missing")
@@ -496,12 +552,12 @@ class WalletIssuer:
 
     # --- notification endpoint (section 11) ----------------------------------------------
 
-    def notification(self, authorization: str | None, body: Any) -> Answer:
+    def notification(self, authorization: str | None, body: Any, dpop: str | None = None) -> Answer:
         """Record that the wallet kept (``credential_accepted``), could not keep
         (``credential_failure``) or deleted (``credential_deleted``) what it received; 204."""
-        offer = self._offer_for(authorization)
-        if offer is None:
-            return self._unauthorized()
+        offer = self._offer_for(authorization, dpop, "notification")
+        if isinstance(offer, Answer):
+            return offer
         if not isinstance(body, dict):
             return _error(400, "invalid_notification_request", "send a JSON object")
         notification_id = body.get("notification_id")

@@ -135,6 +135,10 @@ class WalletConfig(_Strict):
     offer_ttl_days: float = Field(default=7, gt=0, le=30)
     """How long an offer's pre-authorized code can be redeemed, unless the offer says."""
     deferred_interval_seconds: int = Field(default=60, ge=1, le=86_400)
+    require_dpop: bool = False
+    """Issue access tokens only bound with DPoP (RFC 9449), as the HAIP profile has wallets
+    do; a token request without a DPoP proof is refused. Off: DPoP is used when the wallet
+    sends a proof, bearer tokens otherwise."""
     vct: str | None = None
     """The SD-JWT VC type; default ``{public_url}/vct/micro-credential`` (type metadata
     served there)."""

@@ -60,6 +60,7 @@ def wallet_issuers(service: _Service, secret: bytes) -> dict[str, WalletIssuer]:
             batch_size=config.batch_size,
             token_ttl=timedelta(seconds=config.token_ttl_seconds),
             deferred_interval=config.deferred_interval_seconds,
+            require_dpop=config.require_dpop,
         )
         for name, issuer in service.issuers.items()
     }
@@ -109,7 +110,7 @@ def wallet_routes(
                     {"Cache-Control": "no-store"},
                 )
             )
-        return _send(await service.cpu(w.token, fields))
+        return _send(await service.cpu(w.token, fields, request.headers.get("dpop")))
 
     async def nonce(request: Request) -> Response:
         return _send(wallet(request).nonce())
@@ -117,19 +118,20 @@ def wallet_routes(
     async def credential(request: Request) -> Response:
         w = wallet(request)
         body = await service.body(request)
-        auth = request.headers.get("authorization")
-        return _send(await service.cpu(w.credential, auth, body))
+        auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
+        return _send(await service.cpu(w.credential, auth, body, dpop))
 
     async def deferred(request: Request) -> Response:
         w = wallet(request)
         body = await service.body(request)
-        return _send(await service.cpu(w.deferred, request.headers.get("authorization"), body))
+        auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
+        return _send(await service.cpu(w.deferred, auth, body, dpop))
 
     async def notification(request: Request) -> Response:
         w = wallet(request)
         body = await service.body(request)
-        auth = request.headers.get("authorization")
-        return _send(await service.cpu(w.notification, auth, body))
+        auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
+        return _send(await service.cpu(w.notification, auth, body, dpop))
 
     async def offer_status(request: Request) -> Response:
         w = wallet(request)

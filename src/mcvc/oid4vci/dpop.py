@@ -1,0 +1,191 @@
+"""DPoP (RFC 9449): access tokens bound to a key the wallet proves it holds with each request.
+
+A DPoP proof is a compact JWS in the ``DPoP`` header: ``typ: dpop+jwt``, an asymmetric ``alg``,
+the public key in ``jwk``, and the claims ``jti`` (unique), ``htm`` and ``htu`` (the request's
+method and URL), ``iat`` (recent) and, with an access token, ``ath`` (its SHA-256). The token
+endpoint binds the token it issues to the key's JWK thumbprint (RFC 7638); every later request
+with that token must carry a proof by the same key, for that request. A proof is accepted
+once: its ``jti`` is kept (as a digest, in the ledger database, so on every replica) until its
+``iat`` is too old to be accepted anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import McvcError
+from ..jsontext import parse_json
+from ..keys import key_from_document
+from ..multibase import b64url_decode, b64url_encode
+
+__all__ = ["DPOP_ALGS", "DpopBook", "DpopError", "DpopProof", "jwk_thumbprint", "verify_dpop"]
+
+DPOP_ALGS = {"EdDSA": "ed25519", "ES256": "p256", "ES384": "p384"}
+_COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+_MAX_PROOF = 8 * 1024
+MAX_AGE = timedelta(minutes=5)
+SKEW = timedelta(seconds=60)
+
+_metadata = MetaData()
+bindings = Table(
+    "mcvc_oid4vci_dpop_tokens",
+    _metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("jkt", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+seen = Table(
+    "mcvc_oid4vci_dpop_jtis",
+    _metadata,
+    Column("jti_hash", String(64), primary_key=True),
+    Column("forget_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class DpopError(McvcError):
+    """A DPoP proof that proves nothing for this request (``invalid_dpop_proof``)."""
+
+    code = "invalid_dpop_proof"
+
+
+@dataclass(frozen=True)
+class DpopProof:
+    jkt: str  # RFC 7638 thumbprint of the proof's key
+    jti: str
+    iat: float
+
+
+def jwk_thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace."""
+    members = ("crv", "kty", "x") if jwk.get("kty") == "OKP" else ("crv", "kty", "x", "y")
+    text = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    return b64url_encode(hashlib.sha256(text.encode()).digest())
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _part(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = parse_json(b64url_decode(text))
+    except McvcError as exc:
+        raise DpopError(f"the DPoP proof's {what} is not base64url JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise DpopError(f"the DPoP proof's {what} must be a JSON object")
+    return value
+
+
+def _normal_url(url: str) -> str:
+    """``htu`` compares without query and fragment, scheme and host case-insensitively
+    (RFC 9449 section 4.3, with RFC 3986 normalization of those parts)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", "", ""))
+
+
+def verify_dpop(
+    proof: Any,
+    *,
+    method: str,
+    url: str,
+    now: datetime,
+    access_token: str | None = None,
+) -> DpopProof:
+    """The key a DPoP proof was made with, for this request, or :class:`DpopError`.
+
+    With ``access_token`` the proof must carry its hash (``ath``). Replay is judged by
+    :meth:`DpopBook.first_use`, not here."""
+    if not isinstance(proof, str) or len(proof) > _MAX_PROOF or not _COMPACT.match(proof):
+        raise DpopError("the DPoP header must hold one compact JWS")
+    p1, p2, p3 = proof.split(".")
+    header = _part(p1, "header")
+    if header.get("typ") != "dpop+jwt":
+        raise DpopError(f"the DPoP proof's typ must be dpop+jwt, not {header.get('typ')!r}")
+    alg = header.get("alg")
+    if alg not in DPOP_ALGS:
+        raise DpopError(f"alg {alg!r} is not accepted; use one of {', '.join(DPOP_ALGS)}")
+    if "crit" in header:
+        raise DpopError("no critical header extensions are understood (crit)")
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict) or any(k in jwk for k in ("d", "p", "q", "k")):
+        raise DpopError("the DPoP proof's jwk must be a public key (no private or symmetric part)")
+    try:
+        key = key_from_document({"publicKeyJwk": jwk})
+    except McvcError as exc:
+        raise DpopError(f"the DPoP proof's jwk is not a usable key: {exc}") from None
+    if key.kind != DPOP_ALGS[alg]:
+        raise DpopError(f"alg {alg} does not fit a {key.algorithm} key")
+    try:
+        key.verify(b64url_decode(p3), f"{p1}.{p2}".encode())
+    except (InvalidSignature, McvcError):
+        raise DpopError("the DPoP proof's signature does not verify with its jwk") from None
+    claims = _part(p2, "payload")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti or len(jti) > 256:
+        raise DpopError("the DPoP proof needs a jti (a string of at most 256 characters)")
+    if claims.get("htm") != method:
+        raise DpopError(f"the DPoP proof is for method {claims.get('htm')!r}, not {method}")
+    htu = claims.get("htu")
+    if not isinstance(htu, str) or _normal_url(htu) != _normal_url(url):
+        raise DpopError(f"the DPoP proof is for {htu!r}, not {url}")
+    iat = claims.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
+        raise DpopError("the DPoP proof needs iat (a number)")
+    stamp = now.timestamp()
+    if iat > stamp + SKEW.total_seconds():
+        raise DpopError("the DPoP proof's iat is in the future")
+    if iat < stamp - MAX_AGE.total_seconds():
+        raise DpopError("the DPoP proof is too old (iat); make a new one for each request")
+    if access_token is not None:
+        expected = b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest())
+        if claims.get("ath") != expected:
+            raise DpopError("the DPoP proof's ath is not the hash of this access token")
+    return DpopProof(jwk_thumbprint(key.public_jwk()), jti, float(iat))
+
+
+class DpopBook:
+    """Token bindings and spent proofs, in the ledger's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        _metadata.create_all(engine)
+
+    def first_use(self, proof: DpopProof, now: datetime) -> bool:
+        """True the first time a proof (its key and jti) is seen; False for a replay."""
+        forget_at = datetime.fromtimestamp(proof.iat, UTC) + MAX_AGE + SKEW
+        with self.engine.begin() as conn:
+            conn.execute(delete(seen).where(seen.c.forget_at < now))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    seen.insert().values(
+                        jti_hash=_sha(f"{proof.jkt}:{proof.jti}"), forget_at=forget_at
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def bind(self, token: str, jkt: str, expires_at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                bindings.insert().values(token_hash=_sha(token), jkt=jkt, expires_at=expires_at)
+            )
+
+    def bound_to(self, token: str) -> str | None:
+        """The thumbprint a token is bound to, None for a bearer token."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(bindings.c.jkt).where(bindings.c.token_hash == _sha(token))
+            ).scalar_one_or_none()
+        return None if value is None else str(value)

@@ -1,0 +1,285 @@
+"""DPoP (RFC 9449) at the OpenID4VCI token, credential, deferred and notification endpoints.
+Proofs are made with jwcrypto, not with mcvc's own JOSE code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jwcrypto import jwk, jws
+
+from mcvc.issuing.ledger import Ledger
+from mcvc.oid4vci.dpop import DpopBook, DpopError, DpopProof, jwk_thumbprint, verify_dpop
+from mcvc.oid4vci.issuer import WalletIssuer
+
+from .conftest import NOW
+from .test_oid4vci import PRE, Clock, Wallet, template
+
+IDENT = "https://uni.example/issuers/demo"
+TOKEN_URL = f"{IDENT}/token"
+CREDENTIAL_URL = f"{IDENT}/credential"
+LDP = "MicroCredential_ldp_vc"
+
+
+def _ath(token: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(token.encode()).digest()).rstrip(b"=").decode()
+
+
+class Holder(Wallet):
+    def dpop(
+        self,
+        url: str,
+        *,
+        method: str = "POST",
+        token: str | None = None,
+        jti: str = "j-1",
+        iat: float | None = None,
+        claims: dict[str, Any] | None = None,
+        **header: Any,
+    ) -> str:
+        protected: dict[str, Any] = {
+            "typ": "dpop+jwt",
+            "alg": self.alg,
+            "jwk": json.loads(self.jwk.export_public()),
+            **header,
+        }
+        protected = {k: v for k, v in protected.items() if v is not None}
+        body: dict[str, Any] = {
+            "jti": jti,
+            "htm": method,
+            "htu": url,
+            "iat": int(iat if iat is not None else NOW.timestamp()),
+        }
+        if token is not None:
+            body["ath"] = _ath(token)
+        body.update(claims or {})
+        body = {k: v for k, v in body.items() if v is not None}
+        if "crit" in protected:  # jwcrypto will not sign an extension it does not know
+            return _compact(self, protected, body)
+        signed = jws.JWS(json.dumps(body).encode())
+        signed.add_signature(self.jwk, alg=protected.get("alg"), protected=json.dumps(protected))
+        return str(signed.serialize(compact=True))
+
+
+def _compact(holder: Wallet, header: dict[str, Any], body: dict[str, Any]) -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    signing_input = f"{part(header)}.{part(body)}"
+    signature = holder.key.sign(signing_input.encode())
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+# --- the proof itself ----------------------------------------------------------------------
+
+
+def test_a_good_proof_names_its_key() -> None:
+    holder = Holder("p256")
+    proof = verify_dpop(holder.dpop(TOKEN_URL), method="POST", url=TOKEN_URL, now=NOW)
+    assert proof.jkt == holder.jwk.thumbprint()  # jwcrypto's RFC 7638 thumbprint
+    assert proof.jti == "j-1" and proof.iat == int(NOW.timestamp())
+    # the htu compares without query and fragment, scheme and host in any case
+    loose = holder.dpop("HTTPS://UNI.example/issuers/demo/token?x=1#f")
+    assert verify_dpop(loose, method="POST", url=TOKEN_URL, now=NOW).jkt == proof.jkt
+    eddsa = Holder("ed25519")
+    assert verify_dpop(eddsa.dpop(TOKEN_URL), method="POST", url=TOKEN_URL, now=NOW).jkt == (
+        eddsa.jwk.thumbprint()
+    )
+
+
+def test_the_thumbprint_is_rfc_7638() -> None:
+    # RFC 7638 section 3.1's example key and thumbprint
+    example = {
+        "kty": "RSA",
+        "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSo"
+        "c_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR"
+        "0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWh"
+        "AI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+        "e": "AQAB",
+    }
+    ec = Holder("p256")
+    public = json.loads(ec.jwk.export_public())
+    assert jwk_thumbprint(public) == ec.jwk.thumbprint()
+    okp = Holder("ed25519")
+    assert jwk_thumbprint(json.loads(okp.jwk.export_public())) == okp.jwk.thumbprint()
+    assert jwk.JWK(**example).thumbprint() == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"typ": "JWT"}, "typ must be dpop+jwt"),
+        ({"typ": None}, "typ must be dpop+jwt"),
+        ({"crit": ["exp"]}, "crit"),
+        ({"jwk": None}, "jwk must be a public key"),
+    ],
+)
+def test_header_refusals(change: dict[str, Any], named: str) -> None:
+    proof = Holder("p256").dpop(TOKEN_URL, **change)
+    with pytest.raises(DpopError, match=re.escape(named)) as caught:
+        verify_dpop(proof, method="POST", url=TOKEN_URL, now=NOW)
+    assert caught.value.code == "invalid_dpop_proof"
+
+
+def test_key_refusals() -> None:
+    holder = Holder("p256")
+    private = json.loads(holder.jwk.export_private())
+    with pytest.raises(DpopError, match="public key"):
+        verify_dpop(holder.dpop(TOKEN_URL, jwk=private), method="POST", url=TOKEN_URL, now=NOW)
+    other = json.loads(Holder("p256").jwk.export_public())
+    with pytest.raises(DpopError, match="signature does not verify"):
+        verify_dpop(holder.dpop(TOKEN_URL, jwk=other), method="POST", url=TOKEN_URL, now=NOW)
+    p384 = json.loads(Holder("p384").jwk.export_public())
+    with pytest.raises(DpopError, match="does not fit"):
+        verify_dpop(holder.dpop(TOKEN_URL, jwk=p384), method="POST", url=TOKEN_URL, now=NOW)
+    with pytest.raises(DpopError, match="not a usable key"):
+        bad = {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}
+        verify_dpop(holder.dpop(TOKEN_URL, jwk=bad), method="POST", url=TOKEN_URL, now=NOW)
+    hmac_key = jwk.JWK.generate(kty="oct", size=256)
+    signed = jws.JWS(json.dumps({"jti": "j", "htm": "POST", "htu": TOKEN_URL}).encode())
+    signed.add_signature(
+        hmac_key, alg="HS256", protected=json.dumps({"typ": "dpop+jwt", "alg": "HS256"})
+    )
+    with pytest.raises(DpopError, match="'HS256' is not accepted"):
+        verify_dpop(signed.serialize(compact=True), method="POST", url=TOKEN_URL, now=NOW)
+    for junk in (None, "", "a.b", "a.b.c.d", "x" * 9000, 7):
+        with pytest.raises(DpopError):
+            verify_dpop(junk, method="POST", url=TOKEN_URL, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("kw", "named"),
+    [
+        ({"claims": {"jti": None}}, "needs a jti"),
+        ({"claims": {"jti": ""}}, "needs a jti"),
+        ({"claims": {"jti": "j" * 257}}, "needs a jti"),
+        ({"method": "GET"}, "for method 'GET', not POST"),
+        ({"url": CREDENTIAL_URL}, "not https://uni.example/issuers/demo/token"),
+        ({"url": "https://uni.example/issuers/other/token"}, "not https"),
+        ({"claims": {"htu": None}}, "for None"),
+        ({"claims": {"iat": None}}, "needs iat"),
+        ({"claims": {"iat": "now"}}, "needs iat"),
+        ({"claims": {"iat": True}}, "needs iat"),
+        ({"iat": NOW.timestamp() + 61}, "in the future"),
+        ({"iat": NOW.timestamp() - 301}, "too old"),
+    ],
+)
+def test_claim_refusals(kw: dict[str, Any], named: str) -> None:
+    url = kw.pop("url", TOKEN_URL)
+    proof = Holder("p256").dpop(url, **kw)
+    with pytest.raises(DpopError, match=re.escape(named)):
+        verify_dpop(proof, method="POST", url=TOKEN_URL, now=NOW)
+
+
+def test_the_edges_of_the_time_window() -> None:
+    holder = Holder("p256")
+    for iat in (NOW.timestamp() + 60, NOW.timestamp() - 300):
+        verify_dpop(holder.dpop(TOKEN_URL, iat=iat), method="POST", url=TOKEN_URL, now=NOW)
+
+
+def test_the_access_token_hash() -> None:
+    holder = Holder("p256")
+    good = holder.dpop(CREDENTIAL_URL, token="tok")
+    verify_dpop(good, method="POST", url=CREDENTIAL_URL, now=NOW, access_token="tok")
+    for proof in (holder.dpop(CREDENTIAL_URL), holder.dpop(CREDENTIAL_URL, token="other")):
+        with pytest.raises(DpopError, match="ath"):
+            verify_dpop(proof, method="POST", url=CREDENTIAL_URL, now=NOW, access_token="tok")
+
+
+def test_a_proof_is_used_once_and_forgotten_after_its_window(tmp_path: Path) -> None:
+    book = DpopBook(Ledger(f"sqlite:///{tmp_path / 'l.db'}").engine)
+    proof = DpopProof("jkt-a", "j-1", NOW.timestamp())
+    assert book.first_use(proof, NOW)
+    assert not book.first_use(proof, NOW + timedelta(minutes=5))
+    # the same jti by another key is another proof
+    assert book.first_use(DpopProof("jkt-b", "j-1", NOW.timestamp()), NOW)
+    # past iat + 5 min + 60 s skew no proof with that iat is accepted: the jti is dropped
+    assert book.first_use(proof, NOW + timedelta(minutes=6, seconds=1))
+    book.bind("tok", "jkt-a", NOW + timedelta(minutes=10))
+    assert book.bound_to("tok") == "jkt-a" and book.bound_to("other") is None
+
+
+# --- at the endpoints ------------------------------------------------------------------------
+
+
+def _code(w: WalletIssuer) -> dict[str, str]:
+    made = w.create_offer(credential=template(), configurations=[LDP])
+    return {
+        "grant_type": PRE,
+        "pre-authorized_code": made["credentialOffer"]["grants"][PRE]["pre-authorized_code"],
+    }
+
+
+def _request(w: WalletIssuer, holder: Holder) -> dict[str, Any]:
+    nonce = str(w.nonce().body["c_nonce"])  # type: ignore[index]
+    return {"credential_configuration_id": LDP, "proofs": {"jwt": [holder.proof(IDENT, nonce)]}}
+
+
+def test_a_dpop_bound_token_needs_a_fresh_proof_by_its_key(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    w, _ = wallet_issuer
+    holder = Holder("p256")
+    answer = w.token(_code(w), holder.dpop(TOKEN_URL))
+    assert answer.status == 200 and answer.body is not None, answer.body
+    assert answer.body["token_type"] == "DPoP"
+    token = answer.body["access_token"]
+
+    def denied(auth: str | None, proof: str | None, error: str, named: str) -> None:
+        got = w.credential(auth, _request(w, holder), proof)
+        assert got.status == 401 and got.body is not None, got.body
+        assert got.body["error"] == error and named in got.body["error_description"]
+        assert got.headers["WWW-Authenticate"] == f'Bearer error="{error}", DPoP error="{error}"'
+
+    proof = holder.dpop(CREDENTIAL_URL, token=token, jti="c-1")
+    denied(f"Bearer {token}", proof, "invalid_token", "use the DPoP scheme")
+    denied(f"DPoP {token}", None, "invalid_dpop_proof", "one compact JWS")
+    stranger = Holder("p256").dpop(CREDENTIAL_URL, token=token, jti="c-2")
+    denied(f"DPoP {token}", stranger, "invalid_dpop_proof", "not by the key the token is bound")
+    elsewhere = holder.dpop(f"{IDENT}/notification", token=token, jti="c-3")
+    denied(f"DPoP {token}", elsewhere, "invalid_dpop_proof", "/notification")
+    no_ath = holder.dpop(CREDENTIAL_URL, jti="c-4")
+    denied(f"DPoP {token}", no_ath, "invalid_dpop_proof", "ath")
+    got = w.credential(f"DPoP {token}", _request(w, holder), proof)
+    assert got.status == 200, got.body
+    denied(f"DPoP {token}", proof, "invalid_dpop_proof", "already used")
+    # the notification endpoint asks the same
+    notification = {"notification_id": got.body["notification_id"], "event": "credential_accepted"}  # type: ignore[index]
+    assert w.notification(f"Bearer {token}", notification).status == 401
+    by_key = holder.dpop(f"{IDENT}/notification", token=token, jti="n-1")
+    assert w.notification(f"DPoP {token}", notification, by_key).status == 204
+
+
+def test_token_requests_with_dpop(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    holder = Holder("ed25519")
+    bad = w.token(_code(w), holder.dpop(CREDENTIAL_URL))
+    assert bad.status == 400 and bad.body["error"] == "invalid_dpop_proof"  # type: ignore[index]
+    proof = holder.dpop(TOKEN_URL, jti="t-1")
+    assert w.token(_code(w), proof).status == 200
+    replay = w.token(_code(w), proof)
+    assert replay.status == 400 and "already used" in replay.body["error_description"]  # type: ignore[index]
+    # a bearer token stays a bearer token, and is not accepted as DPoP
+    plain = w.token(_code(w))
+    assert plain.status == 200 and plain.body["token_type"] == "Bearer"  # type: ignore[index]
+    token = plain.body["access_token"]  # type: ignore[index]
+    as_dpop = w.credential(
+        f"DPoP {token}", _request(w, holder), holder.dpop(CREDENTIAL_URL, token=token)
+    )
+    assert as_dpop.status == 401 and "not a DPoP-bound token" in as_dpop.body["error_description"]  # type: ignore[index]
+    assert w.credential(f"Bearer {token}", _request(w, holder)).status == 200
+
+
+def test_an_issuer_can_require_dpop(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    w.require_dpop = True
+    refused = w.token(_code(w))
+    assert refused.status == 400 and refused.body["error"] == "invalid_dpop_proof"  # type: ignore[index]
+    assert w.token(_code(w), Holder("p256").dpop(TOKEN_URL)).status == 200
+    assert w.as_metadata()["dpop_signing_alg_values_supported"] == ["EdDSA", "ES256", "ES384"]
