@@ -11,7 +11,6 @@ Claims: ``aud`` is this Credential Issuer's identifier, ``iat`` is recent, ``non
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,14 +54,9 @@ class HolderKey:
     @property
     def thumbprint(self) -> str:
         """RFC 7638 over the required members: the same key always gives the same value."""
-        import hashlib
+        from .dpop import jwk_thumbprint
 
-        from ..multibase import b64url_encode
-
-        jwk = self.jwk
-        members = ("crv", "kty", "x") if jwk["kty"] == "OKP" else ("crv", "kty", "x", "y")
-        text = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
-        return b64url_encode(hashlib.sha256(text.encode()).digest())
+        return jwk_thumbprint(self.jwk)
 
 
 def _fail(message: str) -> KeyProofError:
