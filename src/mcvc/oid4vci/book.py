@@ -16,7 +16,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Column,
@@ -402,22 +402,22 @@ class OfferBook:
         event: str,
         description: str | None,
         now: datetime,
-    ) -> str:
-        """Record a wallet's event: "OK", "UNKNOWN" (no such id for this offer's token) or
-        "TOO_MANY" (the id already has :data:`MAX_EVENTS` events)."""
+    ) -> Literal["recorded", "unknown", "full"]:
+        """Record a wallet's event: "recorded", "unknown" (no such id for this offer's token)
+        or "full" (the id already has :data:`MAX_EVENTS` events)."""
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(notifications).where(notifications.c.notification_id == notification_id)
             ).first()
             if row is None or row.offer_id != offer_id:
-                return "UNKNOWN"
+                return "unknown"
             count = len(
                 conn.execute(
                     select(events.c.event_id).where(events.c.notification_id == notification_id)
                 ).all()
             )
             if count >= MAX_EVENTS:
-                return "TOO_MANY"
+                return "full"
             conn.execute(
                 events.insert().values(
                     notification_id=notification_id,
@@ -426,7 +426,7 @@ class OfferBook:
                     at=now,
                 )
             )
-        return "OK"
+        return "recorded"
 
     def history(self, offer_id: str) -> list[dict[str, Any]]:
         """What the wallet reported for ``offer_id``'s credentials, oldest first."""

@@ -585,13 +585,13 @@ class WalletIssuer:
         outcome = self.book.notify(
             notification_id, offer.offer_id, event, description, self.clock.now()
         )
-        if outcome == "UNKNOWN":
+        if outcome == "unknown":
             return _error(
                 400,
                 "invalid_notification_id",
                 "no credential of this access token has that notification_id",
             )
-        if outcome == "TOO_MANY":
+        if outcome == "full":
             return _error(
                 400,
                 "invalid_notification_request",
