@@ -73,6 +73,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "src/mcvc/verification/pipeline.py": [
         "tests/test_failure_codes.py",
+        "tests/test_status_jwt.py",
         "tests/test_pipeline_checks.py",
         "tests/test_pipeline_edges.py",
         "tests/test_joint.py",
