@@ -245,6 +245,65 @@ def test_jwt_and_sd_jwt_formats(service: tuple[str, Clock]) -> None:
     assert "credentialSubject.dateOfBirth" not in disclosed
 
 
+def test_an_sd_jwt_vc_names_a_token_status_list_the_service_keeps(
+    service: tuple[str, Clock],
+) -> None:
+    url, clock = service
+    ident = f"{url}/issuers/demo"
+    access = token(url, offer(url)).json()["access_token"]
+    wallet = Wallet("p256")
+    r = ask(url, access, "MicroCredential_dc+sd-jwt", [wallet.proof(ident, nonce(url))])
+    assert r.status_code == 200, r.text
+    sd = r.json()["credentials"][0]["credential"]
+    claims = parse_jose(parse_sd_jwt(sd).jwt).claims
+    entry = claims["credentialStatus"]
+    entry = entry[0] if isinstance(entry, list) else entry
+    # the same list and index as the W3C entry
+    reference = claims["status"]["status_list"]
+    assert reference == {
+        "idx": int(entry["statusListIndex"]),
+        "uri": f"{entry['statusListCredential']}/token",
+    }
+    served = httpx.get(reference["uri"])
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "application/statuslist+jwt"
+    listed = parse_jose(served.text)
+    assert listed.header["typ"] == "statuslist+jwt" and listed.claims["sub"] == reference["uri"]
+    assert listed.header["kid"] == ISSUER.verification_method
+
+    def token_status() -> dict[str, Any]:
+        report = check(sd)
+        return {
+            "code": report.check("status").code,  # type: ignore[union-attr]
+            "token": report.check("status").details.get("token_status_list"),  # type: ignore[union-attr]
+        }
+
+    first = token_status()
+    assert first["code"] == "OK" and first["token"]["value"] == 0, first
+    revoked = httpx.post(
+        f"{url}/credentials/status",
+        json={
+            "credentialId": claims["id"],
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+            "status": True,
+        },
+        headers=AUTH,
+    )
+    assert revoked.status_code == 200, revoked.text
+    clock.advance(600)  # past the lists' time to live
+    decoded = parse_jose(httpx.get(reference["uri"]).text).claims["status_list"]
+    from mcvc.status.token import decode_token_list
+
+    assert decode_token_list(decoded).value(reference["idx"]) == 1
+    after = check(sd)
+    assert after.check("status").code == "REVOKED", after.check("status")  # type: ignore[union-attr]
+    # a list no credential uses, and the suspension list's name, have no token
+    base = entry["statusListCredential"].rsplit("/", 1)[0]
+    assert httpx.get(f"{base}/999/token").status_code == 404
+    assert httpx.get(f"{entry['statusListCredential']}-suspension/token").status_code == 404
+    assert httpx.get(f"{url}/status/nobody/1/token").status_code == 404
+
+
 # --- the token endpoint ---------------------------------------------------------------
 
 

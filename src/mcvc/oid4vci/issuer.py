@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from ..clock import Clock
 from ..issuing.ledger import Ledger
+from ..issuing.token_lists import status_claim
 from ..jose import sign_jwt
 from ..jsontext import copy_json
 from ..sdjwt import issue_sd_jwt
@@ -486,8 +487,12 @@ class WalletIssuer:
             doc = template
 
             def secure(prepared: dict[str, Any]) -> str:
+                # the same list and index as its credentialStatus, for verifiers that read
+                # only Token Status Lists (the EUDI wallet ecosystem)
+                status = status_claim(prepared)
+                claims = prepared if status is None else {**prepared, "status": status}
                 return issue_sd_jwt(
-                    prepared, issuer.key, now=now, holder_jwk=holder.jwk, vct=self.vct
+                    claims, issuer.key, now=now, holder_jwk=holder.jwk, vct=self.vct
                 )
         else:
             doc = {

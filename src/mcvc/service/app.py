@@ -70,6 +70,24 @@ _STATUS_OF = {"verified": 200, "failed": 400, "inconclusive": 422, "unconfirmed"
 M = TypeVar("M", bound=BaseModel)
 
 
+
+def _names_list(signed: str, status_list: str) -> bool:
+    """Whether a stored credential carries entries of ``status_list``: in its JSON text, or
+    in the payload of the JWT or SD-JWT it was issued as (base64url there, so not as text)."""
+    if status_list in signed:
+        return True
+    jwt = signed.split("~", 1)[0]
+    parts = jwt.split(".")
+    if len(parts) != 3:
+        return False
+    from ..multibase import b64url_decode
+
+    try:
+        payload = b64url_decode(parts[1]).decode("utf-8")
+    except (McvcError, UnicodeDecodeError):
+        return False
+    return status_list in payload.replace("\\/", "/")
+
 class _Refusal(Exception):
     """Answer the request with ``status`` and an ErrorResponse body."""
 
@@ -622,7 +640,7 @@ class _Service:
                 )
             if record.state != "issued":
                 raise _Refusal(404, "NOT_FOUND", f"{req.credentialId!r} was never issued")
-            if record.status_list not in (record.signed or ""):
+            if not _names_list(record.signed or "", record.status_list):
                 raise _Refusal(
                     400,
                     "REQUEST_INVALID",
@@ -702,6 +720,37 @@ class _Service:
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers=headers)
         return Response(text, 200, media_type="application/json", headers=headers)
+
+    async def status_list_token(self, request: Request) -> Response:
+        """The same list as a Status List Token (IETF Token Status List), signed when asked:
+        the statuses are read from the ledger, so it is never older than the W3C list."""
+        from ..issuing.token_lists import sign_token_list, token_list_from_bits
+
+        issuer = self.issuers.get(request.path_params["issuer"])
+        name = request.path_params["list"]
+        if issuer is None or not name:
+            raise _Refusal(404, "NOT_FOUND", "no such status list")
+        url = issuer.status_base + name
+        # one token per list holds both purposes: the suspension list has none of its own
+        if url not in await self.cpu(self.ledger.lists):
+            raise _Refusal(404, "NOT_FOUND", f"no status list {url}")
+        ttl = max(1, issuer.status_ttl_ms // 1000)
+
+        def signed() -> str:
+            revocation = self.ledger.bits(url, "revocation")
+            suspension = self.ledger.bits(url, "suspension") if issuer.suspension else None
+            claim = token_list_from_bits(revocation, suspension)
+            return sign_token_list(
+                f"{url}/token", claim, issuer.key, now=self.clock.now(), ttl_seconds=ttl
+            )
+
+        token = await self.cpu(signed)
+        return Response(
+            token,
+            200,
+            media_type="application/statuslist+jwt",
+            headers={"Cache-Control": f"public, max-age={ttl}"},
+        )
 
     async def did_document(self, request: Request) -> Response:
         doc = self.did_documents.get(request.url.path)
@@ -824,6 +873,7 @@ def create_app(
         Route("/presentations/verify", _endpoint(s.verify_presentation), methods=["POST"]),
         Route("/challenges", _endpoint(s.challenge), methods=["POST"]),
         Route("/status/{issuer}/{list}", _endpoint(s.status_list), methods=["GET"]),
+        Route("/status/{issuer}/{list}/token", _endpoint(s.status_list_token), methods=["GET"]),
         Route("/.well-known/did.json", _endpoint(s.did_document), methods=["GET"]),
         Route("/{path:path}/did.json", _endpoint(s.did_document), methods=["GET"]),
         Route("/openapi.json", _endpoint(s.openapi), methods=["GET"]),
