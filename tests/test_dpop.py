@@ -171,8 +171,8 @@ def test_key_refusals() -> None:
     ],
 )
 def test_claim_refusals(kw: dict[str, Any], named: str) -> None:
-    url = kw.pop("url", TOKEN_URL)
-    proof = Holder("p256").dpop(url, **kw)
+    rest = {k: v for k, v in kw.items() if k != "url"}  # the parameters are shared: not popped
+    proof = Holder("p256").dpop(kw.get("url", TOKEN_URL), **rest)
     with pytest.raises(DpopError, match=re.escape(named)):
         verify_dpop(proof, method="POST", url=TOKEN_URL, now=NOW)
 

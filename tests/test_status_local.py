@@ -47,8 +47,10 @@ def test_a_status_list_token_file_is_answered_by_its_sub(tmp_path: Path) -> None
     from mcvc.sdjwt import _jws
 
     key = generate_key()
+    # a list credential in a JWT is keyed by its id, as a JSON one is (tests/test_status_jwt.py)
+    path.write_text(sign_jwt({"@context": [], "id": URI}, key))
+    assert list(LocalLists.from_files([path]).documents) == [URI]
     for body in (
-        sign_jwt({"@context": [], "id": URI}, key),
         _jws({"alg": "EdDSA", "typ": "vc+jwt", "kid": "did:example:k#1"}, {"sub": URI}, key),
         _token(sub=None),
         _token(sub=5),
