@@ -229,7 +229,9 @@ def test_a_token_of_another_kind_is_not_a_list(key: Any, example_elements: dict[
     body = b64url_encode(json.dumps({"sub": LIST_URL, "status_list": {}}).encode())
     _, status = _status(credential, f"{header}.{body}.{b64url_encode(b'x' * 64)}")
     assert status.code == "STATUS_VERIFICATION_ERROR"
-    assert "status-list token, not a status list credential" in status.message
+    assert f"status list {LIST_URL} is a status-list token, not a status list credential" in (
+        status.message
+    )
     _, status = _status(credential, "e30.e30.e30")  # {}.{}.{}: no alg
     assert (
         status.code == "STATUS_VERIFICATION_ERROR" and "alg None is not accepted" in status.message
@@ -263,3 +265,51 @@ def test_a_jwt_list_as_a_file(key: Any, example_elements: dict[str, Any], tmp_pa
     listed.write_text(_resign(token, claims, key))
     report = verify(credential, now=NOW, status_checker=local_status_checker([listed]))
     assert report.check("status").code == "REVOKED", report.to_json()  # type: ignore[union-attr]
+
+
+def test_a_list_issuer_given_as_an_object(key: Any, example_elements: dict[str, Any]) -> None:
+    credential = _credential(key, example_elements)
+    listed = {**_sl2021(key.did_key, Bitstring.empty()), "issuer": {"id": key.did_key}}
+    _, status = _status(credential, sign_jwt(listed, key, typ="JWT"))
+    assert status.code == "OK", status.message
+    stranger = generate_key()
+    foreign = {**listed, "issuer": {"id": stranger.did_key}}
+    _, status = _status(credential, sign_jwt(foreign, key, typ="JWT"))
+    assert "does not belong to the list's issuer" in status.message
+
+
+def test_the_shared_checker_reads_both_list_forms(
+    key: Any, example_elements: dict[str, Any]
+) -> None:
+    # status_checker() is the one a wallet or a service keeps across verify() calls
+    from mcvc.status.checker import status_checker
+
+    credential = _credential(key, example_elements)
+    revoked = Bitstring.empty().with_value(INDEX, 1)
+    token = sign_jwt(_sl2021(key.did_key, revoked), key, typ="JWT")
+    checked = status_checker(_served(token), fetch_policy=POLICY).check(credential, NOW)
+    assert checked.code == "REVOKED", checked.message
+    signed = json.dumps(sign(_sl2021(key.did_key, revoked), key, created=SIGNED))
+    checked = status_checker(_served(signed), fetch_policy=POLICY).check(credential, NOW)
+    assert checked.code == "REVOKED", checked.message
+
+
+def test_the_shared_checker_uses_the_callers_loader(
+    key: Any, example_elements: dict[str, Any]
+) -> None:
+    # a list whose context only the caller's loader pins (an institution's own context)
+    from mcvc.contexts import StaticLoader
+    from mcvc.status.checker import status_checker
+
+    own = "https://uni.example/contexts/lists/v1"
+    loader = StaticLoader().with_contexts(
+        {own: json.dumps({"@context": {"note": "https://uni.example/vocab#note"}}).encode()}
+    )
+    credential = _credential(key, example_elements)
+    listed = _sl2021(key.did_key, Bitstring.empty().with_value(INDEX, 1))
+    listed = {**listed, "@context": [*listed["@context"], own], "note": "kept by the registry"}
+    signed = json.dumps(sign(listed, key, created=SIGNED, loader=loader))
+    checker = status_checker(_served(signed), fetch_policy=POLICY, loader=loader)
+    assert checker.check(credential, NOW).code == "REVOKED"
+    plain = status_checker(_served(signed), fetch_policy=POLICY).check(credential, NOW)
+    assert plain.code == "STATUS_VERIFICATION_ERROR", plain.message

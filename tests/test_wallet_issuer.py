@@ -565,6 +565,10 @@ def test_every_credential_response_carries_one_notification_id_per_configuration
 def test_offer_status_is_the_issuers_own(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
     w, _ = wallet_issuer
     err(w.offer_status("nope"), 404, "not_found")
+    # another offer's events are not this one's
+    auth = redeem(w)
+    notified = {"notification_id": _issued(w, auth), "event": "credential_accepted"}
+    assert w.notification(auth, notified).status == 204
     made = w.create_offer(credential=template())
     status = w.offer_status(made["offerId"])
     assert status.body is not None and status.body["state"] == "offered"
