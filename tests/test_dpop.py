@@ -199,7 +199,9 @@ def test_a_proof_is_used_once_and_forgotten_after_its_window(tmp_path: Path) -> 
     assert not book.first_use(proof, NOW + timedelta(minutes=5))
     # the same jti by another key is another proof
     assert book.first_use(DpopProof("jkt-b", "j-1", NOW.timestamp()), NOW)
-    # past iat + 5 min + 60 s skew no proof with that iat is accepted: the jti is dropped
+    # until iat + 5 min + 60 s skew a proof with that iat could be accepted: still refused at
+    # that very moment; past it, the jti is dropped
+    assert not book.first_use(proof, NOW + timedelta(minutes=6))
     assert book.first_use(proof, NOW + timedelta(minutes=6, seconds=1))
     book.bind("tok", "jkt-a", NOW + timedelta(minutes=10))
     assert book.bound_to("tok") == "jkt-a" and book.bound_to("other") is None
@@ -283,3 +285,73 @@ def test_an_issuer_can_require_dpop(wallet_issuer: tuple[WalletIssuer, Clock]) -
     assert refused.status == 400 and refused.body["error"] == "invalid_dpop_proof"  # type: ignore[index]
     assert w.token(_code(w), Holder("p256").dpop(TOKEN_URL)).status == 200
     assert w.as_metadata()["dpop_signing_alg_values_supported"] == ["EdDSA", "ES256", "ES384"]
+
+
+def test_a_proof_is_forgotten_by_utc_time_on_any_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        book = DpopBook(Ledger(f"sqlite:///{tmp_path / 'l.db'}").engine)
+        proof = DpopProof("jkt-a", "j-1", NOW.timestamp())
+        assert book.first_use(proof, NOW)
+        assert not book.first_use(proof, NOW + timedelta(minutes=6))
+        assert book.first_use(proof, NOW + timedelta(minutes=6, seconds=1))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_parts_that_do_not_decode_are_named() -> None:
+    holder = Holder("p256")
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": json.loads(holder.jwk.export_public())}
+
+    def signed(head: str, body: str) -> str:
+        signature = holder.key.sign(f"{head}.{body}".encode())
+        return f"{head}.{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+    def b64(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    for proof, named in (
+        (signed("bm90IGpzb24", b64({})), "the DPoP proof's header is not base64url JSON"),
+        (signed(b64([1]), b64({})), "the DPoP proof's header must be a JSON object"),
+        (signed(b64(header), "bm90IGpzb24"), "the DPoP proof's payload is not base64url JSON"),
+        (signed(b64(header), b64([1])), "the DPoP proof's payload must be a JSON object"),
+    ):
+        with pytest.raises(DpopError, match=re.escape(named)):
+            verify_dpop(proof, method="POST", url=TOKEN_URL, now=NOW)
+
+
+def test_private_members_of_any_key_type_are_refused() -> None:
+    holder = Holder("p256")
+    public = json.loads(holder.jwk.export_public())
+    for member in ("d", "p", "q", "k"):
+        proof = holder.dpop(TOKEN_URL, jwk={**public, member: "AQAB"})
+        with pytest.raises(DpopError, match="must be a public key"):
+            verify_dpop(proof, method="POST", url=TOKEN_URL, now=NOW)
+
+
+def test_the_size_bounds_are_inclusive() -> None:
+    from mcvc.oid4vci.dpop import _MAX_PROOF
+
+    holder = Holder("ed25519")
+    verify_dpop(holder.dpop(TOKEN_URL, jti="j" * 256), method="POST", url=TOKEN_URL, now=NOW)
+    # a proof of exactly the bound: unpadded base64url is never 1 more than a multiple of 4
+    # long, so vary the header too (an unknown member is ignored) around the estimate
+    base = len(holder.dpop(TOKEN_URL, claims={"pad": ""}))
+    estimate = (_MAX_PROOF - base) * 3 // 4
+    exact = next(
+        proof
+        for size in range(estimate - 24, estimate + 4)
+        for note in (None, "a", "ab", "abc")
+        if len(proof := holder.dpop(TOKEN_URL, note=note, claims={"pad": "x" * size})) == _MAX_PROOF
+    )
+    verify_dpop(exact, method="POST", url=TOKEN_URL, now=NOW)
+    longer = holder.dpop(TOKEN_URL, claims={"pad": "x" * (estimate + 3)})
+    assert len(longer) > _MAX_PROOF
+    with pytest.raises(DpopError, match="one compact JWS"):
+        verify_dpop(longer, method="POST", url=TOKEN_URL, now=NOW)
