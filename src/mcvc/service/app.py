@@ -70,7 +70,6 @@ _STATUS_OF = {"verified": 200, "failed": 400, "inconclusive": 422, "unconfirmed"
 M = TypeVar("M", bound=BaseModel)
 
 
-
 def _names_list(signed: str, status_list: str) -> bool:
     """Whether a stored credential carries entries of ``status_list``: in its JSON text, or
     in the payload of the JWT or SD-JWT it was issued as (base64url there, so not as text)."""
@@ -87,6 +86,7 @@ def _names_list(signed: str, status_list: str) -> bool:
     except (McvcError, UnicodeDecodeError):
         return False
     return status_list in payload.replace("\\/", "/")
+
 
 class _Refusal(Exception):
     """Answer the request with ``status`` and an ErrorResponse body."""
