@@ -97,6 +97,10 @@ def _slow(doc: dict[str, Any]) -> str | tuple[str, str]:
 
 
 def _fast(doc: dict[str, Any]) -> str | tuple[str, str] | None:
+    # the fast path memoizes on the loader; each document starts without that memo, so that
+    # every document runs the code it needs (and mutation testing, which forks after a first
+    # run of the tests, does not answer from memos the unmutated code filled)
+    LOADER.__dict__.pop("_mcvc_fast_memo", None)
     try:
         return canonicalize(to_dataset_fast(doc, LOADER)).nquads
     except Unsupported:
