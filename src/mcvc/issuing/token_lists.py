@@ -8,13 +8,12 @@ Token Status Lists see the same revocation and suspension as W3C verifiers.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from ..jose import _ALG_FOR
 from ..keys import KeyPair
-from ..multibase import b64url_encode
+from ..sdjwt import _jws
 from ..status.bitstring import Bitstring
 from ..status.token import encode_token_list
 
@@ -60,10 +59,7 @@ def sign_token_list(
         "ttl": ttl_seconds,
         "status_list": status_list,
     }
-    part1 = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
-    part2 = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{part1}.{part2}".encode()
-    return f"{part1}.{part2}.{b64url_encode(key.sign(signing_input))}"
+    return _jws(header, claims, key)
 
 
 def status_claim(credential: dict[str, Any]) -> dict[str, Any] | None:
