@@ -27,6 +27,9 @@ __all__ = ["wallet_issuers", "wallet_routes"]
 
 _MAX_FORM = 16 * 1024
 
+# a token-protected endpoint of WalletIssuer: (authorization, body, dpop) -> Answer
+_Bound = Callable[[str | None, Any, str | None], Answer]
+
 
 def _send(answer: Answer) -> Response:
     if answer.body is None:
@@ -115,23 +118,21 @@ def wallet_routes(
     async def nonce(request: Request) -> Response:
         return _send(wallet(request).nonce())
 
-    async def credential(request: Request) -> Response:
-        w = wallet(request)
+    async def _bound(request: Request, endpoint: Callable[[WalletIssuer], _Bound]) -> Response:
+        # the three token-protected endpoints read the same things: body, access token, DPoP
+        handler = endpoint(wallet(request))
         body = await service.body(request)
         auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
-        return _send(await service.cpu(w.credential, auth, body, dpop))
+        return _send(await service.cpu(handler, auth, body, dpop))
+
+    async def credential(request: Request) -> Response:
+        return await _bound(request, lambda w: w.credential)
 
     async def deferred(request: Request) -> Response:
-        w = wallet(request)
-        body = await service.body(request)
-        auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
-        return _send(await service.cpu(w.deferred, auth, body, dpop))
+        return await _bound(request, lambda w: w.deferred)
 
     async def notification(request: Request) -> Response:
-        w = wallet(request)
-        body = await service.body(request)
-        auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
-        return _send(await service.cpu(w.notification, auth, body, dpop))
+        return await _bound(request, lambda w: w.notification)
 
     async def offer_status(request: Request) -> Response:
         w = wallet(request)
