@@ -1564,6 +1564,8 @@ SOURCES = [
 ]
 NOT_CODES = {
     "JWT",  # a JOSE typ value
+    "A128GCM",  # JWE content encryption algorithms
+    "A256GCM",
     "TAO",  # EBSI issuer types
     "TI",
     "GET",

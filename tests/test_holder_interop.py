@@ -104,27 +104,32 @@ def test_the_library_holder_receives_and_presents(service: str, tmp_path: Path) 
     assert parse_jose(issued.jwt).claims["cnf"]["jwk"]["crv"] == "P-256"
     assert "dateOfBirth" in issued.names
 
-    r = httpx.post(
-        f"{url}/verifier/requests",
-        json={"purpose": "interop"},
-        headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"},
-    )
-    request = r.json()
-    shown = holder(
-        "present",
-        state,
-        request["authorizationRequest"],
-        json.dumps(VERIFIER.public_jwk()),
-        "dateOfBirth",
-    )
-    assert "error" not in shown, shown
-    assert shown["status"] == 200
-    assert "dateOfBirth" not in parse_sd_jwt(shown["presentation"]).names
-    status = httpx.get(
-        request["statusUri"], headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"}
-    ).json()
-    assert status["status"] == "answered"
-    assert status["result"]["verdict"] == "verified", status["result"]
+    # once in clear (direct_post), once encrypted to the request's key (direct_post.jwt)
+    for mode in ("direct_post", "direct_post.jwt"):
+        r = httpx.post(
+            f"{url}/verifier/requests",
+            json={"purpose": "interop", "responseMode": mode},
+            headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"},
+        )
+        request = r.json()
+        assert request["responseMode"] == mode
+        shown = holder(
+            "present",
+            state,
+            request["authorizationRequest"],
+            json.dumps(VERIFIER.public_jwk()),
+            "dateOfBirth",
+        )
+        assert "error" not in shown, shown
+        assert shown["status"] == 200, shown
+        assert shown["responseMode"] == mode
+        assert shown["encrypted"] is (mode == "direct_post.jwt")
+        assert "dateOfBirth" not in parse_sd_jwt(shown["presentation"]).names
+        status = httpx.get(
+            request["statusUri"], headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"}
+        ).json()
+        assert status["status"] == "answered"
+        assert status["result"]["verdict"] == "verified", status["result"]
 
 
 def test_the_library_holder_binds_its_token_with_dpop(tmp_path: Path) -> None:

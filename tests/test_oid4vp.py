@@ -330,3 +330,70 @@ def test_no_verifier_key_no_requests(tmp_path: Path) -> None:
         r = httpx.post(f"{url}/verifier/requests", json={}, headers=VAUTH)
         assert r.status_code == 404 and r.json()["code"] == "VERIFIER_OFF"
         assert httpx.get(f"{url}/verifier/requests/x/object").json()["code"] == "VERIFIER_OFF"
+
+
+def encrypted_answer(request: dict[str, Any], **params: Any) -> httpx.Response:
+    """direct_post.jwt as a wallet sends it: the parameters in a JWE to the request's key."""
+    from jwcrypto import jwe
+
+    (key,) = request["client_metadata"]["jwks"]["keys"]
+    header = {"alg": key["alg"], "enc": "A256GCM", "kid": key["kid"]}
+    box = jwe.JWE(json.dumps({"state": request["state"], **params}).encode(), json.dumps(header))
+    box.add_recipient(jwk.JWK(**{k: v for k, v in key.items() if k not in ("alg", "use")}))
+    return httpx.post(request["response_uri"], data={"response": box.serialize(compact=True)})
+
+
+def test_encrypted_answers(tmp_path: Path) -> None:
+    port = free_port()
+    save_key(ISSUER, tmp_path / "issuer.json")
+    save_key(VERIFIER, tmp_path / "verifier.json")
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
+    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
+    config["verifier"] = {
+        "key": str(tmp_path / "verifier.json"),
+        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
+        "response_mode": "direct_post.jwt",
+    }
+    with running(config, clock=Clock(NOW)) as url:
+        wallet = Wallet("p256")
+        credential = receive(url, "MicroCredential_dc+sd-jwt", wallet)
+        made = ask(url)
+        assert made["responseMode"] == "direct_post.jwt"
+        request = open_request(made["authorizationRequest"])
+        assert request["response_mode"] == "direct_post.jwt"
+        meta = request["client_metadata"]
+        assert meta["encrypted_response_enc_values_supported"] == ["A128GCM", "A256GCM"]
+        shown = {"micro_credential_sd_jwt": [sd_presentation(credential, wallet, request)]}
+        clear = answer(request, vp_token=shown)
+        assert clear.status_code == 400
+        assert "asks for an encrypted response" in clear.json()["error_description"]
+        r = encrypted_answer(request, vp_token=shown)
+        assert r.status_code == 200, r.text
+        assert result_of(url, made)["result"]["verdict"] == "verified"
+        assert encrypted_answer(request, vp_token=shown).status_code == 400  # a replay
+        # a request may still ask for an answer in clear; and only the two modes exist
+        plain = open_request(ask(url, responseMode="direct_post")["authorizationRequest"])
+        assert plain["response_mode"] == "direct_post" and "jwks" not in plain["client_metadata"]
+        bad = httpx.post(
+            f"{url}/verifier/requests", json={"responseMode": "fragment"}, headers=VAUTH
+        )
+        assert bad.status_code == 400 and bad.json()["field"] == "responseMode"
+
+
+def test_mcvc_request_chooses_encryption(
+    service: tuple[str, Clock], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcvc.cli import main
+
+    url, _ = service
+    monkeypatch.setenv("MCVC_VERIFIER_TOKEN", VERIFIER_TOKEN)
+    for flag, mode in (
+        ([], "direct_post"),
+        (["--encrypt"], "direct_post.jwt"),
+        (["--no-encrypt"], "direct_post"),
+    ):
+        assert main(["request", "--service", url, "--json", *flag]) == 0
+        made = json.loads(capsys.readouterr().out)
+        assert made["responseMode"] == mode
+        assert open_request(made["authorizationRequest"])["response_mode"] == mode

@@ -56,9 +56,48 @@ function callbacks(state, verifierJwk) {
       const ok = crypto.verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))
       return ok ? { verified: true, signerJwk: verifierJwk } : { verified: false }
     },
-    decryptJwe: () => { throw new Error('no encryption') },
-    encryptJwe: () => { throw new Error('no encryption') },
+    decryptJwe: () => { throw new Error('no decryption') },
+    encryptJwe,
   }
+}
+
+// JWE ECDH-ES (direct key agreement) with A128GCM or A256GCM, RFC 7518 sections 4.6 and 5.3,
+// for direct_post.jwt: the library picks key, enc, apu and apv; this does the cryptography
+function concatKdf(z, enc, apu, apv, bits) {
+  const part = (buf) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(buf.length)
+    return Buffer.concat([len, buf])
+  }
+  const info = Buffer.concat([
+    part(Buffer.from(enc)),
+    part(apu ? Buffer.from(apu, 'base64url') : Buffer.alloc(0)),
+    part(apv ? Buffer.from(apv, 'base64url') : Buffer.alloc(0)),
+    Buffer.from([0, 0, (bits >> 8) & 0xff, bits & 0xff]),
+  ])
+  const digest = crypto.createHash('sha256').update(Buffer.from([0, 0, 0, 1])).update(z).update(info).digest()
+  return digest.subarray(0, bits / 8)
+}
+
+function encryptJwe(encryptor, plaintext) {
+  const { publicJwk, alg, enc, apu, apv } = encryptor
+  if (alg !== 'ECDH-ES' || !['A128GCM', 'A256GCM'].includes(enc)) throw new Error(`cannot encrypt with ${alg} ${enc}`)
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: publicJwk.crv })
+  const recipient = crypto.createPublicKey({ key: publicOf(publicJwk), format: 'jwk' })
+  const z = crypto.diffieHellman({ privateKey, publicKey: recipient })
+  const bits = enc === 'A128GCM' ? 128 : 256
+  const cek = concatKdf(z, enc, apu, apv, bits)
+  const header = { alg, enc, epk: publicOf(publicKey.export({ format: 'jwk' })) }
+  if (publicJwk.kid) header.kid = publicJwk.kid
+  if (apu) header.apu = apu
+  if (apv) header.apv = apv
+  const protectedHeader = b64u(JSON.stringify(header))
+  const iv = crypto.randomBytes(12)
+  const cipher = crypto.createCipheriv(`aes-${bits}-gcm`, cek, iv)
+  cipher.setAAD(Buffer.from(protectedHeader, 'ascii'))
+  const text = Buffer.concat([cipher.update(Buffer.from(plaintext, 'utf8')), cipher.final()])
+  const jwe = `${protectedHeader}..${b64u(iv)}.${b64u(text)}.${b64u(cipher.getAuthTag())}`
+  return { jwe, encryptionJwk: publicJwk }
 }
 
 async function receive(statePath, offerLink, txCode, configurationId, useDpop) {
@@ -143,17 +182,32 @@ async function present(statePath, requestLink, verifierJwkText, hide) {
     kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: request.client_id, nonce: request.nonce } },
   })
   const queryId = request.dcql_query.credentials.find((c) => c.format === 'dc+sd-jwt').id
+  // direct_post.jwt: the library encrypts to the request's key (encryptJwe above)
+  const encrypted = request.response_mode === 'direct_post.jwt'
+  const jarm = encrypted
+    ? {
+        encryption: {},
+        serverMetadata: {
+          authorization_encryption_alg_values_supported: ['ECDH-ES'],
+          authorization_encryption_enc_values_supported: ['A128GCM', 'A256GCM'],
+        },
+      }
+    : undefined
   const response = await client.createOpenid4vpAuthorizationResponse({
     authorizationRequestPayload: request,
     authorizationResponsePayload: { vp_token: { [queryId]: [presentation] } },
+    jarm,
   })
   const submitted = await client.submitOpenid4vpAuthorizationResponse({
     authorizationRequestPayload: request,
     authorizationResponsePayload: response.authorizationResponsePayload,
+    jarm: response.jarm,
   })
   return {
     clientId: resolved.client.clientId ?? request.client_id,
     status: submitted.response.status,
+    responseMode: request.response_mode,
+    encrypted: Boolean(response.jarm),
     presentation,
   }
 }

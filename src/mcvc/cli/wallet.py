@@ -109,6 +109,8 @@ def cmd_request(args: argparse.Namespace) -> int:
         body["dcqlQuery"] = _read_json(args.query)
     if args.purpose:
         body["purpose"] = args.purpose
+    if args.encrypt is not None:
+        body["responseMode"] = "direct_post.jwt" if args.encrypt else "direct_post"
     base = args.service.rstrip("/")
     headers = {"Authorization": f"Bearer {_token(args)}"}
     with httpx.Client(timeout=30, verify=not args.insecure) as client:
@@ -241,7 +243,7 @@ def add_parsers(sub: Any) -> None:
         help="ask a student's wallet for a micro-credential (OpenID4VP, through mcvc serve)",
         description=(
             "Creates a signed OpenID4VP request at the service (DCQL query for a "
-            "micro-credential, direct_post), prints its QR code and link, and with --wait "
+            "micro-credential, direct_post or encrypted direct_post.jwt), prints its QR code and link, and with --wait "
             "prints the verdict as mcvc verify does (exit 0 verified, 1 failed, 3 otherwise). "
             "See docs/wallets-officers.md."
         ),
@@ -254,6 +256,13 @@ def add_parsers(sub: Any) -> None:
     )
     p.add_argument("--query", help="a DCQL query (JSON) instead of the micro-credential one")
     p.add_argument("--purpose", help="why the credential is asked for (kept with the request)")
+    p.add_argument(
+        "--encrypt",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="have the wallet encrypt its answer (direct_post.jwt); default: the service's "
+        "[verifier] response_mode",
+    )
     p.add_argument("--expires", default="10m", help="how long the request can be answered")
     p.add_argument("--wait", action="store_true", help="wait for the answer and print the verdict")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait (600)")

@@ -1,6 +1,7 @@
 """An admissions office as an OpenID4VP 1.0 verifier: signed authorization requests (JAR,
 ``client_id`` prefix ``decentralized_identifier``), a DCQL query, response mode
-``direct_post``, and the verdict kept for the officer.
+``direct_post`` or, encrypted to a key made for the request, ``direct_post.jwt``, and the
+verdict kept for the officer.
 
 Each request has a fresh ``nonce`` and ``state``. The response endpoint takes one answer per
 request (a conditional UPDATE, so a replay or a second answer changes nothing); every
@@ -19,11 +20,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, Text, and_, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    select,
+    update,
+)
 
 from ..keys import KeyPair
 from ..multibase import b64url_encode
 from .dcql import DcqlError, Presented, missing, validate_query
+from .encryption import ENC_VALUES, EncryptedResponseError, decrypt_response, new_response_key
 
 __all__ = ["RequestBook", "ResponseRefused", "VerifierRequests", "request_link"]
 
@@ -42,6 +56,15 @@ requests = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("result", Text),
 )
+# the private half of a direct_post.jwt request's key, deleted when the request is answered;
+# a table of its own so that databases made before encryption need no migration
+response_keys = Table(
+    "mcvc_oid4vp_response_keys",
+    _metadata,
+    Column("request_id", String(40), primary_key=True),
+    Column("jwk", Text, nullable=False),
+)
+RESPONSE_MODES = ("direct_post", "direct_post.jwt")
 _ORDER = ("verified", "unconfirmed", "inconclusive", "failed")
 REQUEST_TYP = "oauth-authz-req+jwt"
 _ALG = {"ed25519": "EdDSA", "p256": "ES256", "p384": "ES384"}
@@ -81,9 +104,28 @@ class RequestBook:
         self.engine = engine
         _metadata.create_all(engine)
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], response_key: dict[str, Any] | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(requests.insert().values(**row))
+            # keys of requests that can no longer be answered are of no use to anyone
+            expired = select(requests.c.request_id).where(
+                requests.c.expires_at <= row["created_at"]
+            )
+            conn.execute(delete(response_keys).where(response_keys.c.request_id.in_(expired)))
+            if response_key is not None:
+                conn.execute(
+                    response_keys.insert().values(
+                        request_id=row["request_id"], jwk=json.dumps(response_key)
+                    )
+                )
+
+    def response_key(self, request_id: str) -> dict[str, Any] | None:
+        """The private key of a request that asked for an encrypted response."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(response_keys.c.jwk).where(response_keys.c.request_id == request_id)
+            ).scalar()
+        return json.loads(found) if found else None
 
     def get(self, request_id: str) -> StoredRequest | None:
         with self.engine.connect() as conn:
@@ -105,19 +147,20 @@ class RequestBook:
     def close(self, request_id: str, state: str, status: str, result: dict[str, Any]) -> bool:
         """Record the answer, once: False when the request was answered already."""
         with self.engine.begin() as conn:
-            return bool(
-                conn.execute(
-                    update(requests)
-                    .where(
-                        and_(
-                            requests.c.request_id == request_id,
-                            requests.c.state == state,
-                            requests.c.status == "pending",
-                        )
+            closed = conn.execute(
+                update(requests)
+                .where(
+                    and_(
+                        requests.c.request_id == request_id,
+                        requests.c.state == state,
+                        requests.c.status == "pending",
                     )
-                    .values(status=status, result=json.dumps(result))
-                ).rowcount
-            )
+                )
+                .values(status=status, result=json.dumps(result))
+            ).rowcount
+            if closed:
+                conn.execute(delete(response_keys).where(response_keys.c.request_id == request_id))
+            return bool(closed)
 
 
 Verify = Callable[[Any, str, str], Any]
@@ -135,6 +178,7 @@ class VerifierRequests:
         name: str,
         ttl: timedelta = timedelta(minutes=10),
         loader: Any = None,
+        response_mode: str = "direct_post",
     ) -> None:
         from ..contexts import default_loader
 
@@ -145,14 +189,27 @@ class VerifierRequests:
         self.clock = clock
         self.name = name
         self.ttl = ttl
+        if response_mode not in RESPONSE_MODES:
+            raise ValueError(f"response_mode is one of {', '.join(RESPONSE_MODES)}")
+        self.response_mode = response_mode
 
     @property
     def client_id(self) -> str:
         return f"decentralized_identifier:{self.key.controller_id}"
 
     def create(
-        self, query: Any, *, purpose: str | None = None, ttl: timedelta | None = None
+        self,
+        query: Any,
+        *,
+        purpose: str | None = None,
+        ttl: timedelta | None = None,
+        response_mode: str | None = None,
     ) -> dict[str, Any]:
+        """A new signed request; ``response_mode`` ``direct_post.jwt`` has the wallet encrypt
+        its answer to a key made for this request (default: the verifier's mode)."""
+        mode = response_mode or self.response_mode
+        if mode not in RESPONSE_MODES:
+            raise ResponseRefused(f"response_mode is one of {', '.join(RESPONSE_MODES)}")
         try:
             query = validate_query(query)
         except DcqlError as exc:
@@ -165,7 +222,7 @@ class VerifierRequests:
         claims: dict[str, Any] = {
             "client_id": self.client_id,
             "response_type": "vp_token",
-            "response_mode": "direct_post",
+            "response_mode": mode,
             "response_uri": response_uri,
             "nonce": nonce,
             "state": state,
@@ -187,6 +244,11 @@ class VerifierRequests:
             "iat": int(now.timestamp()),
             "exp": int(expires.timestamp()),
         }
+        private_key = None
+        if mode == "direct_post.jwt":
+            public_key, private_key = new_response_key()
+            claims["client_metadata"]["jwks"] = {"keys": [public_key]}
+            claims["client_metadata"]["encrypted_response_enc_values_supported"] = list(ENC_VALUES)
         header = {
             "alg": _ALG[self.key.kind],
             "typ": REQUEST_TYP,
@@ -206,7 +268,8 @@ class VerifierRequests:
                 "status": "pending",
                 "created_at": now,
                 "expires_at": expires,
-            }
+            },
+            private_key,
         )
         request_uri = f"{self.base_url}/verifier/requests/{request_id}/object"
         return {
@@ -215,6 +278,7 @@ class VerifierRequests:
             "requestUri": request_uri,
             "authorizationRequest": request_link(self.client_id, request_uri),
             "statusUri": f"{self.base_url}/verifier/requests/{request_id}",
+            "responseMode": mode,
             "expiresAt": expires.isoformat().replace("+00:00", "Z"),
         }
 
@@ -236,8 +300,31 @@ class VerifierRequests:
             out["result"] = found.result
         return out
 
+    def _parameters(self, request_id: str, form: dict[str, str]) -> dict[str, Any]:
+        """The response parameters: the form itself, or what its ``response`` JWE holds.
+
+        A request that asked for encryption takes only the JWE, except an error, which a
+        wallet unable to encrypt may send in clear (OpenID4VP 1.0 section 8.3.1)."""
+        key = self.book.response_key(request_id)
+        if "response" not in form:
+            if key is not None and "error" not in form:
+                raise ResponseRefused(
+                    "this request asks for an encrypted response (direct_post.jwt): "
+                    "the response parameter is missing"
+                )
+            return dict(form)
+        if key is None:
+            raise ResponseRefused("this request did not ask for an encrypted response")
+        if len(form) > 1:
+            raise ResponseRefused("with direct_post.jwt the response parameter comes alone")
+        try:
+            return decrypt_response(form["response"], key)
+        except EncryptedResponseError as exc:
+            raise ResponseRefused(str(exc)) from None
+
     def respond(self, request_id: str, form: dict[str, str], verify: Verify) -> dict[str, Any]:
-        """Take the wallet's authorization response (direct_post): verify, judge, record."""
+        """Take the wallet's authorization response (``direct_post``, or ``direct_post.jwt``
+        with the parameters inside the ``response`` JWE): verify, judge, record."""
         found = self.book.get(request_id)
         if found is None:
             raise ResponseRefused("no such request")
@@ -245,25 +332,29 @@ class VerifierRequests:
             raise ResponseRefused("this request was already answered; a replay is refused")
         if found.expires_at <= self.clock.now():
             raise ResponseRefused("this request has expired")
-        if form.get("state") != found.state:
+        params = self._parameters(request_id, form)
+        if params.get("state") != found.state:
             raise ResponseRefused("state does not match the request")
         result: dict[str, Any]
-        if "error" in form:
+        if "error" in params:
             result = {
                 "verdict": "declined",
-                "error": form["error"],
-                "error_description": form.get("error_description", ""),
+                "error": _text(params, "error"),
+                "error_description": _text(params, "error_description"),
             }
             if not self.book.close(request_id, found.state, "declined", result):
                 raise ResponseRefused("this request was already answered; a replay is refused")
             return result
-        raw = form.get("vp_token")
+        raw = params.get("vp_token")
         if raw is None:
             raise ResponseRefused("vp_token is missing")
-        try:
-            token = json.loads(raw)
-        except ValueError:
-            raise ResponseRefused("vp_token is not JSON") from None
+        if isinstance(raw, dict) and "response" in form:
+            token: Any = raw  # a JSON member of the decrypted response, not a form string
+        else:
+            try:
+                token = json.loads(raw) if isinstance(raw, str) else None
+            except ValueError:
+                raise ResponseRefused("vp_token is not JSON") from None
         if not isinstance(token, dict) or not token:
             raise ResponseRefused("vp_token must be a JSON object keyed by credential query id")
         by_id = {item["id"]: item for item in found.query["credentials"]}
@@ -303,6 +394,13 @@ class VerifierRequests:
         if not self.book.close(request_id, found.state, "answered", result):
             raise ResponseRefused("this request was already answered; a replay is refused")
         return result
+
+
+def _text(params: dict[str, Any], name: str) -> str:
+    value = params.get(name, "")
+    if not isinstance(value, str):
+        raise ResponseRefused(f"{name} must be a string")
+    return value
 
 
 def _content(entry: Any, fmt: str, loader: Any) -> tuple[dict[str, Any] | None, set[str]]:

@@ -156,6 +156,9 @@ class VerifierConfig(_Strict):
     token_sha256: list[str] = Field(default_factory=list)
     token_env: str | None = None
     request_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    response_mode: Literal["direct_post", "direct_post.jwt"] = "direct_post"
+    """``direct_post.jwt``: wallets encrypt their answers to a key made for each request
+    (OpenID4VP 1.0 section 8.3; what HAIP wallets expect). A request may choose otherwise."""
 
     @field_validator("token_sha256")
     @classmethod

@@ -2,7 +2,7 @@
 
 - ``POST /verifier/requests`` (the verifier's bearer token): a new request, its link and QR;
 - ``GET /verifier/requests/{id}/object``: the signed request object the wallet fetches;
-- ``POST /verifier/responses/{id}``: the wallet's ``direct_post`` answer;
+- ``POST /verifier/responses/{id}``: the wallet's ``direct_post`` (or ``direct_post.jwt``) answer;
 - ``GET /verifier/requests/{id}`` (token): pending, answered (with the verdict), declined,
   expired.
 """
@@ -23,7 +23,7 @@ from ..errors import McvcError
 from ..keys import load_key
 from ..limits import Deadline
 from ..oid4vp.dcql import default_query
-from ..oid4vp.verifier import RequestBook, ResponseRefused, VerifierRequests
+from ..oid4vp.verifier import RESPONSE_MODES, RequestBook, ResponseRefused, VerifierRequests
 from .config import ConfigError
 from .forms import FormNotText, read_form
 
@@ -64,6 +64,7 @@ def verifier_of(service: _Service) -> VerifierRequests | None:
         name=config.name,
         ttl=timedelta(seconds=config.request_ttl_seconds),
         loader=service.loader,
+        response_mode=config.response_mode,
     )
 
 
@@ -111,7 +112,7 @@ def presentation_routes(
         body = await service.body(request)
         if not isinstance(body, dict):
             raise refusal(400, "REQUEST_INVALID", "the request body must be a JSON object")
-        unknown = set(body) - {"dcqlQuery", "purpose", "expiresIn"}
+        unknown = set(body) - {"dcqlQuery", "purpose", "expiresIn", "responseMode"}
         if unknown:
             raise refusal(400, "REQUEST_INVALID", f"unknown field {sorted(unknown)[0]}")
         from .wallet import vct_of
@@ -123,8 +124,18 @@ def presentation_routes(
         purpose = body.get("purpose")
         if purpose is not None and (not isinstance(purpose, str) or len(purpose) > 500):
             raise refusal(400, "REQUEST_INVALID", "purpose is a string of at most 500 characters")
+        mode = body.get("responseMode")
+        if mode is not None and mode not in RESPONSE_MODES:
+            raise refusal(
+                400,
+                "REQUEST_INVALID",
+                f"responseMode is one of {', '.join(RESPONSE_MODES)}",
+                field="responseMode",
+            )
         try:
-            made = v.create(query, purpose=purpose, ttl=timedelta(seconds=expires))
+            made = v.create(
+                query, purpose=purpose, ttl=timedelta(seconds=expires), response_mode=mode
+            )
         except ResponseRefused as exc:
             raise refusal(400, "REQUEST_INVALID", str(exc), field="dcqlQuery") from None
         return _json(made, 201)
