@@ -91,8 +91,10 @@ def _refusals() -> list[tuple[str, Any]]:
 
     p384 = jwk.JWK.generate(kty="EC", crv="P-384")
     return [
-        ("must be a compact JWE", None),
-        ("must be a compact JWE", ""),
+        ("^response must be a compact JWE$", None),
+        ("^response must be a compact JWE$", ""),
+        ("^response must be a compact JWE$", 5),
+        ("five parts", "a" * (4 * 1024 * 1024)),
         ("five parts", "a.b.c"),
         ("over 4194304 characters", "a" * (4 * 1024 * 1024 + 1)),
         ("encrypted key", encrypt({"a": 1}, public, alg="ECDH-ES+A128KW")),
