@@ -46,10 +46,12 @@ MODULES: dict[str, list[str]] = {
     "src/mcvc/oid4vp/dcql.py": ["tests/test_dcql.py", "tests/test_oid4vp.py"],
     "src/mcvc/oid4vp/verifier.py": [
         "tests/test_oid4vp_requests.py",
+        "tests/test_oid4vp_client_id.py",
         "tests/test_oid4vp_encryption.py",
         "tests/test_oid4vp.py",
     ],
     "src/mcvc/oid4vp/encryption.py": ["tests/test_oid4vp_encryption.py"],
+    "src/mcvc/oid4vp/client_id.py": ["tests/test_oid4vp_client_id.py"],
     "src/mcvc/status/bitstring.py": ["tests/test_status.py", "tests/test_mutation_kills.py"],
     "src/mcvc/status/checker.py": [
         "tests/test_status.py",

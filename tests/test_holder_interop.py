@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,62 @@ def test_the_library_holder_receives_and_presents(service: str, tmp_path: Path) 
         ).json()
         assert status["status"] == "answered"
         assert status["result"]["verdict"] == "verified", status["result"]
+
+
+def test_the_library_holder_presents_to_a_verifier_with_an_access_certificate(
+    tmp_path: Path,
+) -> None:
+    # as an EUDI wallet meets a relying party: the request signed under an X.509 certificate
+    # (client id x509_hash) and the answer encrypted to the request's key (direct_post.jwt)
+    from cryptography.hazmat.primitives import serialization
+
+    from .test_oid4vp_client_id import CA, leaf
+
+    port = free_port()
+    save_key(ISSUER, tmp_path / "issuer.json")
+    save_key(VERIFIER, tmp_path / "verifier.json")
+    chain = [leaf(VERIFIER, start=_now() - timedelta(days=1), end=_now() + timedelta(days=1)), CA]
+    (tmp_path / "chain.pem").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
+    )
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
+    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
+    config["verifier"] = {
+        "key": str(tmp_path / "verifier.json"),
+        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
+        "certificate": str(tmp_path / "chain.pem"),
+        "response_mode": "direct_post.jwt",
+    }
+    state = str(tmp_path / "wallet.json")
+    with running(config, clock=SystemClock()) as url:
+        made = _offer(url, "MicroCredential_dc+sd-jwt", tx=False)
+        got = holder("receive", state, made["offerUri"])
+        assert "error" not in got, got
+        request = httpx.post(
+            f"{url}/verifier/requests",
+            json={},
+            headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"},
+        ).json()
+        assert request["clientId"].startswith("x509_hash:")
+        shown = holder(
+            "present",
+            state,
+            request["authorizationRequest"],
+            json.dumps(VERIFIER.public_jwk()),
+            "dateOfBirth",
+        )
+        assert "error" not in shown, shown
+        assert shown["clientIdPrefix"] == "x509_hash" and shown["clientId"] == request["clientId"]
+        assert shown["encrypted"] is True and shown["status"] == 200
+        status = httpx.get(
+            request["statusUri"], headers={"Authorization": f"Bearer {VERIFIER_TOKEN}"}
+        ).json()
+        assert status["result"]["verdict"] == "verified", status["result"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def test_the_library_holder_binds_its_token_with_dpop(tmp_path: Path) -> None:

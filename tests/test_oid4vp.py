@@ -397,3 +397,62 @@ def test_mcvc_request_chooses_encryption(
         made = json.loads(capsys.readouterr().out)
         assert made["responseMode"] == mode
         assert open_request(made["authorizationRequest"])["response_mode"] == mode
+
+
+def test_a_verifier_with_an_access_certificate(tmp_path: Path) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    from mcvc.service.app import create_app
+    from mcvc.service.config import ConfigError, ServiceConfig
+
+    from .test_oid4vp_client_id import CA, leaf
+
+    save_key(VERIFIER, tmp_path / "verifier.json")
+    port = free_port()
+    chain = [leaf(VERIFIER, dns=("127.0.0.1",)), CA]
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
+    (tmp_path / "chain.pem").write_bytes(pem)
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["verifier"] = {
+        "key": str(tmp_path / "verifier.json"),
+        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
+        "certificate": str(tmp_path / "chain.pem"),
+    }
+    with running(config, clock=Clock(NOW)) as url:
+        made = ask(url)
+        assert made["clientId"].startswith("x509_hash:")
+        link = parse_qs(urlsplit(made["authorizationRequest"]).query)
+        fetched = httpx.get(link["request_uri"][0]).text
+        header = json.loads(base64.urlsafe_b64decode(fetched.split(".")[0] + "=="))
+        assert header["x5c"] == [
+            base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in chain
+        ]
+        token = jws.JWS()
+        token.deserialize(fetched)
+        token.verify(jwk.JWK(**VERIFIER.public_jwk()))
+        assert json.loads(token.payload)["client_id"] == made["clientId"]
+    # x509_san_dns asked for explicitly: the public URL's host is a DNS name of the leaf
+    config["verifier"]["client_id_prefix"] = "x509_san_dns"
+    with running(config, clock=Clock(NOW)) as url:
+        assert ask(url)["clientId"] == "x509_san_dns:127.0.0.1"
+    # a certificate for another key, or none where one is needed, stops the service
+    other = generate_key("p256")
+    (tmp_path / "other.pem").write_bytes(leaf(other).public_bytes(serialization.Encoding.PEM))
+    bad = {**config, "verifier": {**config["verifier"], "certificate": str(tmp_path / "other.pem")}}
+    with pytest.raises(ConfigError, match="verifier: the leaf certificate is not for the verifier"):
+        create_app(ServiceConfig.from_dict(bad), clock=Clock(NOW))
+    (tmp_path / "empty.pem").write_text("nothing here")
+    empty = {
+        **config,
+        "verifier": {**config["verifier"], "certificate": str(tmp_path / "empty.pem")},
+    }
+    with pytest.raises(ConfigError, match=r"verifier\.certificate: "):
+        create_app(ServiceConfig.from_dict(empty), clock=Clock(NOW))
+    none = {
+        **config,
+        "verifier": {k: v for k, v in config["verifier"].items() if k != "certificate"},
+    }
+    with pytest.raises(ConfigError, match="x509_san_dns prefix needs the verifier's certificate"):
+        create_app(ServiceConfig.from_dict(none), clock=Clock(NOW))

@@ -48,13 +48,24 @@ function callbacks(state, verifierJwk) {
     generateRandom: (n) => new Uint8Array(crypto.randomBytes(n)),
     clientAuthentication: clientAuthenticationAnonymous(),
     signJwt: (_signer, { header, payload }) => signJwt(state.privateJwk, header, payload),
-    verifyJwt: (_signer, { compact }) => {
+    verifyJwt: (signer, { compact }) => {
       // the verifier's key comes to this test wallet out of band (its did:key); a real wallet
-      // resolves the DID named by the request object's kid
+      // resolves the DID named by the request object's kid, or validates the x5c chain up to
+      // its relying-party trust anchors. Here an x5c leaf must hold that same key.
       const [h, p, s] = compact.split('.')
-      const key = crypto.createPublicKey({ key: verifierJwk, format: 'jwk' })
+      let key = crypto.createPublicKey({ key: verifierJwk, format: 'jwk' })
+      if (signer.method === 'x5c') {
+        const leaf = new crypto.X509Certificate(Buffer.from(signer.x5c[0], 'base64')).publicKey
+        if (!leaf.equals(key)) return { verified: false }
+        key = leaf
+      }
       const ok = crypto.verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))
       return ok ? { verified: true, signerJwk: verifierJwk } : { verified: false }
+    },
+    getX509CertificateMetadata: (certificate) => {
+      const names = new crypto.X509Certificate(Buffer.from(certificate, 'base64')).subjectAltName ?? ''
+      const of = (kind) => names.split(', ').filter((n) => n.startsWith(`${kind}:`)).map((n) => n.slice(kind.length + 1))
+      return { sanDnsNames: of('DNS'), sanUriNames: of('URI') }
     },
     decryptJwe: () => { throw new Error('no decryption') },
     encryptJwe,
@@ -205,6 +216,7 @@ async function present(statePath, requestLink, verifierJwkText, hide) {
   })
   return {
     clientId: resolved.client.clientId ?? request.client_id,
+    clientIdPrefix: resolved.client.prefix,
     status: submitted.response.status,
     responseMode: request.response_mode,
     encrypted: Boolean(response.jarm),

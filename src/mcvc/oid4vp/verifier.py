@@ -1,7 +1,7 @@
 """An admissions office as an OpenID4VP 1.0 verifier: signed authorization requests (JAR,
-``client_id`` prefix ``decentralized_identifier``), a DCQL query, response mode
-``direct_post`` or, encrypted to a key made for the request, ``direct_post.jwt``, and the
-verdict kept for the officer.
+``client_id`` prefix ``decentralized_identifier``, ``x509_hash`` or ``x509_san_dns``), a DCQL
+query, response mode ``direct_post`` or, encrypted to a key made for the request,
+``direct_post.jwt``, and the verdict kept for the officer.
 
 Each request has a fresh ``nonce`` and ``state``. The response endpoint takes one answer per
 request (a conditional UPDATE, so a replay or a second answer changes nothing); every
@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from cryptography import x509
 from sqlalchemy import (
     Column,
     DateTime,
@@ -36,6 +37,7 @@ from sqlalchemy import (
 
 from ..keys import KeyPair
 from ..multibase import b64url_encode
+from .client_id import client_identity
 from .dcql import DcqlError, Presented, missing, validate_query
 from .encryption import ENC_VALUES, EncryptedResponseError, decrypt_response, new_response_key
 
@@ -179,6 +181,8 @@ class VerifierRequests:
         ttl: timedelta = timedelta(minutes=10),
         loader: Any = None,
         response_mode: str = "direct_post",
+        client_id_prefix: str = "decentralized_identifier",
+        certificates: Sequence[x509.Certificate] = (),
     ) -> None:
         from ..contexts import default_loader
 
@@ -192,10 +196,13 @@ class VerifierRequests:
         if response_mode not in RESPONSE_MODES:
             raise ValueError(f"response_mode is one of {', '.join(RESPONSE_MODES)}")
         self.response_mode = response_mode
+        self.identity = client_identity(
+            key, client_id_prefix, certificates=certificates, base_url=base_url, now=clock.now()
+        )
 
     @property
     def client_id(self) -> str:
-        return f"decentralized_identifier:{self.key.controller_id}"
+        return self.identity.client_id
 
     def create(
         self,
@@ -249,11 +256,7 @@ class VerifierRequests:
             public_key, private_key = new_response_key()
             claims["client_metadata"]["jwks"] = {"keys": [public_key]}
             claims["client_metadata"]["encrypted_response_enc_values_supported"] = list(ENC_VALUES)
-        header = {
-            "alg": _ALG[self.key.kind],
-            "typ": REQUEST_TYP,
-            "kid": self.key.verification_method,
-        }
+        header = {"alg": _ALG[self.key.kind], "typ": REQUEST_TYP, **self.identity.header}
         p1 = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
         p2 = b64url_encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
         jws = f"{p1}.{p2}.{b64url_encode(self.key.sign(f'{p1}.{p2}'.encode()))}"

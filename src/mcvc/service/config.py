@@ -156,6 +156,11 @@ class VerifierConfig(_Strict):
     token_sha256: list[str] = Field(default_factory=list)
     token_env: str | None = None
     request_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    certificate: str | None = None
+    """PEM file of the key's certificate chain, leaf first (an EUDI relying-party access
+    certificate, for example); with it the Client Identifier is ``x509_hash`` by default."""
+    client_id_prefix: Literal["decentralized_identifier", "x509_hash", "x509_san_dns"] | None = None
+    """Default: ``x509_hash`` with a certificate, else ``decentralized_identifier``."""
     response_mode: Literal["direct_post", "direct_post.jwt"] = "direct_post"
     """``direct_post.jwt``: wallets encrypt their answers to a key made for each request
     (OpenID4VP 1.0 section 8.3; what HAIP wallets expect). A request may choose otherwise."""

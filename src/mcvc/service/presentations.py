@@ -22,6 +22,7 @@ from starlette.routing import Route
 from ..errors import McvcError
 from ..keys import load_key
 from ..limits import Deadline
+from ..oid4vp.client_id import load_certificates
 from ..oid4vp.dcql import default_query
 from ..oid4vp.verifier import RESPONSE_MODES, RequestBook, ResponseRefused, VerifierRequests
 from .config import ConfigError
@@ -56,16 +57,30 @@ def verifier_of(service: _Service) -> VerifierRequests | None:
             service.did_documents[path] = did_web_document(config.did, [key])
     if not config.token_hashes():
         raise ConfigError("verifier: no token (token_sha256 or a set token_env)")
-    return VerifierRequests(
-        RequestBook(service.ledger.engine),
-        key,
-        base_url=service.config.public_url,
-        clock=service.clock,
-        name=config.name,
-        ttl=timedelta(seconds=config.request_ttl_seconds),
-        loader=service.loader,
-        response_mode=config.response_mode,
+    certificates = []
+    if config.certificate:
+        try:
+            certificates = load_certificates(service.config.path(config.certificate).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"verifier.certificate: {exc}") from None
+    prefix = config.client_id_prefix or (
+        "x509_hash" if certificates else "decentralized_identifier"
     )
+    try:
+        return VerifierRequests(
+            RequestBook(service.ledger.engine),
+            key,
+            base_url=service.config.public_url,
+            clock=service.clock,
+            name=config.name,
+            ttl=timedelta(seconds=config.request_ttl_seconds),
+            loader=service.loader,
+            response_mode=config.response_mode,
+            client_id_prefix=prefix,
+            certificates=certificates,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"verifier: {exc}") from None
 
 
 def _json(data: Any, status: int = 200) -> Response:
