@@ -355,3 +355,109 @@ def test_the_size_bounds_are_inclusive() -> None:
     assert len(longer) > _MAX_PROOF
     with pytest.raises(DpopError, match="one compact JWS"):
         verify_dpop(longer, method="POST", url=TOKEN_URL, now=NOW)
+
+
+# --- server-provided nonces (RFC 9449 sections 8 and 9) -------------------------------------
+
+
+def test_nonces_are_the_window_macd_under_the_secret() -> None:
+    from mcvc.oid4vci.dpop import DpopNonces
+
+    nonces = DpopNonces(b"a secret of sixteen+ bytes", window=timedelta(minutes=5))
+    start = NOW.replace(minute=0, second=0)  # the start of a window
+    first = nonces.current(start)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", first)
+    assert nonces.current(start + timedelta(seconds=299)) == first
+    second = nonces.current(start + timedelta(minutes=5))
+    assert second != first
+    # accepted in its window and the next, not before and not after
+    assert nonces.accepts(first, start) and nonces.accepts(first, start + timedelta(seconds=599))
+    assert not nonces.accepts(first, start + timedelta(minutes=10))
+    assert not nonces.accepts(second, start + timedelta(seconds=299))
+    # another secret's nonces, another length, another type are not this issuer's
+    other = DpopNonces(b"another secret, long enough")
+    assert not other.accepts(first, start)
+    for value in (None, "", first[:-1], first + "A", first.upper(), 5):
+        assert not nonces.accepts(value, start)  # type: ignore[arg-type]
+    # the window count is in the nonce (8 bytes) with a 16-byte MAC
+    raw = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4))
+    assert int.from_bytes(raw[:8], "big") == int(start.timestamp() // 300) and len(raw) == 24
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        DpopNonces(b"short")
+    assert DpopNonces(b"x" * 16).current(start) != first
+
+
+def test_a_proof_carries_the_nonce_it_was_given() -> None:
+    holder = Holder("p256")
+    proof = holder.dpop(TOKEN_URL, claims={"nonce": "n-1"})
+    assert verify_dpop(proof, method="POST", url=TOKEN_URL, now=NOW).nonce == "n-1"
+    assert verify_dpop(holder.dpop(TOKEN_URL), method="POST", url=TOKEN_URL, now=NOW).nonce is None
+    for bad in (5, "x" * 257, ["n"]):
+        with pytest.raises(DpopError, match="nonce must be a string of at most 256"):
+            verify_dpop(
+                holder.dpop(TOKEN_URL, claims={"nonce": bad}), method="POST", url=TOKEN_URL, now=NOW
+            )
+    assert (
+        verify_dpop(
+            holder.dpop(TOKEN_URL, claims={"nonce": "x" * 256}),
+            method="POST",
+            url=TOKEN_URL,
+            now=NOW,
+        ).nonce
+        == "x" * 256
+    )
+
+
+def test_an_issuer_that_asks_for_nonces(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    from mcvc.oid4vci.dpop import DpopNonces
+
+    w, clock = wallet_issuer
+    w.dpop_nonces = DpopNonces(b"the service secret, 16+ bytes")
+    w.token_ttl = timedelta(hours=1)
+    holder = Holder("p256")
+    # section 8: the token endpoint answers use_dpop_nonce with the nonce to use
+    asked = w.token(_code(w), holder.dpop(TOKEN_URL, jti="t-1"))
+    assert asked.status == 400 and asked.body is not None
+    assert asked.body["error"] == "use_dpop_nonce"
+    nonce = asked.headers["DPoP-Nonce"]
+    assert nonce == w.dpop_nonces.current(NOW) and asked.headers["Cache-Control"] == "no-store"
+    wrong = w.token(_code(w), holder.dpop(TOKEN_URL, jti="t-2", claims={"nonce": "made-up"}))
+    assert wrong.status == 400 and wrong.body["error"] == "use_dpop_nonce"  # type: ignore[index]
+    # the retry with the nonce is taken, and the same proof's jti was not burnt by the refusal
+    code = _code(w)
+    got = w.token(code, holder.dpop(TOKEN_URL, jti="t-1", claims={"nonce": nonce}))
+    assert got.status == 200 and got.body is not None, got.body
+    assert got.body["token_type"] == "DPoP" and got.headers["DPoP-Nonce"] == nonce
+    token = got.body["access_token"]
+    # a bearer token response carries no nonce
+    plain = w.token(_code(w))
+    assert plain.status == 200 and "DPoP-Nonce" not in plain.headers
+    # section 9: the credential endpoint challenges with 401 and the nonce
+    clock.advance(600)  # two windows later the nonce is stale
+    stale = holder.dpop(
+        CREDENTIAL_URL, token=token, jti="c-1", iat=clock.now().timestamp(), claims={"nonce": nonce}
+    )
+    challenged = w.credential(f"DPoP {token}", _request(w, holder), stale)
+    assert challenged.status == 401 and challenged.body is not None
+    assert challenged.body["error"] == "use_dpop_nonce"
+    fresh = challenged.headers["DPoP-Nonce"]
+    assert fresh == w.dpop_nonces.current(clock.now()) and fresh != nonce
+    assert challenged.headers["WWW-Authenticate"] == (
+        'DPoP error="use_dpop_nonce", error_description="a DPoP proof with the server\'s current'
+        ' nonce is needed (DPoP-Nonce header)"'
+    )
+    retry = holder.dpop(
+        CREDENTIAL_URL, token=token, jti="c-1", iat=clock.now().timestamp(), claims={"nonce": fresh}
+    )
+    c_nonce = str(w.nonce().body["c_nonce"])  # type: ignore[index]
+    request = {
+        "credential_configuration_id": LDP,
+        "proofs": {"jwt": [holder.proof(IDENT, c_nonce, iat=clock.now().timestamp())]},
+    }
+    issued = w.credential(f"DPoP {token}", request, retry)
+    assert issued.status == 200, issued.body
+    # the service adds the next nonce to what the wallet's DPoP requests get back
+    assert w.with_nonce(issued).headers["DPoP-Nonce"] == fresh
+    assert w.with_nonce(challenged) is challenged
+    w.dpop_nonces = None
+    assert w.with_nonce(issued) is issued

@@ -213,6 +213,30 @@ def test_the_library_holder_binds_its_token_with_dpop(tmp_path: Path) -> None:
         assert "error" not in got, got
         assert got["tokenType"] == "DPoP" and got["notified"] is True
         assert got["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
+        assert got["dpopNonce"] is None
+
+
+def test_the_library_holder_retries_with_the_servers_dpop_nonce(tmp_path: Path) -> None:
+    # RFC 9449 sections 8 and 9: the issuer asks for its own nonce in every proof; the
+    # library retries its token request with the nonce of the use_dpop_nonce answer
+    port = free_port()
+    save_key(ISSUER, tmp_path / "issuer.json")
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
+    config["wallet"] = {"require_dpop": True, "dpop_nonce": True}
+    with running(config, clock=SystemClock()) as url:
+        made = _offer(str(url), "MicroCredential_dc+sd-jwt", tx=False)
+        got = holder(
+            "receive",
+            str(tmp_path / "w.json"),
+            made["offerUri"],
+            "",
+            "MicroCredential_dc+sd-jwt",
+            "dpop",
+        )
+        assert "error" not in got, got
+        assert got["tokenType"] == "DPoP" and got["notified"] is True
+        assert isinstance(got["dpopNonce"], str) and len(got["dpopNonce"]) == 32
 
 
 def test_the_library_holder_is_refused_a_replayed_offer(service: str, tmp_path: Path) -> None:

@@ -162,6 +162,7 @@ async function receive(statePath, offerLink, txCode, configurationId, useDpop) {
     credential: state.credential,
     notified: Boolean(notificationId),
     tokenType: accessTokenResponse.token_type,
+    dpopNonce: dpop?.nonce ?? null,
   }
 }
 

@@ -26,6 +26,7 @@ __all__ = ["expand_strict", "to_dataset"]
 # Not resolvable and never emitted: any IRI starting with it came from a relative reference.
 _SENTINEL_BASE = "relative-iri:/"
 
+
 class _BoundedCache(dict[str, Any]):
     """The shared cache pyld's ContextResolver needs (get / item assignment), bounded."""
 

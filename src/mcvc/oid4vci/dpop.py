@@ -7,13 +7,18 @@ endpoint binds the token it issues to the key's JWK thumbprint (RFC 7638); every
 with that token must carry a proof by the same key, for that request. A proof is accepted
 once: its ``jti`` is kept (as a digest, in the ledger database, so on every replica) until its
 ``iat`` is too old to be accepted anyway.
+
+A server may also ask for a ``nonce`` of its own in each proof (sections 8 and 9), which takes
+the freshness of a proof off the wallet's clock: :class:`DpopNonces` makes them without state.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +33,15 @@ from ..jsontext import parse_json
 from ..keys import key_from_document
 from ..multibase import b64url_decode, b64url_encode
 
-__all__ = ["DPOP_ALGS", "DpopBook", "DpopError", "DpopProof", "jwk_thumbprint", "verify_dpop"]
+__all__ = [
+    "DPOP_ALGS",
+    "DpopBook",
+    "DpopError",
+    "DpopNonces",
+    "DpopProof",
+    "jwk_thumbprint",
+    "verify_dpop",
+]
 
 DPOP_ALGS = {"EdDSA": "ed25519", "ES256": "p256", "ES384": "p384"}
 _COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -63,6 +76,41 @@ class DpopProof:
     jkt: str  # RFC 7638 thumbprint of the proof's key
     jti: str
     iat: float
+    nonce: str | None = None  # the server-provided nonce the proof carries, if any
+
+
+class DpopNonces:
+    """Server-provided DPoP nonces (RFC 9449 sections 8 and 9), without state.
+
+    A nonce is the number of the time window it was made in, with a MAC of it under the
+    service's secret: unpredictable to wallets, accepted by every replica that has the secret,
+    and valid in its own window and the next (so for one to two windows). Replay is still
+    judged by ``jti``; the nonce only bounds how long ago a proof could have been made."""
+
+    _LABEL = b"mcvc dpop nonce\0"
+
+    def __init__(self, secret: bytes, window: timedelta = timedelta(minutes=5)) -> None:
+        if len(secret) < 16:
+            raise ValueError("the DPoP nonce secret must have at least 16 bytes")
+        self._key = hmac.new(secret, self._LABEL, hashlib.sha256).digest()
+        self._window = window.total_seconds()
+
+    def _make(self, number: int) -> str:
+        packed = struct.pack(">q", number)
+        mac = hmac.new(self._key, packed, hashlib.sha256).digest()[:16]
+        return b64url_encode(packed + mac)
+
+    def _number(self, now: datetime) -> int:
+        return int(now.timestamp() // self._window)
+
+    def current(self, now: datetime) -> str:
+        return self._make(self._number(now))
+
+    def accepts(self, value: str | None, now: datetime) -> bool:
+        if not isinstance(value, str) or len(value) != 32:
+            return False
+        number = self._number(now)
+        return any(hmac.compare_digest(value, self._make(n)) for n in (number, number - 1))
 
 
 def jwk_thumbprint(jwk: dict[str, Any]) -> str:
@@ -150,7 +198,10 @@ def verify_dpop(
         expected = b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest())
         if claims.get("ath") != expected:
             raise DpopError("the DPoP proof's ath is not the hash of this access token")
-    return DpopProof(jwk_thumbprint(key.public_jwk()), jti, float(iat))
+    nonce = claims.get("nonce")
+    if nonce is not None and (not isinstance(nonce, str) or len(nonce) > 256):
+        raise DpopError("the DPoP proof's nonce must be a string of at most 256 characters")
+    return DpopProof(jwk_thumbprint(key.public_jwk()), jti, float(iat), nonce)
 
 
 class DpopBook:

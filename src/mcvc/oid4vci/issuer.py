@@ -29,7 +29,7 @@ from ..sdjwt import issue_sd_jwt
 from ..service.challenges import ChallengeBook
 from ..service.issuer import IssueRefused, ServiceIssuer
 from .book import MAX_EVENTS, OfferBook, TokenError
-from .dpop import DPOP_ALGS, DpopBook, DpopError, DpopProof, verify_dpop
+from .dpop import DPOP_ALGS, DpopBook, DpopError, DpopNonces, DpopProof, verify_dpop
 from .keyproof import HolderKey, KeyProofError, verify_key_proof
 from .metadata import (
     BOUND_CONFIGURATIONS,
@@ -48,6 +48,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 _DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 MAX_OFFER_TTL = timedelta(days=30)
 NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
+_NONCE_NEEDED = "a DPoP proof with the server's current nonce is needed (DPoP-Nonce header)"
 
 
 class OfferRefused(IssueRefused):
@@ -90,6 +91,7 @@ class WalletIssuer:
         token_ttl: timedelta = timedelta(minutes=10),
         deferred_interval: int = 60,
         require_dpop: bool = False,
+        dpop_nonces: DpopNonces | None = None,
     ) -> None:
         self.issuer = issuer
         self.identifier = identifier
@@ -103,6 +105,8 @@ class WalletIssuer:
         self.deferred_interval = deferred_interval
         self.require_dpop = require_dpop
         self.dpop = DpopBook(book.engine)
+        self.dpop_nonces = dpop_nonces
+        """With nonces, every DPoP proof must carry a current one (RFC 9449 sections 8, 9)."""
 
     # --- metadata -----------------------------------------------------------------------
 
@@ -272,6 +276,9 @@ class WalletIssuer:
                 )
             except DpopError as exc:
                 return _error(400, "invalid_dpop_proof", str(exc))
+            if self._stale_nonce(bound):
+                # section 8: the wallet retries with the nonce of the DPoP-Nonce header
+                return _error(400, "use_dpop_nonce", _NONCE_NEEDED, **self._nonce_header())
             if not self.dpop.first_use(bound, self.clock.now()):
                 return _error(400, "invalid_dpop_proof", "this DPoP proof was already used")
         elif self.require_dpop:
@@ -313,7 +320,9 @@ class WalletIssuer:
             ]
             if granted:
                 body["authorization_details"] = granted
-        return Answer(200, body, dict(_NO_STORE))
+        # a fresh nonce with the token, so the wallet's next proof needs no retry
+        nonce = self._nonce_header() if bound is not None else {}
+        return Answer(200, body, {**_NO_STORE, **nonce})
 
     def nonce(self) -> Answer:
         return Answer(200, {"c_nonce": self.nonces.create(self.clock.now())}, dict(_NO_STORE))
@@ -348,6 +357,11 @@ class WalletIssuer:
             )
         except DpopError as exc:
             return self._unauthorized(str(exc), error="invalid_dpop_proof")
+        if self._stale_nonce(proof):
+            # section 9: a 401 challenge with the nonce to use
+            return self._unauthorized(
+                _NONCE_NEEDED, error="use_dpop_nonce", scheme="DPoP", **self._nonce_header()
+            )
         if proof.jkt != jkt:
             return self._unauthorized(
                 "the DPoP proof is not by the key the token is bound to", error="invalid_dpop_proof"
@@ -362,14 +376,39 @@ class WalletIssuer:
     def _unauthorized(
         description: str = "the access token is missing, unknown or expired",
         error: str = "invalid_token",
+        scheme: str | None = None,
+        **headers: str,
     ) -> Answer:
         challenge = f'error="{error}"'
+        schemes = [scheme] if scheme else ["Bearer", "DPoP"]
+        if scheme:
+            challenge += f', error_description="{_DESCRIPTION.sub("?", description)}"'
         return _error(
             401,
             error,
             description,
-            **{"WWW-Authenticate": f"Bearer {challenge}, DPoP {challenge}"},
+            **{"WWW-Authenticate": ", ".join(f"{s} {challenge}" for s in schemes)},
+            **headers,
         )
+
+    def _stale_nonce(self, proof: DpopProof) -> bool:
+        """True when this issuer asks for nonces and the proof has no current one."""
+        return self.dpop_nonces is not None and not self.dpop_nonces.accepts(
+            proof.nonce, self.clock.now()
+        )
+
+    def with_nonce(self, answer: Answer) -> Answer:
+        """The answer to a DPoP request, with the nonce for the wallet's next proof."""
+        extra = self._nonce_header()
+        if not extra or "DPoP-Nonce" in answer.headers:
+            return answer
+        return Answer(answer.status, answer.body, {**answer.headers, **extra})
+
+    def _nonce_header(self) -> dict[str, str]:
+        """``DPoP-Nonce`` with the current nonce, for the wallet's next proof."""
+        if self.dpop_nonces is None:
+            return {}
+        return {"DPoP-Nonce": self.dpop_nonces.current(self.clock.now())}
 
     def credential(self, authorization: str | None, body: Any, dpop: str | None = None) -> Answer:
         offer = self._offer_for(authorization, dpop, "credential")

@@ -139,6 +139,10 @@ class WalletConfig(_Strict):
     """Issue access tokens only bound with DPoP (RFC 9449), as the HAIP profile has wallets
     do; a token request without a DPoP proof is refused. Off: DPoP is used when the wallet
     sends a proof, bearer tokens otherwise."""
+    dpop_nonce: bool = False
+    """Ask for a server-provided nonce in every DPoP proof (RFC 9449 sections 8 and 9): a
+    proof's freshness then no longer rests on the wallet's clock. Wallets retry with the
+    nonce of the ``DPoP-Nonce`` header, as the specification has them do."""
     vct: str | None = None
     """The SD-JWT VC type; default ``{public_url}/vct/micro-credential`` (type metadata
     served there)."""

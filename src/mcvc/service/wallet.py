@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..oid4vci.book import OfferBook
+from ..oid4vci.dpop import DpopNonces
 from ..oid4vci.issuer import Answer, WalletIssuer
 from ..oid4vci.metadata import type_metadata
 from .challenges import ChallengeBook
@@ -64,6 +65,7 @@ def wallet_issuers(service: _Service, secret: bytes) -> dict[str, WalletIssuer]:
             token_ttl=timedelta(seconds=config.token_ttl_seconds),
             deferred_interval=config.deferred_interval_seconds,
             require_dpop=config.require_dpop,
+            dpop_nonces=DpopNonces(b"oid4vci dpop nonce\0" + secret) if config.dpop_nonce else None,
         )
         for name, issuer in service.issuers.items()
     }
@@ -120,10 +122,11 @@ def wallet_routes(
 
     async def _bound(request: Request, endpoint: Callable[[WalletIssuer], _Bound]) -> Response:
         # the three token-protected endpoints read the same things: body, access token, DPoP
-        handler = endpoint(wallet(request))
+        w = wallet(request)
         body = await service.body(request)
         auth, dpop = request.headers.get("authorization"), request.headers.get("dpop")
-        return _send(await service.cpu(handler, auth, body, dpop))
+        answer = await service.cpu(endpoint(w), auth, body, dpop)
+        return _send(w.with_nonce(answer) if dpop is not None else answer)
 
     async def credential(request: Request) -> Response:
         return await _bound(request, lambda w: w.credential)
