@@ -37,6 +37,7 @@ SURVIVORS = ROOT / "mutation" / "survivors"
 MODULES: dict[str, list[str]] = {
     "src/mcvc/oid4vci/keyproof.py": ["tests/test_key_proof.py", "tests/test_oid4vci.py"],
     "src/mcvc/oid4vci/dpop.py": ["tests/test_dpop.py"],
+    "src/mcvc/oid4vci/proofjwt.py": ["tests/test_key_proof.py", "tests/test_dpop.py"],
     "src/mcvc/oid4vci/book.py": [
         "tests/test_offer_book.py",
         "tests/test_oid4vci.py",

@@ -17,21 +17,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import McvcError
-from ..jsontext import parse_json
-from ..keys import key_from_document
-from ..multibase import b64url_decode, b64url_encode
+from ..multibase import b64url_encode
+from .proofjwt import ALGS, check_iat, public_jwk_key, read_signed
 
 __all__ = [
     "DPOP_ALGS",
@@ -43,9 +40,9 @@ __all__ = [
     "verify_dpop",
 ]
 
-DPOP_ALGS = {"EdDSA": "ed25519", "ES256": "p256", "ES384": "p384"}
-_COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+DPOP_ALGS = ALGS
 _MAX_PROOF = 8 * 1024
+_NAME = "the DPoP proof"
 MAX_AGE = timedelta(minutes=5)
 SKEW = timedelta(seconds=60)
 
@@ -124,16 +121,6 @@ def _sha(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _part(text: str, what: str) -> dict[str, Any]:
-    try:
-        value = parse_json(b64url_decode(text))
-    except McvcError as exc:
-        raise DpopError(f"the DPoP proof's {what} is not base64url JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise DpopError(f"the DPoP proof's {what} must be a JSON object")
-    return value
-
-
 def _normal_url(url: str) -> str:
     """``htu`` compares without query and fragment, scheme and host case-insensitively
     (RFC 9449 section 4.3, with RFC 3986 normalization of those parts)."""
@@ -153,31 +140,15 @@ def verify_dpop(
 
     With ``access_token`` the proof must carry its hash (``ath``). Replay is judged by
     :meth:`DpopBook.first_use`, not here."""
-    if not isinstance(proof, str) or len(proof) > _MAX_PROOF or not _COMPACT.match(proof):
-        raise DpopError("the DPoP header must hold one compact JWS")
-    p1, p2, p3 = proof.split(".")
-    header = _part(p1, "header")
-    if header.get("typ") != "dpop+jwt":
-        raise DpopError(f"the DPoP proof's typ must be dpop+jwt, not {header.get('typ')!r}")
-    alg = header.get("alg")
-    if alg not in DPOP_ALGS:
-        raise DpopError(f"alg {alg!r} is not accepted; use one of {', '.join(DPOP_ALGS)}")
-    if "crit" in header:
-        raise DpopError("no critical header extensions are understood (crit)")
-    jwk = header.get("jwk")
-    if not isinstance(jwk, dict) or any(k in jwk for k in ("d", "p", "q", "k")):
-        raise DpopError("the DPoP proof's jwk must be a public key (no private or symmetric part)")
-    try:
-        key = key_from_document({"publicKeyJwk": jwk})
-    except McvcError as exc:
-        raise DpopError(f"the DPoP proof's jwk is not a usable key: {exc}") from None
-    if key.kind != DPOP_ALGS[alg]:
-        raise DpopError(f"alg {alg} does not fit a {key.algorithm} key")
-    try:
-        key.verify(b64url_decode(p3), f"{p1}.{p2}".encode())
-    except (InvalidSignature, McvcError):
-        raise DpopError("the DPoP proof's signature does not verify with its jwk") from None
-    claims = _part(p2, "payload")
+    signed = read_signed(
+        proof,
+        name=_NAME,
+        max_size=_MAX_PROOF,
+        typ=("dpop+jwt",),
+        key_of=lambda header: public_jwk_key(header.get("jwk"), "the DPoP proof's jwk", DpopError),
+        fail=DpopError,
+    )
+    claims = signed.claims
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > 256:
         raise DpopError("the DPoP proof needs a jti (a string of at most 256 characters)")
@@ -186,14 +157,15 @@ def verify_dpop(
     htu = claims.get("htu")
     if not isinstance(htu, str) or _normal_url(htu) != _normal_url(url):
         raise DpopError(f"the DPoP proof is for {htu!r}, not {url}")
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        raise DpopError("the DPoP proof needs iat (a number)")
-    stamp = now.timestamp()
-    if iat > stamp + SKEW.total_seconds():
-        raise DpopError("the DPoP proof's iat is in the future")
-    if iat < stamp - MAX_AGE.total_seconds():
-        raise DpopError("the DPoP proof is too old (iat); make a new one for each request")
+    iat = check_iat(
+        claims,
+        name=_NAME,
+        now=now,
+        max_age=MAX_AGE,
+        skew=SKEW,
+        fail=DpopError,
+        renew="make a new one for each request",
+    )
     if access_token is not None:
         expected = b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest())
         if claims.get("ath") != expected:
@@ -201,7 +173,7 @@ def verify_dpop(
     nonce = claims.get("nonce")
     if nonce is not None and (not isinstance(nonce, str) or len(nonce) > 256):
         raise DpopError("the DPoP proof's nonce must be a string of at most 256 characters")
-    return DpopProof(jwk_thumbprint(key.public_jwk()), jti, float(iat), nonce)
+    return DpopProof(jwk_thumbprint(signed.key.public_jwk()), jti, iat, nonce)
 
 
 class DpopBook:
