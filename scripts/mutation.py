@@ -37,13 +37,23 @@ SURVIVORS = ROOT / "mutation" / "survivors"
 MODULES: dict[str, list[str]] = {
     "src/mcvc/oid4vci/keyproof.py": ["tests/test_key_proof.py", "tests/test_oid4vci.py"],
     "src/mcvc/oid4vci/dpop.py": ["tests/test_dpop.py"],
-    "src/mcvc/oid4vci/proofjwt.py": ["tests/test_key_proof.py", "tests/test_dpop.py"],
+    "src/mcvc/oid4vci/proofjwt.py": [
+        "tests/test_key_proof.py",
+        "tests/test_dpop.py",
+        "tests/test_key_attestation.py",
+    ],
+    "src/mcvc/oid4vci/keyattest.py": ["tests/test_key_attestation.py"],
     "src/mcvc/oid4vci/book.py": [
         "tests/test_offer_book.py",
         "tests/test_oid4vci.py",
         "tests/test_wallet_issuer.py",
     ],
-    "src/mcvc/oid4vci/issuer.py": ["tests/test_wallet_issuer.py", "tests/test_oid4vci.py"],
+    "src/mcvc/oid4vci/issuer.py": [
+        "tests/test_wallet_issuer.py",
+        "tests/test_dpop.py",
+        "tests/test_key_attestation.py",
+        "tests/test_oid4vci.py",
+    ],
     "src/mcvc/oid4vp/dcql.py": ["tests/test_dcql.py", "tests/test_oid4vp.py"],
     "src/mcvc/oid4vp/verifier.py": [
         "tests/test_oid4vp_requests.py",

@@ -189,6 +189,83 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def test_the_library_holder_sends_a_key_attestation(tmp_path: Path) -> None:
+    # an issuer that needs key attestations (appendix D) from wallet providers it trusts by
+    # certificate; the library puts the attestation in its key proof's header
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    from .test_key_attestation import CA, OTHER_CA, OTHER_CA_KEY, provider_cert
+
+    port = free_port()
+    save_key(ISSUER, tmp_path / "issuer.json")
+    (tmp_path / "providers.pem").write_bytes(CA.public_bytes(serialization.Encoding.PEM))
+    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
+    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
+    config["wallet"] = {
+        "key_attestation_anchors": str(tmp_path / "providers.pem"),
+        "require_key_attestation": True,
+        "key_storage": ["iso_18045_high"],
+    }
+
+    def provider_file(name: str, **kw: object) -> str:
+        provider = generate_key("p256")
+        now = _now()
+        chain = [
+            provider_cert(
+                provider, start=now - timedelta(days=1), end=now + timedelta(days=1), **kw
+            )
+        ]  # type: ignore[arg-type]
+        path = tmp_path / name
+        der = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in chain]
+        private = _private_jwk(provider)
+        path.write_text(json.dumps({"privateJwk": private, "x5c": der}))
+        return str(path)
+
+    with running(config, clock=SystemClock()) as url:
+        meta = httpx.get(f"{url}/.well-known/openid-credential-issuer/issuers/demo").json()
+        jwt_proofs = meta["credential_configurations_supported"]["MicroCredential_ldp_vc"][
+            "proof_types_supported"
+        ]["jwt"]
+        assert jwt_proofs["key_attestations_required"] == {"key_storage": ["iso_18045_high"]}
+        made = _offer(str(url), "MicroCredential_ldp_vc", tx=False)
+        args = ("receive", str(tmp_path / "a.json"), made["offerUri"], "", "MicroCredential_ldp_vc")
+        got = holder(*args, "", provider_file("trusted.json"))
+        assert "error" not in got, got
+        assert got["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
+        # without an attestation, or with one from a provider this issuer does not trust
+        made = _offer(str(url), "MicroCredential_ldp_vc", tx=False)
+        bare = holder(
+            "receive", str(tmp_path / "b.json"), made["offerUri"], "", "MicroCredential_ldp_vc"
+        )
+        # the library reads key_attestations_required from the metadata and does not ask
+        assert "requires key attestations" in json.dumps(bare), bare
+        made = _offer(str(url), "MicroCredential_ldp_vc", tx=False)
+        untrusted = provider_file("untrusted.json", ca_key=OTHER_CA_KEY, ca=OTHER_CA)
+        refused = holder(
+            "receive",
+            str(tmp_path / "c.json"),
+            made["offerUri"],
+            "",
+            "MicroCredential_ldp_vc",
+            "",
+            untrusted,
+        )
+        assert "not from a trusted wallet provider" in json.dumps(refused), refused
+
+
+def _private_jwk(key: Any) -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from jwcrypto import jwk
+
+    assert key.private_key is not None
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return dict(json.loads(jwk.JWK.from_pem(pem).export_private()))
+
+
 def test_the_library_holder_binds_its_token_with_dpop(tmp_path: Path) -> None:
     # an issuer that requires DPoP (as HAIP wallets use it): the library's proofs for the
     # token, credential and notification requests are accepted, a bearer request is not

@@ -25,7 +25,14 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from .errors import KeyFormatError
 from .multibase import b64url_decode, b64url_encode, multibase_decode, multibase_encode
 
-__all__ = ["KeyKind", "KeyPair", "generate_key", "load_key", "public_key_from_multibase"]
+__all__ = [
+    "KeyKind",
+    "KeyPair",
+    "generate_key",
+    "key_from_public",
+    "load_key",
+    "public_key_from_multibase",
+]
 
 KeyKind = Literal["ed25519", "p256", "p384"]
 
@@ -332,6 +339,17 @@ def load_key(path: str | os.PathLike[str]) -> KeyPair:
     except ValueError as exc:
         raise KeyFormatError(f"{path}: not JSON or PEM ({exc})") from None
     return key_from_document(doc)
+
+
+def key_from_public(public: Any) -> KeyPair:
+    """A public key of the supported kinds (a certificate's, for example) as a KeyPair."""
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        return KeyPair("ed25519", public)
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        for kind, curve in _CURVES.items():
+            if public.curve.name == curve.name:
+                return KeyPair(kind, public)  # type: ignore[arg-type]
+    raise KeyFormatError("the key is not Ed25519, P-256 or P-384")
 
 
 def _from_pem(data: bytes) -> KeyPair:

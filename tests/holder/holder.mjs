@@ -2,7 +2,7 @@
 // @sd-jwt/sd-jwt-vc): it receives a credential from mcvc serve and presents it to mcvc request.
 // Only the key handling (node:crypto) is ours; the protocol steps are the libraries'.
 //
-//   node holder.mjs receive STATE.json OFFER_LINK [TX_CODE] [CONFIGURATION_ID]
+//   node holder.mjs receive STATE.json OFFER_LINK [TX_CODE] [CONFIGURATION_ID] [dpop] [PROVIDER.json]
 //   node holder.mjs present STATE.json REQUEST_LINK VERIFIER_JWK_JSON [HIDE_CLAIM]
 //   node holder.mjs sd-verify SD_JWT ISSUER_JWK_JSON [NONCE AUDIENCE]   (@sd-jwt verifies mcvc's)
 //   node holder.mjs sd-issue CLAIMS.json ISSUER_PRIVATE_JWK_JSON KID HOLDER_JWK_JSON  (and the reverse)
@@ -111,7 +111,25 @@ function encryptJwe(encryptor, plaintext) {
   return { jwe, encryptionJwk: publicJwk }
 }
 
-async function receive(statePath, offerLink, txCode, configurationId, useDpop) {
+// A key attestation as a wallet provider makes it (OpenID4VCI 1.0 appendix D): the test gives
+// the provider's key and certificate chain; the library carries it in the key proof's header.
+async function keyAttestation(providerPath, attestedJwk, nonce) {
+  const provider = JSON.parse(fs.readFileSync(providerPath, 'utf8'))
+  const now = Math.floor(Date.now() / 1000)
+  const header = { typ: 'key-attestation+jwt', alg: 'ES256', x5c: provider.x5c }
+  const payload = {
+    iss: 'https://wallet-provider.test',
+    iat: now,
+    exp: now + 3600,
+    attested_keys: [attestedJwk],
+    key_storage: ['iso_18045_high'],
+    user_authentication: ['iso_18045_moderate'],
+    nonce,
+  }
+  return (await signJwt(provider.privateJwk, header, payload)).jwt
+}
+
+async function receive(statePath, offerLink, txCode, configurationId, useDpop, providerPath) {
   const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const state = { privateJwk: privateKey.export({ format: 'jwk' }) }
   const client = new Openid4vciClient({ callbacks: callbacks(state) })
@@ -130,12 +148,16 @@ async function receive(statePath, offerLink, txCode, configurationId, useDpop) {
   if (dpop) dpop = tokenDpop ?? dpop
   const credentialConfigurationId = configurationId || credentialOffer.credential_configuration_ids[0]
   const { c_nonce } = await client.requestNonce({ issuerMetadata })
+  const keyAttestationJwt = providerPath
+    ? await keyAttestation(providerPath, publicOf(state.privateJwk), c_nonce)
+    : undefined
   const { jwt } = await client.createCredentialRequestJwtProof({
     issuerMetadata,
     credentialConfigurationId,
     signer: { method: 'jwk', publicJwk: publicOf(state.privateJwk), alg: 'ES256' },
     nonce: c_nonce,
     issuedAt: new Date(),
+    keyAttestationJwt,
   })
   const result = await client.retrieveCredentials({
     issuerMetadata,

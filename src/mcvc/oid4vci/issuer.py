@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..clock import Clock
+from ..did import did_jwk_for
 from ..issuing.ledger import Ledger
 from ..issuing.token_lists import status_claim
 from ..jose import sign_jwt
@@ -29,7 +30,16 @@ from ..sdjwt import issue_sd_jwt
 from ..service.challenges import ChallengeBook
 from ..service.issuer import IssueRefused, ServiceIssuer
 from .book import MAX_EVENTS, OfferBook, TokenError
-from .dpop import DPOP_ALGS, DpopBook, DpopError, DpopNonces, DpopProof, verify_dpop
+from .dpop import (
+    DPOP_ALGS,
+    DpopBook,
+    DpopError,
+    DpopNonces,
+    DpopProof,
+    jwk_thumbprint,
+    verify_dpop,
+)
+from .keyattest import KeyAttestationError, KeyAttestationPolicy, verify_key_attestation
 from .keyproof import HolderKey, KeyProofError, verify_key_proof
 from .metadata import (
     BOUND_CONFIGURATIONS,
@@ -92,6 +102,7 @@ class WalletIssuer:
         deferred_interval: int = 60,
         require_dpop: bool = False,
         dpop_nonces: DpopNonces | None = None,
+        key_attestations: KeyAttestationPolicy | None = None,
     ) -> None:
         self.issuer = issuer
         self.identifier = identifier
@@ -106,6 +117,8 @@ class WalletIssuer:
         self.require_dpop = require_dpop
         self.dpop = DpopBook(book.engine)
         self.dpop_nonces = dpop_nonces
+        self.key_attestations = key_attestations
+        """Wallet providers whose key attestations are evaluated, and whether one is needed."""
         """With nonces, every DPoP proof must carry a current one (RFC 9449 sections 8, 9)."""
 
     # --- metadata -----------------------------------------------------------------------
@@ -117,6 +130,11 @@ class WalletIssuer:
             key_kind=self.issuer.key.kind,
             vct=self.vct,
             batch_size=self.batch_size,
+            key_attestations_required=(
+                self.key_attestations.metadata()
+                if self.key_attestations is not None and self.key_attestations.required
+                else None
+            ),
         )
 
     def as_metadata(self) -> dict[str, Any]:
@@ -497,10 +515,51 @@ class WalletIssuer:
         nonces = {h.nonce for h in holders}
         if len(nonces) != 1:
             return _error(400, "invalid_nonce", "the key proofs carry different nonces")
-        code, message = self.nonces.consume(nonces.pop(), now)
+        nonce = nonces.pop()
+        attested = self._attested(holders, nonce, now)
+        if isinstance(attested, Answer):
+            return attested
+        code, message = self.nonces.consume(nonce, now)
         if code != "OK":
             return _error(400, "invalid_nonce", f"{message}; ask the nonce endpoint for a new one")
-        return holders
+        return attested
+
+    def _attested(self, holders: list[HolderKey], nonce: str, now: Any) -> list[HolderKey] | Answer:
+        """The keys to issue to: the proofs' keys, and with key attestations the keys they
+        attest (appendix D: a credential for each attested key, the proof's key among them)."""
+        policy = self.key_attestations
+        if policy is None:
+            return holders  # nothing to evaluate them against: attestations are not read
+        keys: dict[str, HolderKey] = {}
+        for i, holder in enumerate(holders):
+            if holder.attestation is None:
+                if policy.required:
+                    return _error(
+                        400,
+                        "invalid_proof",
+                        f"proofs.jwt[{i}]: this issuer needs a key attestation (key_attestation)",
+                    )
+                keys.setdefault(holder.thumbprint, holder)
+                continue
+            try:
+                found = verify_key_attestation(
+                    holder.attestation, policy=policy, nonce=nonce, now=now
+                )
+            except KeyAttestationError as exc:
+                return _error(400, exc.code, f"proofs.jwt[{i}]: {exc}")
+            attested = {jwk_thumbprint(k.public_jwk()): k for k in found.keys}
+            if holder.thumbprint not in attested:
+                return _error(
+                    400,
+                    "invalid_proof",
+                    f"proofs.jwt[{i}]: the proof's key is not among the attested keys",
+                )
+            keys.setdefault(holder.thumbprint, holder)
+            for jkt, key in attested.items():
+                keys.setdefault(jkt, HolderKey(key=key, did=did_jwk_for(key), nonce=nonce))
+        if len(keys) > self.batch_size:
+            return _error(400, "invalid_proof", f"at most {self.batch_size} keys in one request")
+        return list(keys.values())
 
     def _bound(
         self, offer: Any, configuration: str, slot: int, holder: HolderKey

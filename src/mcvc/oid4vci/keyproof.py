@@ -41,6 +41,7 @@ class HolderKey:
     key: KeyPair  # the public key the credential is bound to
     did: str  # did:key or did:jwk naming that key (the credential subject's id)
     nonce: str
+    attestation: Any = None  # the key_attestation header, judged by the issuer's policy
 
     @property
     def jwk(self) -> dict[str, str]:
@@ -148,4 +149,6 @@ def verify_key_proof(
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
         raise _fail("the key proof needs the nonce from this issuer's nonce endpoint")
-    return HolderKey(key=proof.key, did=found[0], nonce=nonce)
+    return HolderKey(
+        key=proof.key, did=found[0], nonce=nonce, attestation=proof.header.get("key_attestation")
+    )

@@ -61,8 +61,11 @@ def well_known(identifier: str, name: str) -> str:
     return f"/.well-known/{name}{path}"
 
 
-def _proofs() -> dict[str, Any]:
-    return {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}}
+def _proofs(key_attestations: dict[str, Any] | None = None) -> dict[str, Any]:
+    jwt: dict[str, Any] = {"proof_signing_alg_values_supported": list(PROOF_ALGS)}
+    if key_attestations is not None:
+        jwt["key_attestations_required"] = key_attestations
+    return {"jwt": jwt}
 
 
 def credential_issuer_metadata(
@@ -72,11 +75,14 @@ def credential_issuer_metadata(
     key_kind: str,
     vct: str,
     batch_size: int,
+    key_attestations_required: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``key_attestations_required``: the object of appendix D's metadata (``key_storage``,
+    ``user_authentication``), when every key proof must come with a key attestation."""
     display = {"credential_metadata": {"display": _DISPLAY}}
     bound = {
         "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
-        "proof_types_supported": _proofs(),
+        "proof_types_supported": _proofs(key_attestations_required),
     }
     configurations = {
         CONFIG_LDP: {
@@ -99,7 +105,7 @@ def credential_issuer_metadata(
             "vct": vct,
             "credential_signing_alg_values_supported": [_JOSE[key_kind]],
             "cryptographic_binding_methods_supported": ["jwk"],
-            "proof_types_supported": _proofs(),
+            "proof_types_supported": _proofs(key_attestations_required),
             "credential_metadata": {
                 "display": _DISPLAY,
                 "claims": [

@@ -143,6 +143,15 @@ class WalletConfig(_Strict):
     """Ask for a server-provided nonce in every DPoP proof (RFC 9449 sections 8 and 9): a
     proof's freshness then no longer rests on the wallet's clock. Wallets retry with the
     nonce of the ``DPoP-Nonce`` header, as the specification has them do."""
+    key_attestation_anchors: str | None = None
+    """PEM file of the wallet providers' CA certificates whose key attestations (OpenID4VCI
+    1.0 appendix D) are evaluated; without it attestations are not read."""
+    require_key_attestation: bool = False
+    """Every key proof must come with a key attestation from one of those providers."""
+    key_storage: list[str] = Field(default_factory=list)
+    """Accepted key storage levels (e.g. ``iso_18045_high``); empty: any."""
+    user_authentication: list[str] = Field(default_factory=list)
+    """Accepted user authentication levels; empty: any."""
     vct: str | None = None
     """The SD-JWT VC type; default ``{public_url}/vct/micro-credential`` (type metadata
     served there)."""

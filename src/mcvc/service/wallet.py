@@ -13,11 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..errors import McvcError
+from ..jades.certs import TrustAnchors
 from ..oid4vci.book import OfferBook
 from ..oid4vci.dpop import DpopNonces
 from ..oid4vci.issuer import Answer, WalletIssuer
+from ..oid4vci.keyattest import KeyAttestationPolicy
 from ..oid4vci.metadata import type_metadata
 from .challenges import ChallengeBook
+from .config import ConfigError
 from .forms import FormNotText, read_form
 from .issuer import IssueRefused
 
@@ -43,11 +47,35 @@ def vct_of(service: _Service) -> str:
     return service.config.wallet.vct or f"{service.config.public_url}/vct/micro-credential"
 
 
+def _key_attestations(service: _Service) -> KeyAttestationPolicy | None:
+    config = service.config.wallet
+    if config.key_attestation_anchors is None:
+        if config.require_key_attestation:
+            raise ConfigError("wallet.require_key_attestation needs wallet.key_attestation_anchors")
+        return None
+    try:
+        anchors = TrustAnchors.from_pem(
+            service.config.path(config.key_attestation_anchors).read_bytes(),
+            config.key_attestation_anchors,
+        )
+    except (OSError, McvcError) as exc:
+        raise ConfigError(f"wallet.key_attestation_anchors: {exc}") from None
+    if not anchors.certificates:
+        raise ConfigError("wallet.key_attestation_anchors: no certificate in the file")
+    return KeyAttestationPolicy(
+        anchors,
+        required=config.require_key_attestation,
+        key_storage=tuple(config.key_storage),
+        user_authentication=tuple(config.user_authentication),
+    )
+
+
 def wallet_issuers(service: _Service, secret: bytes) -> dict[str, WalletIssuer]:
     config = service.config.wallet
     if not config.enabled:
         return {}
     book = OfferBook(service.ledger.engine)
+    attestations = _key_attestations(service)
     # a c_nonce is not a presentation challenge: its own key, the same one-use table
     nonces = ChallengeBook(
         service.ledger.engine, b"oid4vci c_nonce\0" + secret, ttl=timedelta(minutes=5)
@@ -65,6 +93,7 @@ def wallet_issuers(service: _Service, secret: bytes) -> dict[str, WalletIssuer]:
             token_ttl=timedelta(seconds=config.token_ttl_seconds),
             deferred_interval=config.deferred_interval_seconds,
             require_dpop=config.require_dpop,
+            key_attestations=attestations,
             dpop_nonces=DpopNonces(b"oid4vci dpop nonce\0" + secret) if config.dpop_nonce else None,
         )
         for name, issuer in service.issuers.items()
