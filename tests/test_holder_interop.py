@@ -72,9 +72,12 @@ def service(tmp_path: Path) -> Iterator[str]:
         yield str(url)
 
 
-def _offer(url: str, configuration: str, tx: bool) -> dict[str, Any]:
+def _offer(url: str, configuration: str, tx: bool, *, anonymous: bool = False) -> dict[str, Any]:
+    credential = template()
+    if anonymous:
+        credential.pop("id", None)  # a second credential from the same template
     body: dict[str, Any] = {
-        "credential": template(),
+        "credential": credential,
         "credentialConfigurationIds": [configuration],
         "txCode": tx,
     }
@@ -234,6 +237,12 @@ def test_the_library_holder_sends_a_key_attestation(tmp_path: Path) -> None:
         got = holder(*args, "", provider_file("trusted.json"))
         assert "error" not in got, got
         assert got["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
+        # the attestation as the proof itself (appendix F.3)
+        made = _offer(str(url), "MicroCredential_ldp_vc", tx=False, anonymous=True)
+        args = ("receive", str(tmp_path / "d.json"), made["offerUri"], "", "MicroCredential_ldp_vc")
+        by_attestation = holder(*args, "", provider_file("again.json"), "attestation")
+        assert "error" not in by_attestation, by_attestation
+        assert by_attestation["credential"]["credentialSubject"]["id"].startswith("did:jwk:")
         # without an attestation, or with one from a provider this issuer does not trust
         made = _offer(str(url), "MicroCredential_ldp_vc", tx=False)
         bare = holder(

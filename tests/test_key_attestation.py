@@ -191,7 +191,8 @@ REFUSALS: list[tuple[str, Any, KeyAttestationPolicy]] = [
     ("needs iat", attestation([KEY], "n", claims={"iat": "now"}), POLICY),
     ("iat is in the future", attestation([KEY], "n", claims={"iat": NOW.timestamp() + 61}), POLICY),
     ("needs exp", attestation([KEY], "n", claims={"exp": None}), POLICY),
-    ("needs exp", attestation([KEY], "n", claims={"exp": True}), POLICY),
+    ("exp must be a number", attestation([KEY], "n", claims={"exp": True}), POLICY),
+    ("exp must be a number", attestation([KEY], "n", claims={"exp": "tomorrow"}), POLICY),
     ("has expired", attestation([KEY], "n", claims={"exp": NOW.timestamp()}), POLICY),
     ("nonce must be the c_nonce", attestation([KEY], "other"), POLICY),
     ("nonce must be the c_nonce", attestation([KEY], None), POLICY),
@@ -348,7 +349,11 @@ def test_attestations_are_optional_unless_required(
     assert ignored.status == 200 and len(ignored.body["credentials"]) == 1  # type: ignore[index]
     # a policy that does not require them: a proof without one is fine, one with one is judged
     w.key_attestations = KeyAttestationPolicy(TrustAnchors((CA,)))
-    assert "key_attestations_required" not in json.dumps(w.metadata())
+    for config in w.metadata()["credential_configurations_supported"].values():
+        proofs = config.get("proof_types_supported")
+        if proofs:
+            assert "key_attestations_required" not in proofs["jwt"]
+            assert proofs["attestation"]["key_attestations_required"] == {}
     assert w.credential(redeem(w), _request(w, holder)).status == 200
     judged = w.credential(redeem(w), _request(w, holder, attested=[STRANGER]))
     assert "not among the attested keys" in err(judged, 400, "invalid_proof")
@@ -390,3 +395,58 @@ def test_the_service_reads_its_wallet_providers(tmp_path: Any, monkeypatch: Any)
         user_authentication=["iso_18045_high"],
     )
     assert app is not None
+
+
+def test_the_attestation_proof_type(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    a, b = generate_key("p256"), generate_key("ed25519")
+    n = nonce(w)
+    auth = redeem(w)
+
+    def ask(*tokens: Any) -> Any:
+        return w.credential(
+            auth, {"credential_configuration_id": LDP, "proofs": {"attestation": list(tokens)}}
+        )
+
+    # no policy: the proof type is not offered
+    assert "proof type 'attestation' is not supported; use jwt" in err(
+        ask(attestation([a], n)), 400, "invalid_proof"
+    )
+    w.key_attestations = KeyAttestationPolicy(TrustAnchors((CA,)), required=True)
+    meta = w.metadata()["credential_configurations_supported"][LDP]["proof_types_supported"]
+    assert meta["attestation"] == {
+        "proof_signing_alg_values_supported": ["EdDSA", "ES256", "ES384"],
+        "key_attestations_required": {},
+    }
+    assert meta["jwt"]["key_attestations_required"] == {}
+    assert "proofs.attestation must be a non-empty array" in err(ask(), 400, "invalid_proof")
+    refused = ask(attestation([a], None))
+    assert "proofs.attestation[0]: the key attestation needs the nonce" in err(
+        refused, 400, "invalid_proof"
+    )
+    mixed = ask(attestation([a], n), attestation([b], "another"))
+    assert "different nonces" in err(mixed, 400, "invalid_nonce")
+    unknown = ask(attestation([a], "not-from-this-issuer"))
+    assert "ask the nonce endpoint" in err(unknown, 400, "invalid_nonce")
+    # exp is optional for this proof type; one credential per attested key
+    got = ask(attestation([a, b], n, claims={"exp": None}))
+    assert got.status == 200, got.body
+    from mcvc.did import did_jwk_for
+
+    subjects = [c["credential"]["credentialSubject"]["id"] for c in got.body["credentials"]]  # type: ignore[index]
+    assert subjects == [did_jwk_for(a), did_jwk_for(b)]
+    # the nonce was spent
+    again = w.credential(
+        redeem(w),
+        {"credential_configuration_id": LDP, "proofs": {"attestation": [attestation([a], n)]}},
+    )
+    assert "ask the nonce endpoint" in err(again, 400, "invalid_nonce")
+    many = [generate_key("p256") for _ in range(w.batch_size + 1)]
+    over = w.credential(
+        redeem(w),
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"attestation": [attestation(many, nonce(w))]},
+        },
+    )
+    assert f"at most {w.batch_size} keys" in err(over, 400, "invalid_proof")

@@ -2,7 +2,7 @@
 // @sd-jwt/sd-jwt-vc): it receives a credential from mcvc serve and presents it to mcvc request.
 // Only the key handling (node:crypto) is ours; the protocol steps are the libraries'.
 //
-//   node holder.mjs receive STATE.json OFFER_LINK [TX_CODE] [CONFIGURATION_ID] [dpop] [PROVIDER.json]
+//   node holder.mjs receive STATE.json OFFER_LINK [TX_CODE] [CONFIGURATION_ID] [dpop] [PROVIDER.json [attestation]]
 //   node holder.mjs present STATE.json REQUEST_LINK VERIFIER_JWK_JSON [HIDE_CLAIM]
 //   node holder.mjs sd-verify SD_JWT ISSUER_JWK_JSON [NONCE AUDIENCE]   (@sd-jwt verifies mcvc's)
 //   node holder.mjs sd-issue CLAIMS.json ISSUER_PRIVATE_JWK_JSON KID HOLDER_JWK_JSON  (and the reverse)
@@ -129,7 +129,7 @@ async function keyAttestation(providerPath, attestedJwk, nonce) {
   return (await signJwt(provider.privateJwk, header, payload)).jwt
 }
 
-async function receive(statePath, offerLink, txCode, configurationId, useDpop, providerPath) {
+async function receive(statePath, offerLink, txCode, configurationId, useDpop, providerPath, proofType) {
   const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const state = { privateJwk: privateKey.export({ format: 'jwk' }) }
   const client = new Openid4vciClient({ callbacks: callbacks(state) })
@@ -151,19 +151,26 @@ async function receive(statePath, offerLink, txCode, configurationId, useDpop, p
   const keyAttestationJwt = providerPath
     ? await keyAttestation(providerPath, publicOf(state.privateJwk), c_nonce)
     : undefined
-  const { jwt } = await client.createCredentialRequestJwtProof({
-    issuerMetadata,
-    credentialConfigurationId,
-    signer: { method: 'jwk', publicJwk: publicOf(state.privateJwk), alg: 'ES256' },
-    nonce: c_nonce,
-    issuedAt: new Date(),
-    keyAttestationJwt,
-  })
+  let proofs
+  if (proofType === 'attestation') {
+    // appendix F.3: the key attestation itself is the proof
+    proofs = { attestation: [keyAttestationJwt] }
+  } else {
+    const { jwt } = await client.createCredentialRequestJwtProof({
+      issuerMetadata,
+      credentialConfigurationId,
+      signer: { method: 'jwk', publicJwk: publicOf(state.privateJwk), alg: 'ES256' },
+      nonce: c_nonce,
+      issuedAt: new Date(),
+      keyAttestationJwt,
+    })
+    proofs = { jwt: [jwt] }
+  }
   const result = await client.retrieveCredentials({
     issuerMetadata,
     accessToken: accessTokenResponse.access_token,
     credentialConfigurationId,
-    proofs: { jwt: [jwt] },
+    proofs,
     dpop,
   })
   state.credential = result.credentialResponse.credentials[0].credential

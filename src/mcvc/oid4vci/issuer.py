@@ -130,11 +130,11 @@ class WalletIssuer:
             key_kind=self.issuer.key.kind,
             vct=self.vct,
             batch_size=self.batch_size,
-            key_attestations_required=(
-                self.key_attestations.metadata()
-                if self.key_attestations is not None and self.key_attestations.required
-                else None
+            key_attestations=(
+                None if self.key_attestations is None else self.key_attestations.metadata()
             ),
+            attestation_required=self.key_attestations is not None
+            and self.key_attestations.required,
         )
 
     def as_metadata(self) -> dict[str, Any]:
@@ -495,15 +495,22 @@ class WalletIssuer:
         if not isinstance(proofs, dict) or len(proofs) != 1:
             return _error(400, "invalid_proof", "proofs must hold one proof type (jwt)")
         kind, items = next(iter(proofs.items()))
-        if kind != "jwt":
-            return _error(400, "invalid_proof", f"proof type {kind!r} is not supported; use jwt")
+        kinds = ("jwt", "attestation") if self.key_attestations is not None else ("jwt",)
+        if kind not in kinds:
+            return _error(
+                400,
+                "invalid_proof",
+                f"proof type {kind!r} is not supported; use {' or '.join(kinds)}",
+            )
         if not isinstance(items, list) or not items:
-            return _error(400, "invalid_proof", "proofs.jwt must be a non-empty array")
+            return _error(400, "invalid_proof", f"proofs.{kind} must be a non-empty array")
         if len(items) > self.batch_size:
             return _error(
                 400, "invalid_proof", f"at most {self.batch_size} key proofs in one request"
             )
         now = self.clock.now()
+        if kind == "attestation" and self.key_attestations is not None:
+            return self._by_attestation(items, self.key_attestations, now)
         holders: list[HolderKey] = []
         for i, token in enumerate(items):
             try:
@@ -519,10 +526,35 @@ class WalletIssuer:
         attested = self._attested(holders, nonce, now)
         if isinstance(attested, Answer):
             return attested
+        return self._spend(nonce, now) or attested
+
+    def _spend(self, nonce: str, now: Any) -> Answer | None:
         code, message = self.nonces.consume(nonce, now)
         if code != "OK":
             return _error(400, "invalid_nonce", f"{message}; ask the nonce endpoint for a new one")
-        return attested
+        return None
+
+    def _by_attestation(
+        self, items: list[Any], policy: KeyAttestationPolicy, now: Any
+    ) -> list[HolderKey] | Answer:
+        """The ``attestation`` proof type (appendix F.3): the key attestation is the proof,
+        its ``nonce`` the issuer's ``c_nonce``; a credential for each attested key."""
+        keys: dict[str, HolderKey] = {}
+        nonces: set[str] = set()
+        for i, token in enumerate(items):
+            try:
+                found = verify_key_attestation(token, policy=policy, nonce=None, now=now)
+            except KeyAttestationError as exc:
+                return _error(400, exc.code, f"proofs.attestation[{i}]: {exc}")
+            nonces.add(found.nonce)
+            for key in found.keys:
+                jkt = jwk_thumbprint(key.public_jwk())
+                keys.setdefault(jkt, HolderKey(key=key, did=did_jwk_for(key), nonce=found.nonce))
+        if len(nonces) != 1:
+            return _error(400, "invalid_nonce", "the key attestations carry different nonces")
+        if len(keys) > self.batch_size:
+            return _error(400, "invalid_proof", f"at most {self.batch_size} keys in one request")
+        return self._spend(nonces.pop(), now) or list(keys.values())
 
     def _attested(self, holders: list[HolderKey], nonce: str, now: Any) -> list[HolderKey] | Answer:
         """The keys to issue to: the proofs' keys, and with key attestations the keys they

@@ -71,6 +71,7 @@ class KeyAttestationPolicy:
 class Attested:
     keys: tuple[KeyPair, ...]
     issuer: str | None  # the attestation's iss, when it names one
+    nonce: str
     key_storage: tuple[str, ...] = ()
     user_authentication: tuple[str, ...] = field(default_factory=tuple)
 
@@ -116,14 +117,16 @@ def verify_key_attestation(
     token: Any,
     *,
     policy: KeyAttestationPolicy,
-    nonce: str,
+    nonce: str | None,
     now: datetime,
     skew: timedelta = timedelta(seconds=60),
 ) -> Attested:
     """The keys a trusted wallet provider attests, or :class:`KeyAttestationError`.
 
-    ``nonce`` is the ``c_nonce`` of the key proof the attestation came with; the attestation
-    must carry the same one (appendix F.1)."""
+    With ``nonce`` (the ``c_nonce`` of the ``jwt`` key proof it came in) the attestation must
+    carry the same one and an ``exp`` (appendix F.1). Without, it is itself the proof (the
+    ``attestation`` proof type, F.3): its own ``nonce`` is returned for the caller to consume,
+    and ``exp`` is optional."""
     chain: list[x509.Certificate] = []
 
     def key_of(header: dict[str, Any]) -> KeyPair:
@@ -160,12 +163,18 @@ def verify_key_attestation(
         renew="ask the wallet provider for a new one",
     )
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        raise _fail(f"{_NAME} needs exp (a number) when it comes with a jwt key proof")
-    if exp <= now.timestamp():
-        raise _fail(f"{_NAME} has expired (exp)")
-    if claims.get("nonce") != nonce:
+    if exp is None and nonce is not None:
+        raise _fail(f"{_NAME} needs exp when it comes with a jwt key proof")
+    if exp is not None:
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            raise _fail(f"{_NAME}'s exp must be a number")
+        if exp <= now.timestamp():
+            raise _fail(f"{_NAME} has expired (exp)")
+    said = claims.get("nonce")
+    if nonce is not None and said != nonce:
         raise _fail(f"{_NAME}'s nonce must be the c_nonce of its key proof")
+    if not isinstance(said, str) or not said:
+        raise _fail(f"{_NAME} needs the nonce from this issuer's nonce endpoint")
     listed = claims.get("attested_keys")
     if not isinstance(listed, list) or not 1 <= len(listed) <= _MAX_KEYS:
         raise _fail(f"attested_keys must be an array of 1 to {_MAX_KEYS} public JWKs")
@@ -174,6 +183,7 @@ def verify_key_attestation(
     return Attested(
         keys,
         iss if isinstance(iss, str) else None,
+        said,
         _levels(claims, "key_storage", policy.key_storage),
         _levels(claims, "user_authentication", policy.user_authentication),
     )

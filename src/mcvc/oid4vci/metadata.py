@@ -61,11 +61,14 @@ def well_known(identifier: str, name: str) -> str:
     return f"/.well-known/{name}{path}"
 
 
-def _proofs(key_attestations: dict[str, Any] | None = None) -> dict[str, Any]:
+def _proofs(attestations: dict[str, Any] | None, required: bool) -> dict[str, Any]:
     jwt: dict[str, Any] = {"proof_signing_alg_values_supported": list(PROOF_ALGS)}
-    if key_attestations is not None:
-        jwt["key_attestations_required"] = key_attestations
-    return {"jwt": jwt}
+    if attestations is None:
+        return {"jwt": jwt}
+    # with a policy for key attestations the issuer also takes one as the proof itself
+    # (appendix F.3); a jwt proof must carry one only when they are required
+    needed = {"key_attestations_required": attestations}
+    return {"jwt": {**jwt, **needed} if required else jwt, "attestation": {**jwt, **needed}}
 
 
 def credential_issuer_metadata(
@@ -75,14 +78,16 @@ def credential_issuer_metadata(
     key_kind: str,
     vct: str,
     batch_size: int,
-    key_attestations_required: dict[str, Any] | None = None,
+    key_attestations: dict[str, Any] | None = None,
+    attestation_required: bool = False,
 ) -> dict[str, Any]:
-    """``key_attestations_required``: the object of appendix D's metadata (``key_storage``,
-    ``user_authentication``), when every key proof must come with a key attestation."""
+    """``key_attestations``: the ``key_attestations_required`` object of appendix D
+    (``key_storage``, ``user_authentication``) when the issuer evaluates key attestations;
+    ``attestation_required``: every ``jwt`` key proof must then carry one."""
     display = {"credential_metadata": {"display": _DISPLAY}}
     bound = {
         "cryptographic_binding_methods_supported": ["did:key", "did:jwk"],
-        "proof_types_supported": _proofs(key_attestations_required),
+        "proof_types_supported": _proofs(key_attestations, attestation_required),
     }
     configurations = {
         CONFIG_LDP: {
@@ -105,7 +110,7 @@ def credential_issuer_metadata(
             "vct": vct,
             "credential_signing_alg_values_supported": [_JOSE[key_kind]],
             "cryptographic_binding_methods_supported": ["jwk"],
-            "proof_types_supported": _proofs(key_attestations_required),
+            "proof_types_supported": _proofs(key_attestations, attestation_required),
             "credential_metadata": {
                 "display": _DISPLAY,
                 "claims": [
