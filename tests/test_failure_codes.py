@@ -281,7 +281,9 @@ def _structure(code: str, **changes: Any) -> None:
 _structure("TYPE_MISSING", type=["UniversityDegreeCredential"])
 _structure("ISSUER_INVALID", issuer=[])
 _structure("SUBJECT_INVALID", credentialSubject={})
-_structure("ID_NOT_URL", id="not a url")
+# a credential with such an id cannot be signed (its statements would leave the signed data):
+# the id is changed after signing, the structure check runs before the proof
+verify_case("ID_NOT_URL", "structure", "fail", "failed", built(lambda: changed(id="not a url")))
 _structure("DATE_NOT_DATETIMESTAMP", validFrom="2026-07-01")
 _structure("TYPE_REQUIRED", evidence=[{"id": "https://uni.example/evidence/1"}])
 _structure("NOT_AN_OBJECT", credentialSchema=["https://uni.example/schema.json"])

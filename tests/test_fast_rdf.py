@@ -143,8 +143,57 @@ def test_same_canonical_form(name: str, doc: dict[str, Any]) -> None:
 
 
 def test_coverage_of_real_documents() -> None:
-    covered = sum(1 for _, doc in DOCUMENTS if _fast(doc) is not None)
-    assert covered >= len(DOCUMENTS) - 3
+    # every real document but one goes the fast way; the EBSI sample's context is left to pyld
+    uncovered = [name for name, doc in DOCUMENTS if _fast(doc) is None]
+    assert uncovered == ["edc/samples/elm32-vcdm2-ebsi-microcredential-data-software-business.json"]
+
+
+@pytest.mark.parametrize(
+    "iri",
+    ["did:example:with space", "urn:x:a\u00a0b", "urn:x:tab\tb", "urn:x:<b>", "https://a/{x}"],
+)
+def test_iris_other_processors_drop_are_refused_on_both_paths(iri: str) -> None:
+    # pyld's toRdf leaves out, without a word, every statement whose IRI has white space;
+    # signed, such a statement would not be covered by the signature (or, on the fast path,
+    # would be written as an N-Quad no other processor reads). Both paths refuse it.
+    for place in ("id", "type", "ref"):
+        subject: dict[str, Any] = {"id": "did:example:2", "name": "Ana"}
+        if place == "ref":
+            subject["knows"] = {"id": iri}
+        else:
+            subject[place] = iri
+        doc = {
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                {"name": "https://schema.org/name", "knows": "https://schema.org/knows"},
+            ],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:1",
+            "credentialSubject": subject,
+        }
+        assert _slow(doc) == ("error", "DATA_LOSS_DETECTION_ERROR"), (place, iri)
+        assert _fast(doc) in (("error", "DATA_LOSS_DETECTION_ERROR"), None), (place, iri)
+
+
+def test_nested_lists_and_typed_values_are_left_to_pyld() -> None:
+    base = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {
+                "l": {"@id": "https://ex.example/l", "@container": "@list"},
+                "v": "https://ex.example/v",
+            },
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:1",
+    }
+    # a list of lists (JSON-LD 1.1): the fast path declines, pyld builds the inner list
+    nested = {**base, "credentialSubject": {"id": "did:example:2", "l": [[1, 2], "a"]}}
+    assert _fast(nested) is None
+    assert "rdf-syntax-ns#first> _:" in str(_slow(nested))
+    # a value whose @type is a keyword: pyld refuses it, so the fast path must not accept it
+    keyword = {**base, "credentialSubject": {"v": {"@value": "x", "@type": "@id"}}}
+    assert _fast(keyword) is None and _slow(keyword) == ("error", "JSONLD_ERROR")
 
 
 def _mutations(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -227,6 +276,167 @@ def _mutations(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return out
 
 
+EX = "https://ex.example/"
+# JSON-LD features a credential may use, each as (inline context, property, values): the fast
+# path must give pyld's answer or decline (then pyld answers)
+_FEATURES: list[tuple[dict[str, Any], str, list[Any]]] = [
+    ({}, "type", ["_:b3", ["VerifiableCredential", "_:b4"], "https://ex.example/T"]),
+    ({}, "@reverse", [{f"{EX}rel": {"id": "urn:x:r"}}, {f"{EX}rel": [{"id": "_:r"}]}]),
+    ({}, "@included", [[{"id": "urn:x:i", f"{EX}p": "v"}], {f"{EX}p": 1}]),
+    ({"nest": "@nest", "p": f"{EX}p"}, "nest", [{"p": "v"}, [{"p": 1}, {"p": True}]]),
+    (
+        {"g": {"@id": f"{EX}g", "@container": "@graph"}},
+        "g",
+        [{f"{EX}p": "v"}, [{"id": "urn:x:g", f"{EX}p": 2}]],
+    ),
+    (
+        {"g": {"@id": f"{EX}g", "@container": ["@graph", "@id"]}},
+        "g",
+        [{"urn:x:named": {f"{EX}p": "v"}}],
+    ),
+    (
+        {"l": {"@id": f"{EX}l", "@container": "@list"}},
+        "l",
+        [[1, "a", {"@id": "urn:x"}], [], [[1, 2]], "single"],
+    ),
+    ({"s": {"@id": f"{EX}s", "@container": "@set"}}, "s", [["a", "a"], [], [None, "b"]]),
+    (
+        {"lm": {"@id": f"{EX}lm", "@container": "@language"}},
+        "lm",
+        [{"en": "a", "de": ["b", "c"]}, {"@none": "n", "EN": "x"}, {"en": None}],
+    ),
+    (
+        {"im": {"@id": f"{EX}im", "@container": "@index"}},
+        "im",
+        [{"a": "x", "b": {"@value": 1}}, {"k": {"id": "urn:x:k"}}],
+    ),
+    (
+        {"idm": {"@id": f"{EX}idm", "@container": "@id"}},
+        "idm",
+        [{"urn:x:1": {f"{EX}p": "v"}, "_:m": {f"{EX}p": "w"}}],
+    ),
+    (
+        {"tm": {"@id": f"{EX}tm", "@container": "@type"}},
+        "tm",
+        [{"https://ex.example/A": {"id": "urn:x:a"}, "https://ex.example/B": "urn:x:b"}],
+    ),
+    (
+        {"n": f"{EX}n"},
+        "n",
+        [1e21, -0.0, 5.0, 1.5e-7, 2**53, -1, 0.1, 123456789012345678, 1e-5, 100.0, False],
+    ),
+    (
+        {"v": f"{EX}v", "xsd": "http://www.w3.org/2001/XMLSchema#"},
+        "v",
+        [
+            {"@value": "x", "@direction": "rtl", "@language": "ar"},
+            {"@value": "x", "@direction": "ltr"},
+            {"@value": "1", "@type": "xsd:integer"},
+            {"@value": True},
+            {"@value": 2.5, "@type": "xsd:decimal"},
+            {"@value": None},
+            {"@value": "x", "@index": "i"},
+            {"@type": "@id", "@value": "x"},
+        ],
+    ),
+    ({"ex": EX}, "ex:thing", ["v", {"@id": "ex:node"}, {"ex:inner": "w"}]),
+    ({}, "id", ["did:example:\u00fc", "urn:x:with space", "https://ex.example/a?b#c", "_:"]),
+    (
+        {"Scoped": {"@id": f"{EX}Scoped", "@context": {"inner": f"{EX}inner"}}, "inner": None},
+        "type",
+        ["Scoped", ["Scoped", "VerifiableCredential"]],
+    ),
+    (
+        {
+            "Scoped": {"@id": f"{EX}Scoped", "@context": {"inner": f"{EX}inner"}},
+            "child": f"{EX}child",
+        },
+        "child",
+        [{"type": "Scoped", "inner": "v"}, {"inner": "v"}],
+    ),
+    (
+        {
+            "scopedProp": {
+                "@id": f"{EX}sp",
+                "@context": {"@propagate": False, "deep": f"{EX}deep"},
+            }
+        },
+        "scopedProp",
+        [{"deep": 1}, {"deep": {"deep": 2}}],
+    ),
+    (
+        {"voc": {"@id": f"{EX}voc", "@type": "@vocab"}, "Term": f"{EX}Term", "ex": EX},
+        "voc",
+        ["Term", "ex:x", "https://abs.example/", "undefined-term", ["Term", "ex:y"]],
+    ),
+    (
+        {"@vocab": EX, "@base": "https://base.example/dir/"},
+        "free",
+        ["v", {"id": "relative"}, {"type": "Rel"}],
+    ),
+    ({"VerifiableCredential": f"{EX}Redefined"}, "type", ["VerifiableCredential"]),
+    ({"@version": 1.1, "d": {"@id": f"{EX}d", "@type": "@none"}}, "d", ["x", {"@value": 1}]),
+    ({"j": {"@id": f"{EX}j", "@type": "@json"}}, "j", [[1, {"b": 2, "a": 1}], None, "s"]),
+]
+
+
+def _feature(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """One feature of _FEATURES on one node of the document, with its inline context."""
+    out = copy.deepcopy(doc)
+    nodes: list[dict[str, Any]] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict) and not any(k.startswith("@") and k != "@context" for k in x):
+            nodes.append(x)
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k != "@context":
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(out)
+    target = rng.choice(nodes)
+    context, prop, values = rng.choice(_FEATURES)
+    if context:
+        own = target.get("@context")
+        target["@context"] = [
+            *(own if isinstance(own, list) else [own] if own is not None else []),
+            context,
+        ]
+    target[prop] = copy.deepcopy(rng.choice(values))
+    return out
+
+
+# how many of the 40 cases of each seed the fast path answers (the rest it leaves to pyld);
+# a change that makes it decline more, or answer where it declined, shows here
+FEATURE_COVERAGE = {0: 16, 1: 14, 2: 18, 3: 17, 4: 19, 5: 17, 6: 24, 7: 19, 8: 16, 9: 15}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_json_ld_features_agree(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    bases = [doc for _, doc in DOCUMENTS]
+    compared = 0
+    for _ in range(40):
+        doc = rng.choice(bases)
+        for _ in range(rng.randrange(1, 3)):
+            doc = _feature(doc, rng)
+        slow, fast = _slow(doc), _fast(doc)
+        if fast is None:
+            continue
+        compared += 1
+        if isinstance(slow, tuple):
+            assert isinstance(fast, tuple), f"fast path accepted what pyld refuses: {slow}"
+        else:
+            assert fast == slow, json.dumps(doc)[:800]
+    assert compared == FEATURE_COVERAGE[seed]
+
+
+MUTATION_COVERAGE = {0: 25, 1: 31, 2: 27, 3: 26, 4: 29, 5: 25, 6: 27, 7: 31, 8: 26, 9: 25}
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_random_mutations_agree(seed: int) -> None:
     # 4,000 cases of this generator agreed when the fast path was written; CI runs 400 per run
@@ -245,8 +455,9 @@ def test_random_mutations_agree(seed: int) -> None:
             assert isinstance(fast, tuple), f"fast path accepted a document pyld refuses: {slow}"
         else:
             assert fast == slow, json.dumps(doc)[:500]
-    # the fast path must have answered often enough for the comparison to mean something
-    assert compared >= 10, f"only {compared} of 40 cases reached the fast path"
+    # the fast path answers as often as it did when these counts were taken: declining more
+    # (a slower path, and fewer comparisons) or answering where it declined is a change to see
+    assert compared == MUTATION_COVERAGE[seed], f"{compared} of 40 cases reached the fast path"
 
 
 def test_hostile_documents_never_pass_fast() -> None:

@@ -21,7 +21,7 @@ from ..contexts import StaticLoader
 from ..errors import JsonLdProcessingError, McvcError
 from ..jsontext import copy_json
 from ..limits import Deadline
-from .jsonld_rdf import _SENTINEL_BASE, _options, _term
+from .jsonld_rdf import _SENTINEL_BASE, _options, _term, well_formed_iri
 from .nquads import RDF_LANGSTRING, XSD_STRING, Quad, Term
 
 __all__ = ["SubtreeCache", "Unsupported", "to_dataset_fast"]
@@ -303,9 +303,10 @@ def _container(definition: Any) -> list[str]:
 
 
 def _iri(value: str) -> Term:
-    """An IRI term; relative references (from the sentinel base) are refused as in the pyld path."""
-    if value.startswith(_SENTINEL_BASE) or ":" not in value:
-        return _term({"type": "IRI", "value": value})  # raises the RELATIVE_IRI error
+    """An IRI term; relative references (from the sentinel base) and IRIs pyld would skip are
+    refused as in the pyld path."""
+    if value.startswith(_SENTINEL_BASE) or ":" not in value or not well_formed_iri(value):
+        return _term({"type": "IRI", "value": value})  # raises RELATIVE_IRI or the data loss
     return ("I", value)
 
 
@@ -357,7 +358,13 @@ def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str,
         elif expanded == "@type":
             if not isinstance(value, str):
                 raise Unsupported("@type of a value")
-            out["@type"] = st.iri(active, value, vocab=True, base=True)
+            datatype = st.iri(active, value, vocab=True, base=True)
+            if not isinstance(datatype, str) or not (
+                datatype == "@json" or jsonld._is_absolute_iri(datatype)
+            ):
+                # pyld refuses a value whose type is not an absolute IRI (or @json)
+                raise Unsupported("@type of a value that is not an IRI")
+            out["@type"] = datatype
         elif expanded == "@language":
             if not isinstance(value, str):
                 raise Unsupported("@language")
@@ -402,6 +409,9 @@ def _objects(
         return out
     items = value if isinstance(value, list) else [value]
     if "@list" in container:
+        if any(isinstance(item, list) for item in items):
+            # JSON-LD 1.1 makes a list of lists of these; pyld builds them
+            raise Unsupported("nested lists")
         terms = [
             t for item in items for t in _one(st, active, prop, item, graph, type_scoped, container)
         ]

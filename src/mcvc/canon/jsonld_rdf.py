@@ -10,6 +10,7 @@ pyld 3.3.0, so the document is expanded only once.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pyld import jsonld
@@ -25,6 +26,24 @@ __all__ = ["expand_strict", "to_dataset"]
 
 # Not resolvable and never emitted: any IRI starting with it came from a relative reference.
 _SENTINEL_BASE = "relative-iri:/"
+# An absolute IRI as N-Quads can hold it (IRIREF) and as pyld's toRdf takes it: pyld skips a
+# subject, predicate or object whose IRI has white space (any Unicode space) without a word,
+# which would leave that statement out of the signed data.
+_WELL_FORMED = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*$")
+_SPACE = re.compile(r"\s")
+
+
+def well_formed_iri(value: str) -> bool:
+    return _WELL_FORMED.match(value) is not None and _SPACE.search(value) is None
+
+
+def _malformed(value: str) -> JsonLdProcessingError:
+    return JsonLdProcessingError(
+        f"{value!r} is not a well-formed IRI (white space or one of <>\"{{}}|^`\\): JSON-LD "
+        "processors leave such statements out of the signed data",
+        code="DATA_LOSS_DETECTION_ERROR",
+        value=value,
+    )
 
 
 class _BoundedCache(dict[str, Any]):
@@ -341,6 +360,8 @@ def _term(node: dict[str, Any]) -> Term:
                 code="RELATIVE_IRI",
                 value=shown,
             )
+        if not well_formed_iri(value):
+            raise _malformed(value)
         return ("I", value)
     if kind == "blank node":
         return ("B", value[2:])
@@ -352,6 +373,38 @@ def _term(node: dict[str, Any]) -> Term:
             code="RELATIVE_IRI",
         )
     return ("L", value, datatype, language.lower() if language else "")
+
+
+def _check_iris(node_map: dict[str, Any]) -> None:
+    """Refuse every IRI pyld's toRdf would skip: graph names, subjects, predicates and the
+    node references among the objects (lists included)."""
+
+    def check(value: Any) -> None:
+        if isinstance(value, str) and not value.startswith("_:") and not well_formed_iri(value):
+            if value.startswith(_SENTINEL_BASE) or ":" not in value:
+                _term({"type": "IRI", "value": value})  # the RELATIVE_IRI refusal
+            raise _malformed(value)
+
+    def objects(items: Any) -> None:
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, dict):
+                if "@id" in item and "@value" not in item:
+                    check(item["@id"])
+                if "@list" in item:
+                    objects(item["@list"])
+
+    for name, graph in node_map.items():
+        if name != "@default":
+            check(name)
+        for subject, node in graph.items():
+            check(subject)
+            for prop, items in node.items():
+                if prop == "@type":
+                    for label in items:
+                        check(label)
+                elif not prop.startswith("@"):
+                    check(prop)
+                    objects(items)
 
 
 def to_dataset(
@@ -366,6 +419,7 @@ def to_dataset(
     node_map: dict[str, Any] = {"@default": {}}
     try:
         proc._create_node_map(expanded, node_map, "@default", issuer)
+        _check_iris(node_map)
         for graph in node_map.values():
             for node in graph.values():
                 for key in node:
