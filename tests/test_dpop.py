@@ -7,7 +7,7 @@ import base64
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -163,11 +163,14 @@ def test_key_refusals() -> None:
         ({"url": CREDENTIAL_URL}, "not https://uni.example/issuers/demo/token"),
         ({"url": "https://uni.example/issuers/other/token"}, "not https"),
         ({"claims": {"htu": None}}, "for None"),
-        ({"claims": {"iat": None}}, "needs iat"),
+        ({"claims": {"iat": None}}, "the DPoP proof needs iat (a number)"),
         ({"claims": {"iat": "now"}}, "needs iat"),
         ({"claims": {"iat": True}}, "needs iat"),
         ({"iat": NOW.timestamp() + 61}, "in the future"),
-        ({"iat": NOW.timestamp() - 301}, "too old"),
+        (
+            {"iat": NOW.timestamp() - 301},
+            "the DPoP proof is too old (iat); make a new one for each",
+        ),
     ],
 )
 def test_claim_refusals(kw: dict[str, Any], named: str) -> None:
@@ -360,6 +363,9 @@ def test_the_size_bounds_are_inclusive() -> None:
 # --- server-provided nonces (RFC 9449 sections 8 and 9) -------------------------------------
 
 
+KNOWN_NONCE = "AAAAAABbXVCT5nT4IBFeKnxDBdGWJYYZ"
+
+
 def test_nonces_are_the_window_macd_under_the_secret() -> None:
     from mcvc.oid4vci.dpop import DpopNonces
 
@@ -384,6 +390,11 @@ def test_nonces_are_the_window_macd_under_the_secret() -> None:
     assert int.from_bytes(raw[:8], "big") == int(start.timestamp() // 300) and len(raw) == 24
     with pytest.raises(ValueError, match="at least 16 bytes"):
         DpopNonces(b"short")
+    # replicas of two versions must agree on the nonces during a rolling upgrade: the
+    # derivation (HMAC-SHA-256 of the window number under a labelled key) is pinned
+    known = DpopNonces(b"0123456789abcdef", window=timedelta(minutes=5))
+    stamp = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert known.current(stamp) == KNOWN_NONCE
     assert DpopNonces(b"x" * 16).current(start) != first
 
 

@@ -153,11 +153,18 @@ REFUSALS: list[tuple[str, Any, KeyAttestationPolicy]] = [
     ("chain in x5c", attestation([KEY], "n", header={"x5c": None}), POLICY),
     ("chain in x5c", attestation([KEY], "n", header={"kid": "did:web:wp#1"}), POLICY),
     ("chain in x5c", attestation([KEY], "n", header={"jwk": KEY.public_jwk()}), POLICY),
+    ("chain in x5c", attestation([KEY], "n", header={"trust_chain": ["e30.e30.AA"]}), POLICY),
     ("1 to 5 certificates", attestation([KEY], "n", header={"x5c": []}), POLICY),
     ("1 to 5 certificates", attestation([KEY], "n", header={"x5c": "MII"}), POLICY),
     ("1 to 5 certificates", attestation([KEY], "n", header={"x5c": [_b64(CA)] * 6}), POLICY),
     ("x5c\\[0\\] is not a base64 DER", attestation([KEY], "n", header={"x5c": ["%%%"]}), POLICY),
     ("x5c\\[0\\] is not a base64 DER", attestation([KEY], "n", header={"x5c": [5]}), POLICY),
+    (
+        # characters outside the alphabet are not skipped: two spellings, one certificate
+        "x5c\\[0\\] is not a base64 DER",
+        attestation([KEY], "n", header={"x5c": ["*" + _b64(provider_cert(PROVIDER))]}),
+        POLICY,
+    ),
     (
         "x5c\\[1\\] is not a base64 DER",
         attestation([KEY], "n", header={"x5c": [_b64(CA), "QUJD"]}),
@@ -198,6 +205,11 @@ REFUSALS: list[tuple[str, Any, KeyAttestationPolicy]] = [
     ("nonce must be the c_nonce", attestation([KEY], None), POLICY),
     ("attested_keys must be an array of 1 to 20", attestation([], "n"), POLICY),
     ("attested_keys must be an array of 1 to 20", attestation([KEY] * 21, "n"), POLICY),
+    (
+        "is too old",
+        attestation([KEY], "n", claims={"iat": (NOW - timedelta(days=3650)).timestamp() - 1}),
+        POLICY,
+    ),
     (
         "attested_keys must be an array",
         attestation([KEY], "n", claims={"attested_keys": KEY.public_jwk()}),
@@ -450,3 +462,59 @@ def test_the_attestation_proof_type(wallet_issuer: tuple[WalletIssuer, Clock]) -
         },
     )
     assert f"at most {w.batch_size} keys" in err(over, 400, "invalid_proof")
+
+
+def test_the_edges_of_what_is_accepted() -> None:
+    # a chain of five, the most accepted; twenty keys, the most accepted
+    five = [provider_cert(PROVIDER), CA, CA, CA, CA]
+    assert verify_key_attestation(
+        attestation([KEY], "n", chain=five), policy=POLICY, nonce="n", now=NOW
+    )
+    twenty = attestation([KEY] * 20, "n")
+    assert len(verify_key_attestation(twenty, policy=POLICY, nonce="n", now=NOW).keys) == 20
+    # the provider's certificate is good from its first second to its last
+    for start, end in ((NOW, NOW + timedelta(days=1)), (NOW - timedelta(days=1), NOW)):
+        edge = attestation([KEY], "n", chain=[provider_cert(PROVIDER, start=start, end=end)])
+        assert verify_key_attestation(edge, policy=POLICY, nonce="n", now=NOW).keys
+    # ten years old is still an attestation (its exp bounds it)
+    old = attestation([KEY], "n", claims={"iat": (NOW - timedelta(days=3650)).timestamp()})
+    assert verify_key_attestation(old, policy=POLICY, nonce="n", now=NOW).keys
+
+
+def test_a_chain_through_an_intermediate() -> None:
+    middle_key = ec.generate_private_key(ec.SECP256R1())
+    middle = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Wallet provider issuing CA"))
+        .issuer_name(CA.subject)
+        .public_key(middle_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=10))
+        .not_valid_after(NOW + timedelta(days=1000))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(CA_KEY, hashes.SHA256())
+    )
+    leaf = provider_cert(PROVIDER, ca_key=middle_key, ca=middle)
+    # the intermediate comes from x5c: without it there is no path to the anchor
+    good = attestation([KEY], "n", chain=[leaf, middle])
+    assert verify_key_attestation(good, policy=POLICY, nonce="n", now=NOW).keys
+    with pytest.raises(KeyAttestationError, match="not from a trusted wallet provider"):
+        verify_key_attestation(
+            attestation([KEY], "n", chain=[leaf]), policy=POLICY, nonce="n", now=NOW
+        )
+
+
+def test_as_the_proof_itself_the_nonce_is_its_own() -> None:
+    # nonce=None: the attestation proof type; its nonce is returned for the issuer to spend
+    found = verify_key_attestation(attestation([KEY], "c-1"), policy=POLICY, nonce=None, now=NOW)
+    assert found.nonce == "c-1"
+    for bad in ("", 5, None):
+        with pytest.raises(KeyAttestationError, match="needs the nonce from this issuer"):
+            verify_key_attestation(
+                attestation([KEY], "x", claims={"nonce": bad})
+                if bad is not None
+                else attestation([KEY], None),
+                policy=POLICY,
+                nonce=None,
+                now=NOW,
+            )

@@ -104,14 +104,16 @@ def test_x509_hash_is_the_leaf_hash_and_the_chain_travels_in_x5c() -> None:
 
 
 def test_x509_san_dns_is_the_service_host() -> None:
+    made_leaf = leaf(dns=("other.example", "ADMISSIONS.uni.example"))
     made = client_identity(
         KEY,
         "x509_san_dns",
-        certificates=[leaf(dns=("other.example", "ADMISSIONS.uni.example"))],
+        certificates=[made_leaf],
         base_url="https://Admissions.Uni.Example:8443/path",
         now=NOW,
     )
     assert made.client_id == "x509_san_dns:admissions.uni.example"
+    assert made.header == {"x5c": [base64.b64encode(_der(made_leaf)).decode()]}
     with pytest.raises(ValueError, match=r"host 'elsewhere.example' is not a DNS name .*\(adm"):
         client_identity(
             KEY,
