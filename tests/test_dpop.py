@@ -206,7 +206,7 @@ def test_a_proof_is_used_once_and_forgotten_after_its_window(tmp_path: Path) -> 
     # that very moment; past it, the jti is dropped
     assert not book.first_use(proof, NOW + timedelta(minutes=6))
     assert book.first_use(proof, NOW + timedelta(minutes=6, seconds=1))
-    book.bind("tok", "jkt-a", NOW + timedelta(minutes=10))
+    book.bind("tok", "jkt-a", NOW + timedelta(minutes=10), NOW)
     assert book.bound_to("tok") == "jkt-a" and book.bound_to("other") is None
 
 
@@ -472,3 +472,87 @@ def test_an_issuer_that_asks_for_nonces(wallet_issuer: tuple[WalletIssuer, Clock
     assert w.with_nonce(challenged) is challenged
     w.dpop_nonces = None
     assert w.with_nonce(issued) is issued
+
+
+def test_the_deferred_endpoint_needs_its_own_proof(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    from .test_wallet_issuer import SIGNED
+
+    w, _ = wallet_issuer
+    w.ledger.reserve("batch/R9", status_base=w.issuer.status_base, now=NOW)
+    made = w.create_offer(row_key="batch/R9")
+    holder = Holder("p256")
+    code = {
+        "grant_type": PRE,
+        "pre-authorized_code": made["credentialOffer"]["grants"][PRE]["pre-authorized_code"],
+    }
+    token = w.token(code, holder.dpop(TOKEN_URL, jti="t")).body["access_token"]  # type: ignore[index]
+    auth = f"DPoP {token}"
+    waiting = w.credential(
+        auth,
+        {"credential_configuration_id": SIGNED},
+        holder.dpop(CREDENTIAL_URL, token=token, jti="c"),
+    )
+    assert waiting.status == 202, waiting.body
+    body = {"transaction_id": waiting.body["transaction_id"]}  # type: ignore[index]
+    deferred_url = f"{IDENT}/deferred_credential"
+    assert w.deferred(auth, body).status == 401  # no proof
+    wrong = w.deferred(auth, body, holder.dpop(CREDENTIAL_URL, token=token, jti="d-1"))
+    assert wrong.status == 401 and "/deferred_credential" in wrong.body["error_description"]  # type: ignore[index]
+    right = w.deferred(auth, body, holder.dpop(deferred_url, token=token, jti="d-2"))
+    assert right.status == 202, right.body
+
+
+def test_token_refusals_name_the_rule(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    holder = Holder("p256")
+    bad = w.token(_code(w), holder.dpop(TOKEN_URL, typ="JWT"))
+    assert bad.status == 400 and bad.body == {
+        "error": "invalid_dpop_proof",
+        "error_description": "the DPoP proof's typ must be dpop+jwt, not 'JWT'",
+    }
+    proof = holder.dpop(TOKEN_URL, jti="once")
+    assert w.token(_code(w), proof).status == 200
+    replay = w.token(_code(w), proof)
+    assert replay.body == {
+        "error": "invalid_dpop_proof",
+        "error_description": "this DPoP proof was already used",
+    }
+
+
+def test_the_next_nonce_is_added_to_an_answer(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    from mcvc.oid4vci.dpop import DpopNonces
+    from mcvc.oid4vci.issuer import Answer
+
+    w, _ = wallet_issuer
+    w.dpop_nonces = DpopNonces(b"the service secret, 16+ bytes")
+    answer = Answer(202, {"transaction_id": "t"}, {"Cache-Control": "no-store"})
+    assert w.with_nonce(answer) == Answer(
+        202,
+        {"transaction_id": "t"},
+        {"Cache-Control": "no-store", "DPoP-Nonce": w.dpop_nonces.current(NOW)},
+    )
+
+
+def test_bindings_last_as_long_as_their_tokens(tmp_path: Path) -> None:
+    book = DpopBook(Ledger(f"sqlite:///{tmp_path / 'l.db'}").engine)
+    book.bind("old", "jkt-old", NOW + timedelta(minutes=10), NOW)
+    book.bind("young", "jkt-young", NOW + timedelta(minutes=20), NOW + timedelta(minutes=5))
+    assert book.bound_to("old") == "jkt-old" and book.bound_to("young") == "jkt-young"
+    # a binding stays until its expiry, to the second, and is dropped by the next bind after
+    book.bind("third", "jkt-3", NOW + timedelta(hours=1), NOW + timedelta(minutes=10))
+    assert book.bound_to("old") == "jkt-old"
+    book.bind("fourth", "jkt-4", NOW + timedelta(hours=1), NOW + timedelta(minutes=10, seconds=1))
+    assert book.bound_to("old") is None and book.bound_to("young") == "jkt-young"
+
+
+def test_a_bound_token_stays_bound_while_others_are_issued(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    w, _ = wallet_issuer
+    first = w.token(_code(w), Holder("p256").dpop(TOKEN_URL, jti="a")).body["access_token"]  # type: ignore[index]
+    w.token(_code(w), Holder("p256").dpop(TOKEN_URL, jti="b"))
+    holder = Holder("p256")
+    as_bearer = w.credential(f"Bearer {first}", _request(w, holder))
+    assert as_bearer.status == 401 and "DPoP-bound" in as_bearer.body["error_description"]  # type: ignore[index]

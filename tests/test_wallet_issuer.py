@@ -130,8 +130,26 @@ def test_offer_refusals(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
         ({"description": "x" * 301}, "txCode.description"),
         ({"description": 5}, "txCode.description"),
     ):
-        assert refused(credential=template(), tx_code=tx).field == field, tx
+        got = refused(credential=template(), tx_code=tx)
+        assert (got.field, got.code) == (field, "REQUEST_INVALID"), tx
     assert isinstance(refused(credential=template(), tx_code="yes"), OfferRefused)
+    for kw in (
+        {"credential": [1]},
+        {"credential": {**template(), "credentialSubject": [{}]}},
+        {"credential": template(), "configurations": [SIGNED]},
+        {"credential": template(), "configurations": [LDP, LDP]},
+    ):
+        assert refused(**kw).code == "REQUEST_INVALID", kw
+    # the edges that are still accepted: a 300-character description, a default length of 6
+    edge = w.create_offer(credential=template(), tx_code={"description": "x" * 300})
+    assert edge["credentialOffer"]["grants"][PRE]["tx_code"] == {
+        "input_mode": "numeric",
+        "length": 6,
+        "description": "x" * 300,
+    }
+    # the subject's id is the wallet's DID at issuance: a template's own id is not judged
+    loose = {**template(), "credentialSubject": {**template()["credentialSubject"], "id": "x y"}}
+    assert w.create_offer(credential=loose)["offerId"]
 
 
 def test_offers_as_made(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
@@ -580,3 +598,141 @@ def test_offer_status_is_the_issuers_own(wallet_issuer: tuple[WalletIssuer, Cloc
         status.body["credentialConfigurationIds"]
         == made["credentialOffer"]["credential_configuration_ids"]
     )
+
+
+def test_error_descriptions_stay_in_the_allowed_characters() -> None:
+    from mcvc.oid4vci.issuer import _error
+
+    said = _error(400, "invalid_request", 'a "quoted" C:\\path \u00e9\n')
+    assert said.body == {
+        "error": "invalid_request",
+        "error_description": "a 'quoted' C:/path ??",
+    }
+
+
+def test_offer_links_by_value_are_compact_utf8() -> None:
+    from urllib.parse import quote
+
+    offer = {"credential_issuer": "https://uni.example/issuers/d\u00e9mo", "ids": [1, 2]}
+    text = '{"credential_issuer":"https://uni.example/issuers/d\u00e9mo","ids":[1,2]}'
+    assert offer_link(offer) == (
+        "openid-credential-offer://?credential_offer=" + quote(text, safe="")
+    )
+
+
+def test_the_constructor_keeps_what_it_is_given(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    from mcvc.jades.certs import TrustAnchors
+    from mcvc.oid4vci.dpop import DpopNonces
+    from mcvc.oid4vci.keyattest import KeyAttestationPolicy
+
+    w, clock = wallet_issuer
+    nonces = DpopNonces(b"sixteen bytes or more")
+    policy = KeyAttestationPolicy(TrustAnchors())
+    made = WalletIssuer(
+        w.issuer,
+        identifier=w.identifier,
+        ledger=w.ledger,
+        book=w.book,
+        nonces=w.nonces,
+        clock=clock,
+        vct=w.vct,
+        require_dpop=True,
+        dpop_nonces=nonces,
+        key_attestations=policy,
+    )
+    assert made.require_dpop is True and made.dpop_nonces is nonces
+    assert made.key_attestations is policy
+    plain = WalletIssuer(
+        w.issuer,
+        identifier=w.identifier,
+        ledger=w.ledger,
+        book=w.book,
+        nonces=w.nonces,
+        clock=clock,
+        vct=w.vct,
+    )
+    assert (plain.batch_size, plain.deferred_interval) == (3, 60)
+    assert plain.require_dpop is False and plain.dpop_nonces is None
+    assert plain.key_attestations is None
+
+
+def test_offer_status_as_the_university_reads_it(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
+    w, _ = wallet_issuer
+    made = w.create_offer(credential=template())
+    status = w.offer_status(made["offerId"])
+    assert status.status == 200 and status.headers == {"Cache-Control": "no-store"}
+    assert status.body == {
+        "offerId": made["offerId"],
+        "state": "offered",
+        "expiresAt": made["expiresAt"].replace("Z", "+00:00"),
+        "credentialConfigurationIds": made["credentialOffer"]["credential_configuration_ids"],
+        "notifications": [],
+    }
+
+
+def test_authorization_details_that_are_not_a_list(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    w, _ = wallet_issuer
+    for details in ("5", '"openid_credential"', '{"type": "openid_credential"}'):
+        made = w.create_offer(credential=template())
+        answer = w.token(
+            {
+                "grant_type": PRE,
+                "pre-authorized_code": made["credentialOffer"]["grants"][PRE][
+                    "pre-authorized_code"
+                ],
+                "authorization_details": details,
+            }
+        )
+        assert answer.status == 200 and "authorization_details" not in answer.body, details  # type: ignore[operator]
+
+
+def test_proofs_without_attestations_under_a_policy_that_does_not_need_them(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    from mcvc.jades.certs import TrustAnchors
+    from mcvc.oid4vci.keyattest import KeyAttestationPolicy
+
+    w, _ = wallet_issuer
+    w.key_attestations = KeyAttestationPolicy(TrustAnchors())
+    a, b = Wallet("p256"), Wallet("ed25519")
+    n = nonce(w)
+    got = w.credential(
+        redeem(w),
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [a.proof(IDENT, n), b.proof(IDENT, n)]},
+        },
+    )
+    assert got.status == 200, got.body
+    subjects = [c["credential"]["credentialSubject"]["id"] for c in got.body["credentials"]]  # type: ignore[index]
+    assert subjects == [a.did, b.did]
+
+
+def test_an_sd_jwt_names_a_token_status_list_only_when_it_has_a_status(
+    wallet_issuer: tuple[WalletIssuer, Clock],
+) -> None:
+    from mcvc.jose import parse_jose
+    from mcvc.sdjwt import parse_sd_jwt
+
+    w, _ = wallet_issuer
+
+    def payload() -> dict[str, Any]:
+        got = w.credential(
+            redeem(w, credential=template()),
+            {
+                "credential_configuration_id": SD,
+                "proofs": {"jwt": [Wallet().proof(IDENT, nonce(w))]},
+            },
+        )
+        assert got.status == 200, got.body
+        token = got.body["credentials"][0]["credential"]  # type: ignore[index]
+        return dict(parse_jose(parse_sd_jwt(token).jwt).claims)
+
+    with_status = payload()
+    assert with_status["status"]["status_list"]["uri"].endswith("/token")
+    # a VC 1.1 template without the status context, from an issuer that adds status lists to
+    # those only when asked: no credentialStatus, and no status claim either (not a null one)
+    w.issuer.vc1_status = "when-asked"
+    assert "status" not in payload()

@@ -199,8 +199,11 @@ class DpopBook:
             return False
         return True
 
-    def bind(self, token: str, jkt: str, expires_at: datetime) -> None:
+    def bind(self, token: str, jkt: str, expires_at: datetime, now: datetime) -> None:
+        """Bind a token to a key until it expires; bindings of expired tokens are dropped
+        (their tokens are refused anyway), so the table does not grow without end."""
         with self.engine.begin() as conn:
+            conn.execute(delete(bindings).where(bindings.c.expires_at < now))
             conn.execute(
                 bindings.insert().values(token_hash=_sha(token), jkt=jkt, expires_at=expires_at)
             )

@@ -317,7 +317,8 @@ class WalletIssuer:
         except TokenError as exc:
             return _error(400, exc.code, str(exc))
         if bound is not None:
-            self.dpop.bind(token, bound.jkt, self.clock.now() + self.token_ttl)
+            now = self.clock.now()
+            self.dpop.bind(token, bound.jkt, now + self.token_ttl, now)
         body: dict[str, Any] = {
             "access_token": token,
             "token_type": "Bearer" if bound is None else "DPoP",
