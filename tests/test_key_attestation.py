@@ -144,7 +144,7 @@ LEVELS = KeyAttestationPolicy(
 REFUSALS: list[tuple[str, Any, KeyAttestationPolicy]] = [
     ("must be one compact JWS", 5, POLICY),
     (
-        "typ must be key-attestation\\+jwt",
+        "^the key attestation's typ must be key-attestation\\+jwt",
         attestation([KEY], "n", header={"typ": "keyattestation+jwt"}),
         POLICY,
     ),
@@ -194,9 +194,13 @@ REFUSALS: list[tuple[str, Any, KeyAttestationPolicy]] = [
     ),
     ("signature does not verify", attestation([KEY], "n", signer=STRANGER), POLICY),
     ("alg ES384 does not fit a", attestation([KEY], "n", header={"alg": "ES384"}), POLICY),
-    ("needs iat", attestation([KEY], "n", claims={"iat": None}), POLICY),
+    ("^the key attestation needs iat", attestation([KEY], "n", claims={"iat": None}), POLICY),
     ("needs iat", attestation([KEY], "n", claims={"iat": "now"}), POLICY),
-    ("iat is in the future", attestation([KEY], "n", claims={"iat": NOW.timestamp() + 61}), POLICY),
+    (
+        "^the key attestation's iat is in the future",
+        attestation([KEY], "n", claims={"iat": NOW.timestamp() + 61}),
+        POLICY,
+    ),
     ("needs exp", attestation([KEY], "n", claims={"exp": None}), POLICY),
     ("exp must be a number", attestation([KEY], "n", claims={"exp": True}), POLICY),
     ("exp must be a number", attestation([KEY], "n", claims={"exp": "tomorrow"}), POLICY),
