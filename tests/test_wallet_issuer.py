@@ -99,9 +99,11 @@ def test_offer_refusals(wallet_issuer: tuple[WalletIssuer, Clock]) -> None:
             w.create_offer(**kw)
         return caught.value
 
-    assert refused().field == "credential"
-    assert refused(credential=template(), row_key="r").field == "credential"
-    assert refused(credential=template(), ttl=timedelta(seconds=59)).field == "expiresIn"
+    assert (refused().field, refused().code) == ("credential", "REQUEST_INVALID")
+    both = refused(credential=template(), row_key="r")
+    assert (both.field, both.code) == ("credential", "REQUEST_INVALID")
+    short = refused(credential=template(), ttl=timedelta(seconds=59))
+    assert (short.field, short.code) == ("expiresIn", "REQUEST_INVALID")
     assert (
         refused(credential=template(), ttl=MAX_OFFER_TTL + timedelta(seconds=1)).field
         == "expiresIn"
