@@ -39,7 +39,7 @@ def well_formed_iri(value: str) -> bool:
 
 def _malformed(value: str) -> JsonLdProcessingError:
     return JsonLdProcessingError(
-        f"{value!r} is not a well-formed IRI (white space or one of <>\"{{}}|^`\\): JSON-LD "
+        f'{value!r} is not a well-formed IRI (white space or one of <>"{{}}|^`\\): JSON-LD '
         "processors leave such statements out of the signed data",
         code="DATA_LOSS_DETECTION_ERROR",
         value=value,
