@@ -18,8 +18,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         from ..service.app import CONFIG_ENV, create_app
         from ..service.config import ServiceConfig
-    except ImportError:
-        raise _Usage("the service needs the serve extra: pip install 'mcvc[serve]'") from None
+    except ImportError as exc:
+        raise _Usage(
+            f"the service needs the serve extra: pip install 'mcvc[serve]' ({exc.name} is missing)"
+        ) from None
     config = ServiceConfig.load(args.config)
     if not config.challenge_secret():
         # the workers of this server share one secret; replicas must configure the same one
