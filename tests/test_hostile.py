@@ -207,6 +207,19 @@ def test_repeated_node_changed_to_a_python_equal_value_fails(
     assert verify_proofs(signed)[0].code == "INVALID_SIGNATURE"
 
 
+def test_a_second_key_for_id_cannot_rebind_a_credential() -> None:
+    # {"id": A, "@id": B}: JSON-LD processors refuse two keys for @id ("colliding keywords").
+    # The fast walk took the last one, so a credential signed for B, with "id" set to A and B
+    # moved to "@id", verified while every reader of the JSON saw A as its subject.
+    key = generate_key()
+    doc = _vc({"issuer": key.did_key, "credentialSubject": {"id": "did:example:bob"}})
+    signed = sign(doc, key)
+    forged = json.loads(json.dumps(signed))
+    forged["credentialSubject"] = {"id": "did:example:mallory", "@id": "did:example:bob"}
+    (result,) = verify_proofs(forged)
+    assert result.code == "JSONLD_ERROR" and "colliding keywords" in result.message
+
+
 def test_small_order_ed25519_key_rejected() -> None:
     small = multibase_encode(b"\xed\x01" + b"\x01" + bytes(31))
     with pytest.raises(KeyFormatError) as info:

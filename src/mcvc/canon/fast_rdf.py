@@ -101,9 +101,7 @@ class _State:
     ) -> None:
         self.deadline = deadline
         self.nodes = 0
-        self.loader = loader
         self.options = _options(loader)
-        self.rdf_options = {**self.options, "rdfDirection": None, "produceGeneralizedRdf": False}
         self.proc = jsonld.JsonLdProcessor()
         memo = getattr(loader, "_mcvc_fast_memo", None)
         if memo is None:
@@ -114,7 +112,7 @@ class _State:
         self.key_memo: dict[str, dict[str, Any]] = memo["key"]
         self.special_memo: dict[str, frozenset[str]] = memo["special"]
         self.plan_memo: dict[str, dict[str, _Plan]] = memo["plan"]
-        self.scalar_memo: dict[tuple[str, str | None], tuple[str, str]] = memo["scalar"]
+        self.scalar_memo: dict[tuple[str, str], tuple[str, str]] = memo["scalar"]
         self.quads: list[Quad] = []
         self.counter = 0
         # Counts what makes a walk depend on more than the JSON equality of its input: values
@@ -203,8 +201,6 @@ class _State:
             isinstance(expanded, str) and (expanded.startswith("@") or ":" in expanded)
         ):
             plan = (_LOST, expanded, None, None, (), None)
-        elif expanded[0] == "@" or expanded.startswith("_:"):
-            plan = (_OTHER, expanded, None, None, (), None)
         else:
             definition = active["mappings"].get(key)
             container = tuple(_container(definition))
@@ -216,6 +212,7 @@ class _State:
                 try:
                     predicate = _iri(expanded)
                 except McvcError:
+                    # keywords other than @id and @type, blank node ids, IRIs pyld would skip
                     plan = (_OTHER, expanded, None, None, (), None)
                 else:
                     scoped = definition.get("@context") if definition else None
@@ -223,7 +220,7 @@ class _State:
         table[key] = plan
         return plan
 
-    def scalar_mode(self, active: Any, prop: str | None) -> tuple[str, str]:
+    def scalar_mode(self, active: Any, prop: str) -> tuple[str, str]:
         """How pyld's ``_expand_value`` treats a string under ``prop`` in ``active``, for the
         modes written out in :func:`_string_object`; anything else is ``("pyld", "")``."""
         key = (active["_uuid"], prop)
@@ -235,38 +232,31 @@ class _State:
             self.scalar_memo[key] = found
         return found
 
-    def _scalar_mode(self, active: Any, prop: str | None) -> tuple[str, str]:
-        if prop is None:
-            return ("pyld", "")
+    def _scalar_mode(self, active: Any, prop: str) -> tuple[str, str]:
         expanded = self.term_iri(active, prop)
         if not isinstance(expanded, str) or expanded.startswith("@"):
-            return ("pyld", "")  # @id, @type, @graph and other keywords
+            return _GENERAL  # @id, @type, @graph and other keywords
         mappings = active["mappings"]
         if prop in mappings and mappings[prop] is None:
-            return ("pyld", "")
+            return _GENERAL
         entry = mappings.get(prop) or {}
+        # pyld's context processing leaves @type, @language and @direction strings or null
         type_ = entry.get("@type")
         if type_ == "@id":
-            return ("id", "")
+            return _NODE_ID
         if type_ == "@vocab":
-            return ("vocab", "")
+            return _NODE_VOCAB
         if type_ is not None and type_ != "@none":
-            if (
-                not isinstance(type_, str)
-                or type_ in _SPECIAL_TYPES
-                or type_.startswith(("@", _SENTINEL_BASE))
-            ):
-                return ("pyld", "")
+            if type_ in _SPECIAL_TYPES or type_.startswith(("@", _SENTINEL_BASE)):
+                return _GENERAL
             return ("typed", type_)
         language = entry["@language"] if "@language" in entry else active.get("@language")
         direction = entry["@direction"] if "@direction" in entry else active.get("@direction")
         if direction is not None:
-            return ("pyld", "")
+            return _GENERAL
         if language is None:
-            return ("plain", "")
-        if isinstance(language, str):
-            return ("language", language.lower())
-        return ("pyld", "")
+            return _PLAIN
+        return ("language", language.lower())
 
     def iri(self, active: Any, value: Any, *, vocab: bool, base: bool) -> Any:
         key = (active["_uuid"], value, vocab, base)
@@ -282,6 +272,11 @@ class _State:
 
 
 _MISSING = object()
+# string modes of _State.scalar_mode; the second item is the datatype or language tag
+_GENERAL = ("pyld", "")
+_PLAIN = ("plain", "")
+_NODE_ID = ("id", "")
+_NODE_VOCAB = ("vocab", "")
 
 # kinds of key plans: (kind, expanded IRI, predicate term, definition, container, scoped context)
 _ID, _TYPE_KEY, _PROPERTY, _LOST, _OTHER = range(5)
@@ -296,16 +291,14 @@ def _definition(active: Any, term: str | None) -> Any:
 
 
 def _container(definition: Any) -> list[str]:
-    if not definition:
-        return []
-    value = definition.get("@container") or []
-    return value if isinstance(value, list) else [value]
+    # pyld's context processing stores @container as a list
+    return (definition or {}).get("@container") or []
 
 
 def _iri(value: str) -> Term:
     """An IRI term; relative references (from the sentinel base) and IRIs pyld would skip are
     refused as in the pyld path."""
-    if value.startswith(_SENTINEL_BASE) or ":" not in value or not well_formed_iri(value):
+    if value.startswith(_SENTINEL_BASE) or not well_formed_iri(value):
         return _term({"type": "IRI", "value": value})  # raises RELATIVE_IRI or the data loss
     return ("I", value)
 
@@ -324,26 +317,10 @@ def _emit(st: _State, s: Term, p: Term, o: Term, g: Term | None) -> None:
 
 
 def _literal(st: _State, item: dict[str, Any]) -> Term:
-    value = item.get("@value")
-    if isinstance(value, str) and len(item) <= 2:
-        # the common cases, written out; numbers, booleans and @json go through pyld
-        if len(item) == 1:
-            return ("L", value, XSD_STRING, "")
-        language = item.get("@language")
-        if isinstance(language, str):
-            return ("L", value, RDF_LANGSTRING, language.lower())
-        datatype = item.get("@type")
-        if (
-            isinstance(datatype, str)
-            and datatype not in _SPECIAL_TYPES
-            and not datatype.startswith("@")
-        ):
-            return _term({"type": "literal", "value": value, "datatype": datatype})
-    triples: list[Any] = []
-    obj = st.proc._object_to_rdf(item, None, triples, st.rdf_options)
-    if triples or obj is None or not isinstance(obj.get("value"), str):
-        raise Unsupported("value that is not a plain literal")
-    return _term(obj)
+    # A value object: always a literal with a string value, and never a list (the only thing
+    # _object_to_rdf adds triples for). @direction never gets here (both callers decline it),
+    # the only option this reads besides processingMode, so the expansion options serve.
+    return _term(st.proc._object_to_rdf(item, None, [], st.options))
 
 
 def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str, Any]:
@@ -351,6 +328,9 @@ def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str,
     out: dict[str, Any] = {}
     for key, value in element.items():
         expanded = st.iri(active, key, vocab=True, base=False)
+        if expanded in out:
+            # an alias and its keyword: pyld refuses "colliding keywords"
+            raise Unsupported(f"two keys for {expanded}")
         if expanded == "@value":
             if value is None or isinstance(value, dict | list):
                 raise Unsupported("non-scalar @value")
@@ -368,7 +348,7 @@ def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str,
         elif expanded == "@language":
             if not isinstance(value, str):
                 raise Unsupported("@language")
-            out["@language"] = value.lower()
+            out["@language"] = value  # _literal lowercases it
         else:
             raise Unsupported(f"value object key {key}")
     if "@type" in out and "@language" in out:
@@ -383,10 +363,9 @@ def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str,
 def _objects(
     st: _State,
     active: Any,
-    prop: str | None,
+    prop: str,
     value: Any,
     graph: Term | None,
-    type_scoped: Any,
     container: tuple[str, ...],
 ) -> list[Term]:
     """The RDF objects for ``value`` under ``prop``: ``container`` comes from the context that
@@ -412,9 +391,7 @@ def _objects(
         if any(isinstance(item, list) for item in items):
             # JSON-LD 1.1 makes a list of lists of these; pyld builds them
             raise Unsupported("nested lists")
-        terms = [
-            t for item in items for t in _one(st, active, prop, item, graph, type_scoped, container)
-        ]
+        terms = [t for item in items for t in _one(st, active, prop, item, graph, container)]
         head: Term = _NIL
         for term in reversed(terms):
             node = st.bnode()
@@ -426,17 +403,16 @@ def _objects(
     for item in items:
         if isinstance(item, list):
             raise Unsupported("nested arrays")
-        out.extend(_one(st, active, prop, item, graph, type_scoped, container))
+        out.extend(_one(st, active, prop, item, graph, container))
     return out
 
 
 def _one(
     st: _State,
     active: Any,
-    prop: str | None,
+    prop: str,
     item: Any,
     graph: Term | None,
-    type_scoped: Any,
     container: tuple[str, ...],
 ) -> list[Term]:
     if item is None:
@@ -444,18 +420,16 @@ def _one(
     if "@graph" in container and not isinstance(item, dict):
         raise Unsupported("a scalar under a @graph container")
     if isinstance(item, dict):
-        if "@graph" in container:
-            if "@list" in container:
-                raise Unsupported("graph list")
+        if "@graph" in container:  # pyld refuses @graph with @list in a context
             name = st.bnode()
-            _node(st, active, prop, item, name, type_scoped)
+            _node(st, active, prop, item, name)
             return [name]
         if not st.value_or_list_keys(active).isdisjoint(item):
             expanded_keys = [st.term_iri(active, k) for k in item]
             if "@value" in expanded_keys:
                 return [_literal(st, _value_object(st, active, item))]
             raise Unsupported("@list object")
-        return [_node(st, active, prop, item, graph, type_scoped)]
+        return [_node(st, active, prop, item, graph)]
     if type(item) is str:
         mode, extra = st.scalar_mode(active, prop)
         if mode != "pyld":
@@ -466,11 +440,8 @@ def _one(
         expanded = st.proc._expand_value(active, prop, item, st.options)
     except jsonld.JsonLdError as exc:
         raise Unsupported(str(exc)) from None
-    if isinstance(expanded, dict) and "@id" in expanded:
-        if not isinstance(expanded["@id"], str):
-            raise Unsupported("@id value")
-        raw = expanded["@id"]
-        return [("B", "u" + raw[2:]) if raw.startswith("_:") else _iri(raw)]
+    # strings coerced to node references are written out in _string_object, and pyld coerces
+    # nothing else; so this is a value object
     if not isinstance(expanded, dict) or "@value" not in expanded:
         raise Unsupported("unexpected scalar expansion")
     if "@direction" in expanded:
@@ -499,7 +470,6 @@ def _node(
     prop: str | None,
     element: dict[str, Any],
     graph: Term | None,
-    type_scoped: Any,
 ) -> Term:
     """Emit the quads of a node object and return its subject.
 
@@ -511,13 +481,7 @@ def _node(
     different quads)."""
     node_id = element.get("id", element.get("@id"))
     if isinstance(node_id, str) and not node_id.startswith("_:"):
-        key = (
-            active["_uuid"],
-            prop,
-            graph,
-            type_scoped["_uuid"] if type_scoped is not None else "",
-            node_id,
-        )
+        key = (active["_uuid"], prop, graph, node_id)
         for seen, subject in st.seen.get(key, ()):
             if seen == element:
                 st.reused += 1
@@ -530,14 +494,14 @@ def _node(
                 st.seen.setdefault(key, []).append((element, hit[0]))
                 return hit[0]
         counter, impure, reused, start = st.counter, st.impure, st.reused, len(st.quads)
-        subject = _walk_node(st, active, prop, element, graph, type_scoped)
+        subject = _walk_node(st, active, prop, element, graph)
         if st.counter == counter and st.impure == impure:
             st.seen.setdefault(key, []).append((element, subject))
             # a sub-tree that reused a node walked earlier in this document lacks its quads
             if shared is not None and st.reused == reused:
                 shared.offer(key, element, subject, st.quads[start:])
         return subject
-    return _walk_node(st, active, prop, element, graph, type_scoped)
+    return _walk_node(st, active, prop, element, graph)
 
 
 def _walk_node(
@@ -546,15 +510,15 @@ def _walk_node(
     prop: str | None,
     element: dict[str, Any],
     graph: Term | None,
-    type_scoped: Any,
 ) -> Term:
     st.nodes += 1
     if st.deadline is not None and not st.nodes & 255:
         st.deadline.check("JSON-LD to RDF")
     # --- the context steps of pyld's _expand, in its order ---
     property_scoped = (_definition(active, prop) or {}).get("@context")
-    if type_scoped is None and active.get("previousContext"):
-        type_scoped = active
+    # pyld hands a type-scoped context down only through arrays and @nest, both of which this
+    # walk does itself; a node's own one is its active context while that can still revert
+    type_scoped = active if active.get("previousContext") else None
     must_revert = True
     if type_scoped is not None and len(element) <= 2 and "@context" not in element:
         for key in sorted(element):
@@ -580,6 +544,7 @@ def _walk_node(
         for type_ in sorted(t for t in types if isinstance(t, str)):
             definition = type_scoped_ctx["mappings"].get(type_)
             scoped = definition.get("@context") if definition else None
+            # pyld keeps a type's "@context": null as False and, like None, applies nothing
             if scoped is not None and scoped is not False:
                 active = st.process(active, scoped, propagate=False)
                 applied = True
@@ -589,6 +554,9 @@ def _walk_node(
 
     # --- subject ---
     subject: Term | None = None
+    if sum(1 for plan in plans.values() if plan[0] == _ID) > 1:
+        # pyld refuses two keys for @id (an alias and the keyword), "colliding keywords"
+        raise Unsupported("two keys for @id")
     for key, plan in plans.items():
         if plan[0] == _ID:
             value = element[key]
@@ -609,7 +577,7 @@ def _walk_node(
             scoped = plan[5]
             term_ctx = active if scoped is None else st.process(active, scoped, override=True)
             predicate = plan[2]
-            for obj in _objects(st, term_ctx, key, value, graph, None, plan[4]):
+            for obj in _objects(st, term_ctx, key, value, graph, plan[4]):
                 quads.append((subject, predicate, obj, graph))  # type: ignore[arg-type]
         elif kind == _TYPE_KEY:
             value = element[key]
@@ -671,5 +639,5 @@ def _to_dataset_fast(
             "@nest",
         ):
             raise Unsupported("top-level keyword")
-    _node(st, active, None, rest, None, None)
+    _node(st, active, None, rest, None)
     return st.quads
