@@ -141,6 +141,29 @@ def test_subjects_are_counted() -> None:
     )
 
 
+def test_every_subject_the_json_names_is_a_signed_one() -> None:
+    doc = _credential()
+    quads = _graph(doc)
+    subject = doc["credentialSubject"]
+    assert isinstance(subject.get("id"), str) and not subject["id"].startswith("_:")
+    assert _mismatch(doc, quads) is None
+    other = {**doc, "credentialSubject": {**subject, "id": "did:example:someone-else"}}
+    assert _mismatch(other, quads) == "credentialSubject"
+    # a subject given as its id alone
+    assert _mismatch({**doc, "credentialSubject": subject["id"]}, quads) is None
+    assert _mismatch({**doc, "credentialSubject": "did:example:someone-else"}, quads) == (
+        "credentialSubject"
+    )
+    # a blank node id, or none, names no node
+    assert _mismatch({**doc, "credentialSubject": {**subject, "id": "_:b0"}}, quads) is None
+    assert _mismatch({**doc, "credentialSubject": {**subject, "id": 7}}, quads) is None
+    found = compare_signed_reading(other, quads, presentation=False)
+    assert (
+        found is not None
+        and "'did:example:someone-else' is not a signed subject" in (found.to_dict()["message"])
+    )
+
+
 def test_status_entries_are_counted_and_read_whole() -> None:
     doc = _credential()
     quads = _graph(doc)

@@ -109,8 +109,18 @@ def compare_signed_reading(
         if signed != expected:
             return _mismatch(name, f"signed {signed!r}, JSON {expected!r}")
     subjects = _list(doc.get("credentialSubject"))
-    if len(_values(own, node, CRED + "credentialSubject")) != len(subjects):
+    signed_subjects = _values(own, node, CRED + "credentialSubject")
+    if len(signed_subjects) != len(subjects):
         return _mismatch("credentialSubject", "the number of subjects differs")
+    # holder binding and the report name the learner by these ids
+    for subject in subjects:
+        subject_id = _id_of(subject)
+        if (
+            isinstance(subject_id, str)
+            and not subject_id.startswith("_:")
+            and ("I", subject_id) not in signed_subjects
+        ):
+            return _mismatch("credentialSubject", f"{subject_id!r} is not a signed subject")
     return _status(doc, quads, own, node)
 
 
