@@ -799,12 +799,12 @@ def test_subtree_cache_bookkeeping() -> None:
     cache.offer(("b",), element, subject, quads)
     assert list(cache.entries) == [("b",)] and cache.size == 1
     # sightings are bounded by four times max_entries
-    sighted = SubtreeCache(max_entries=1)
-    for i in range(4):
+    sighted = SubtreeCache(max_entries=2)
+    for i in range(8):
         sighted.offer((i,), element, subject, quads)
-    assert len(sighted.sightings) == 4
-    sighted.offer((4,), element, subject, quads)
-    assert sighted.sightings == {(4,)}
+    assert len(sighted.sightings) == 8
+    sighted.offer((8,), element, subject, quads)
+    assert sighted.sightings == {(8,)}
 
 
 def test_subtree_cache_serves_nodes_named_by_either_id_key() -> None:

@@ -11,6 +11,7 @@ import pytest
 import mcvc
 from mcvc.canon.jsonld_rdf import _BoundedCache, expand_strict, to_dataset
 from mcvc.contexts import StaticLoader
+from mcvc.limits import Deadline
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 EX = "https://ex.example/"
@@ -197,3 +198,37 @@ def test_expansion_of_nothing_is_refused() -> None:
     with pytest.raises(mcvc.McvcError) as refused:
         expand_strict({"@context": {"p": f"{EX}p"}}, StaticLoader())
     assert refused.value.code == "DATA_LOSS_DETECTION_ERROR"
+
+
+def test_values_after_a_list_under_one_property_are_kept_once() -> None:
+    # pyld adds a list with duplicates allowed; a value after it under the same property is
+    # checked against what is already there, the list included
+    doc = _credential(
+        credentialSubject={"id": "did:example:2", "p": [{"@list": ["a"]}, "b", {"@list": []}, "b"]}
+    )
+    doc["@context"] = [V2, {"p": f"{EX}p"}]
+    objects = [q[2] for q in to_dataset(doc, StaticLoader()) if q[1] == ("I", f"{EX}p")]
+    assert sorted(o[0] for o in objects) == ["B", "I", "L"]  # a list, the empty list, "b"
+
+
+class _Recording(Deadline):
+    """A deadline that never expires and records where it was looked at."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.stages: list[str] = []
+
+    def check(self, stage: str) -> None:
+        self.stages.append(stage)
+
+
+def test_every_stage_looks_at_the_deadline() -> None:
+    subjects = [{"id": f"urn:x:{i}", "p": "x"} for i in range(300)]
+    doc = _credential(credentialSubject=subjects)
+    doc["@context"] = [V2, {"p": f"{EX}p"}]
+    deadline = _Recording()
+    to_dataset(doc, StaticLoader(), deadline)
+    # 300 subjects of 2 values each: over 600 elements, over 600 node map calls
+    assert deadline.stages.count("JSON-LD expansion") >= 2
+    assert deadline.stages.count("JSON-LD node map") >= 2
+    assert deadline.stages[-1] == "JSON-LD to RDF"

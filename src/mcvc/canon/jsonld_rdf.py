@@ -85,15 +85,6 @@ def _unwrap(exc: BaseException) -> McvcError | None:
     return None
 
 
-def _pyld_code(exc: BaseException) -> str:
-    cur: BaseException | None = exc
-    code = ""
-    while cur is not None:
-        code = getattr(cur, "code", None) or code
-        cur = cur.__cause__
-    return str(code or "")
-
-
 def _options(loader: StaticLoader) -> dict[str, Any]:
     return {
         "documentLoader": loader,
@@ -168,7 +159,9 @@ def _value_key(value: Any) -> tuple[str, str]:
         return ("v", json.dumps(fields, sort_keys=True, ensure_ascii=False))
     if isinstance(value, dict) and "@id" in value and len(value) == 1:
         return ("n", str(value["@id"]))
-    return ("o", str(id(value)))
+    # lists: pyld adds them with duplicates allowed, so their key only has to exist when a
+    # value comes after one under the same property
+    return ("o", "")
 
 
 class _NodeMapper(jsonld.JsonLdProcessor):  # type: ignore[misc]
@@ -328,7 +321,9 @@ def expand_strict(
         inner = _unwrap(exc)
         if inner is not None:
             raise inner from None
-        code = _pyld_code(exc)
+        # every error pyld's expansion raises carries its code (the ones without are for a URL
+        # given as the input, and mcvc passes a document)
+        code = str(exc.code or "")
         message = str(exc.args[0]) if exc.args else "JSON-LD error"
         raise JsonLdProcessingError(
             f"JSON-LD processing failed: {message}" + (f" ({code})" if code else ""),
