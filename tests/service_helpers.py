@@ -24,7 +24,7 @@ from mcvc.clock import Clock, FixedClock
 from mcvc.service.app import create_app
 from mcvc.service.config import ServiceConfig
 
-from .conftest import NOW, ROOT
+from .conftest import NOW, ROOT, trust_file
 
 DEMO_KEY = ROOT / "keys" / "demo-ed25519.json"
 TOKEN = "test-token-for-the-demo-issuer-only"
@@ -82,6 +82,31 @@ def base_config(port: int, ledger: str, **extra: Any) -> dict[str, Any]:
             config[key] = {**config[key], **value}
         else:
             config[key] = value
+    return config
+
+
+def verifier_config(
+    folder: Path,
+    port: int,
+    verifier: KeyPair,
+    token: str,
+    *,
+    issuer: KeyPair | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """A service config with an admissions office's verifier (``options`` go to its section)
+    and, given ``issuer``, the demo issuer signing with that key, on the officer's trust list."""
+    save_key(verifier, folder / "verifier.json")
+    config = base_config(port, f"sqlite:///{folder / 'ledger.db'}")
+    if issuer is not None:
+        save_key(issuer, folder / "issuer.json")
+        config["issuers"][0]["key"] = str(folder / "issuer.json")
+        config["verify"]["trust"] = str(trust_file(folder, issuer.did_key))
+    config["verifier"] = {
+        "key": str(folder / "verifier.json"),
+        "token_sha256": [hashlib.sha256(token.encode()).hexdigest()],
+        **options,
+    }
     return config
 
 

@@ -9,7 +9,6 @@ without it these tests are skipped (MCVC_REQUIRE_HOLDER=1 makes that a failure).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -26,8 +25,7 @@ from mcvc.clock import SystemClock
 from mcvc.jose import parse_jose
 from mcvc.sdjwt import parse_sd_jwt
 
-from .conftest import trust_file
-from .service_helpers import TOKEN, base_config, free_port, running
+from .service_helpers import TOKEN, base_config, free_port, running, verifier_config
 from .test_oid4vci import ISSUER, template
 
 HOLDER = os.environ.get("MCVC_HOLDER_DIR", "")
@@ -58,16 +56,7 @@ def holder(*args: str) -> dict[str, Any]:
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[str]:
     # the libraries stamp proofs with the wall clock, so the service runs on it too
-    port = free_port()
-    save_key(ISSUER, tmp_path / "issuer.json")
-    save_key(VERIFIER, tmp_path / "verifier.json")
-    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
-    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
-    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
-    config["verifier"] = {
-        "key": str(tmp_path / "verifier.json"),
-        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
-    }
+    config = verifier_config(tmp_path, free_port(), VERIFIER, VERIFIER_TOKEN, issuer=ISSUER)
     with running(config, clock=SystemClock()) as url:
         yield str(url)
 
@@ -145,22 +134,19 @@ def test_the_library_holder_presents_to_a_verifier_with_an_access_certificate(
 
     from .test_oid4vp_client_id import CA, leaf
 
-    port = free_port()
-    save_key(ISSUER, tmp_path / "issuer.json")
-    save_key(VERIFIER, tmp_path / "verifier.json")
     chain = [leaf(VERIFIER, start=_now() - timedelta(days=1), end=_now() + timedelta(days=1)), CA]
     (tmp_path / "chain.pem").write_bytes(
         b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     )
-    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
-    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
-    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
-    config["verifier"] = {
-        "key": str(tmp_path / "verifier.json"),
-        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
-        "certificate": str(tmp_path / "chain.pem"),
-        "response_mode": "direct_post.jwt",
-    }
+    config = verifier_config(
+        tmp_path,
+        free_port(),
+        VERIFIER,
+        VERIFIER_TOKEN,
+        issuer=ISSUER,
+        certificate=str(tmp_path / "chain.pem"),
+        response_mode="direct_post.jwt",
+    )
     state = str(tmp_path / "wallet.json")
     with running(config, clock=SystemClock()) as url:
         made = _offer(url, "MicroCredential_dc+sd-jwt", tx=False)

@@ -7,7 +7,6 @@ disclosure (the date of birth stays in the wallet)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +17,11 @@ import httpx
 import pytest
 from jwcrypto import jwk, jws
 
-from mcvc import create_presentation, generate_key, save_key, sign_presentation
+from mcvc import create_presentation, generate_key, sign_presentation
 from mcvc.sdjwt import parse_sd_jwt, present_sd_jwt
 
-from .conftest import NOW, trust_file
-from .service_helpers import base_config, free_port, running
+from .conftest import NOW
+from .service_helpers import base_config, free_port, running, verifier_config
 from .test_oid4vci import ISSUER, Clock, Wallet, nonce, offer, token
 
 VERIFIER = generate_key("p256")
@@ -32,17 +31,8 @@ VAUTH = {"Authorization": f"Bearer {VERIFIER_TOKEN}"}
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[str, Clock]]:
-    port = free_port()
     clock = Clock(NOW)
-    save_key(ISSUER, tmp_path / "issuer.json")
-    save_key(VERIFIER, tmp_path / "verifier.json")
-    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
-    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
-    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
-    config["verifier"] = {
-        "key": str(tmp_path / "verifier.json"),
-        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
-    }
+    config = verifier_config(tmp_path, free_port(), VERIFIER, VERIFIER_TOKEN, issuer=ISSUER)
     with running(config, clock=clock) as url:
         yield str(url), clock
 
@@ -344,17 +334,14 @@ def encrypted_answer(request: dict[str, Any], **params: Any) -> httpx.Response:
 
 
 def test_encrypted_answers(tmp_path: Path) -> None:
-    port = free_port()
-    save_key(ISSUER, tmp_path / "issuer.json")
-    save_key(VERIFIER, tmp_path / "verifier.json")
-    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
-    config["issuers"][0]["key"] = str(tmp_path / "issuer.json")
-    config["verify"]["trust"] = str(trust_file(tmp_path, ISSUER.did_key))
-    config["verifier"] = {
-        "key": str(tmp_path / "verifier.json"),
-        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
-        "response_mode": "direct_post.jwt",
-    }
+    config = verifier_config(
+        tmp_path,
+        free_port(),
+        VERIFIER,
+        VERIFIER_TOKEN,
+        issuer=ISSUER,
+        response_mode="direct_post.jwt",
+    )
     with running(config, clock=Clock(NOW)) as url:
         wallet = Wallet("p256")
         credential = receive(url, "MicroCredential_dc+sd-jwt", wallet)
@@ -409,17 +396,12 @@ def test_a_verifier_with_an_access_certificate(tmp_path: Path) -> None:
 
     from .test_oid4vp_client_id import CA, leaf
 
-    save_key(VERIFIER, tmp_path / "verifier.json")
-    port = free_port()
     chain = [leaf(VERIFIER, dns=("127.0.0.1",)), CA]
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     (tmp_path / "chain.pem").write_bytes(pem)
-    config = base_config(port, f"sqlite:///{tmp_path / 'ledger.db'}")
-    config["verifier"] = {
-        "key": str(tmp_path / "verifier.json"),
-        "token_sha256": [hashlib.sha256(VERIFIER_TOKEN.encode()).hexdigest()],
-        "certificate": str(tmp_path / "chain.pem"),
-    }
+    config = verifier_config(
+        tmp_path, free_port(), VERIFIER, VERIFIER_TOKEN, certificate=str(tmp_path / "chain.pem")
+    )
     with running(config, clock=Clock(NOW)) as url:
         made = ask(url)
         assert made["clientId"].startswith("x509_hash:")
