@@ -630,29 +630,14 @@ def test_the_constructor_keeps_what_it_is_given(wallet_issuer: tuple[WalletIssue
     w, clock = wallet_issuer
     nonces = DpopNonces(b"sixteen bytes or more")
     policy = KeyAttestationPolicy(TrustAnchors())
-    made = WalletIssuer(
-        w.issuer,
-        identifier=w.identifier,
-        ledger=w.ledger,
-        book=w.book,
-        nonces=w.nonces,
-        clock=clock,
-        vct=w.vct,
-        require_dpop=True,
-        dpop_nonces=nonces,
-        key_attestations=policy,
-    )
+    def like_w(**options: Any) -> WalletIssuer:
+        shared = {k: getattr(w, k) for k in ("identifier", "ledger", "book", "nonces", "vct")}
+        return WalletIssuer(w.issuer, clock=clock, **shared, **options)
+
+    made = like_w(require_dpop=True, dpop_nonces=nonces, key_attestations=policy)
     assert made.require_dpop is True and made.dpop_nonces is nonces
     assert made.key_attestations is policy
-    plain = WalletIssuer(
-        w.issuer,
-        identifier=w.identifier,
-        ledger=w.ledger,
-        book=w.book,
-        nonces=w.nonces,
-        clock=clock,
-        vct=w.vct,
-    )
+    plain = like_w()
     assert (plain.batch_size, plain.deferred_interval) == (3, 60)
     assert plain.require_dpop is False and plain.dpop_nonces is None
     assert plain.key_attestations is None
