@@ -520,6 +520,29 @@ CASES: list[tuple[str, Any]] = [
         cred({"p": {"@value": "x", "lang": "de", "@language": "en"}}, P, {"lang": "@language"}),
     ),
     ("graph container with a value object", cred({"g": {"@value": "x"}}, G)),
+    ("value object typed with a blank node id", cred({"p": {"@value": "x", "@type": "_:dt"}}, P)),
+    (
+        "value object typed by a term for a blank node id",
+        cred({"p": {"@value": "x", "@type": "dt"}}, P, {"dt": "_:dt"}),
+    ),
+    (
+        "list of blank nodes",
+        cred({"l": [{"p": "x"}, {"p": "y"}]}, P, {"l": {"@id": f"{EX}l", "@container": "@list"}}),
+    ),
+    (
+        "the same statement in two graphs",
+        cred(
+            {
+                "id": "urn:x:1",
+                "p": "x",
+                "q": {"id": "urn:x:2"},
+                "g": {"id": "urn:x:1", "p": "x", "q": {"id": "urn:x:2"}},
+            },
+            P,
+            G,
+            {"q": f"{EX}q"},
+        ),
+    ),
     ("not an object", [cred({"p": "x"}, P)]),
     ("nested deeper than the stack", cred(_deep(3000), P)),
 ]
@@ -677,6 +700,13 @@ OUTCOMES: dict[str, Outcome] = {
     "value object with two keys for @value": ("declines", "two keys for @value"),
     "value object with two keys for @language": ("declines", "two keys for @language"),
     "graph container with a value object": ("declines", "key '@value' (@value)"),
+    "value object typed with a blank node id": ("declines", "@type of a value that is not an IRI"),
+    "value object typed by a term for a blank node id": (
+        "declines",
+        "@type of a value that is not an IRI",
+    ),
+    "list of blank nodes": ANSWERS,
+    "the same statement in two graphs": ANSWERS,
     "not an object": ("declines", "not an object"),
     "nested deeper than the stack": (
         "declines",

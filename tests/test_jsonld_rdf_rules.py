@@ -232,3 +232,12 @@ def test_every_stage_looks_at_the_deadline() -> None:
     assert deadline.stages.count("JSON-LD expansion") >= 2
     assert deadline.stages.count("JSON-LD node map") >= 2
     assert deadline.stages[-1] == "JSON-LD to RDF"
+
+
+def test_the_same_reverse_statement_in_two_graphs_is_kept_in_each() -> None:
+    reverse = {"@reverse": {f"{EX}r": {"id": "urn:x:2"}}}
+    subject = {"id": "urn:x:1", **reverse, "g": {"id": "urn:x:1", **reverse}}
+    doc = _credential(credentialSubject=subject)
+    doc["@context"] = [V2, {"g": {"@id": f"{EX}g", "@container": "@graph"}}]
+    found = [q for q in to_dataset(doc, StaticLoader()) if q[1] == ("I", f"{EX}r")]
+    assert len(found) == 2 and found[0][3] != found[1][3]

@@ -340,9 +340,11 @@ def _value_object(st: _State, active: Any, element: dict[str, Any]) -> dict[str,
                 raise Unsupported("@type of a value")
             datatype = st.iri(active, value, vocab=True, base=True)
             if not isinstance(datatype, str) or not (
-                datatype == "@json" or jsonld._is_absolute_iri(datatype)
+                datatype == "@json"
+                or (jsonld._is_absolute_iri(datatype) and not datatype.startswith("_:"))
             ):
-                # pyld refuses a value whose type is not an absolute IRI (or @json)
+                # pyld refuses a value whose type is not an absolute IRI (or @json); its
+                # _is_absolute_iri also takes a blank node id
                 raise Unsupported("@type of a value that is not an IRI")
             out["@type"] = datatype
         elif expanded == "@language":

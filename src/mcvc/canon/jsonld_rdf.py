@@ -273,9 +273,9 @@ class _NodeMapper(jsonld.JsonLdProcessor):  # type: ignore[misc]
                         )
                 continue
             if prop == "@graph":
+                # (pyld's merged node map, for flattening, is never asked for here)
                 graph_map.setdefault(id_, {})
-                target = active_graph if active_graph == "@merged" else id_
-                self._create_node_map(objects, graph_map, target, issuer)
+                self._create_node_map(objects, graph_map, id_, issuer)
                 continue
             if prop == "@included":
                 self._create_node_map(objects, graph_map, active_graph, issuer)
