@@ -241,3 +241,52 @@ def test_the_same_reverse_statement_in_two_graphs_is_kept_in_each() -> None:
     doc["@context"] = [V2, {"g": {"@id": f"{EX}g", "@container": "@graph"}}]
     found = [q for q in to_dataset(doc, StaticLoader()) if q[1] == ("I", f"{EX}r")]
     assert len(found) == 2 and found[0][3] != found[1][3]
+
+
+IM = {"im": {"@id": f"{EX}im", "@container": "@index"}, "p": f"{EX}p", "q": f"{EX}q"}
+
+
+def _statements(subject: Any, *context: Any) -> list[tuple[Any, ...]]:
+    doc = _credential(credentialSubject=subject)
+    doc["@context"] = [V2, *context]
+    return sorted(
+        (q[1][1].rsplit("/", 1)[-1], q[2][1], q[3] is not None)
+        for q in to_dataset(doc, StaticLoader())
+        if q[1][1].startswith(EX)
+    )
+
+
+def test_one_node_with_two_indexes_is_refused() -> None:
+    subject = {"im": {"a": {"id": "urn:x:1", "p": "x"}, "b": {"id": "urn:x:1", "p": "y"}}}
+    refused = _refusal(_credential(credentialSubject=subject, **{"@context": [V2, IM]}))
+    assert refused.code == "JSONLD_ERROR" and "conflicting @index" in str(refused)
+
+
+def test_one_node_with_the_same_index_twice_is_kept_whole() -> None:
+    subject = {
+        "im": {"a": {"id": "urn:x:1", "p": "x"}},
+        "q": {"id": "urn:x:1", "@index": "a", "p": "z"},
+    }
+    assert _statements(subject, IM) == [
+        ("im", "urn:x:1", False),
+        ("p", "x", False),
+        ("p", "z", False),
+        ("q", "urn:x:1", False),
+    ]
+
+
+def test_properties_after_a_keyword_are_kept() -> None:
+    # node map keys are taken in sorted order: @included and @index come before any IRI
+    assert _statements({"im": {"a": {"id": "urn:x:1", "p": "x", "q": "w"}}}, IM) == [
+        ("im", "urn:x:1", False),
+        ("p", "x", False),
+        ("q", "w", False),
+    ]
+    included = {"id": "urn:x:0", "@included": [{"id": "urn:x:9", "p": "x"}], "p": "after"}
+    assert _statements(included, IM) == [("p", "after", False), ("p", "x", False)]
+
+
+def test_blank_nodes_included_or_reverse_get_labels() -> None:
+    assert _statements({"id": "urn:x:0", "@included": [{"p": "x"}]}, IM) == [("p", "x", False)]
+    reverse = {"id": "urn:x:1", "@reverse": {f"{EX}r": {"p": "x"}}}
+    assert _statements(reverse, IM) == [("p", "x", False), ("r", "urn:x:1", False)]
