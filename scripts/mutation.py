@@ -214,8 +214,16 @@ MODULES: dict[str, list[str]] = {
         "tests/test_vectors.py",
         "tests/test_hostile.py",
     ],
-    "src/mcvc/canon/fast_rdf.py": ["tests/test_fast_rdf.py"],
-    "src/mcvc/canon/jsonld_rdf.py": ["tests/test_fast_rdf.py", "tests/test_hostile.py"],
+    "src/mcvc/canon/fast_rdf.py": ["tests/test_fast_rdf_branches.py", "tests/test_fast_rdf.py"],
+    "src/mcvc/canon/jsonld_rdf.py": [
+        "tests/test_jsonld_rdf_rules.py",
+        "tests/test_fast_rdf_branches.py",
+        "tests/test_fast_rdf.py",
+        "tests/test_hostile.py",
+        "tests/test_work_bounds.py",
+        "tests/test_vectors.py",
+        "tests/test_mutation_kills.py",
+    ],
 }
 
 
