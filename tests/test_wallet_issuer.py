@@ -630,6 +630,7 @@ def test_the_constructor_keeps_what_it_is_given(wallet_issuer: tuple[WalletIssue
     w, clock = wallet_issuer
     nonces = DpopNonces(b"sixteen bytes or more")
     policy = KeyAttestationPolicy(TrustAnchors())
+
     def like_w(**options: Any) -> WalletIssuer:
         shared = {k: getattr(w, k) for k in ("identifier", "ledger", "book", "nonces", "vct")}
         return WalletIssuer(w.issuer, clock=clock, **shared, **options)
